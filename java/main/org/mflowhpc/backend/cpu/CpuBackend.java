@@ -1,0 +1,266 @@
+package org.mflowhpc.backend.cpu;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
+
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.group.Group;
+import org.mflowhpc.group.SU3;
+import org.mflowhpc.lattice.GaugeField;
+import org.mflowhpc.lattice.Lattice;
+
+/**
+ * CPU reference backend: float64, plain loops, parallel over (configuration, site) with a private ForkJoinPool.
+ * Every output element is written by exactly one task and reductions are done in a fixed order, so results are
+ * bit-identical for any number of threads.
+ *
+ * <p>Costs per site and direction (SU(3), d dims): staple sum 2(d-1) x (2 multiplies of 198 flops + 18 adds)
+ * = 2(d-1) x 414 flops, reading 6(d-1) links (144 bytes each) and writing 144 bytes. Plaquette: 3 multiplies +
+ * a trace = 630 flops per plane, reading 4 links. U(1): a handful of adds and one cos/sin per plaquette.
+ */
+public final class CpuBackend implements Backend {
+    private final ForkJoinPool pool;
+    private final int threads;
+
+    public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
+
+    public CpuBackend(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.threads = threads;
+        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+    }
+
+    @Override public String name() { return "cpu"; }
+    @Override public int threads() { return threads; }
+
+    @Override public void close() { if (pool != null) pool.shutdown(); }
+
+    /** Runs body(i) for i in [0, n), split into contiguous chunks across the pool. */
+    public void parallelFor(int n, IntConsumer body) {
+        if (pool == null || n < 64) { for (int i = 0; i < n; i++) body.accept(i); return; }
+        int chunks = Math.min(n, threads * 8);
+        pool.invoke(new Chunk(body, n, 0, chunks, chunks));
+    }
+
+    private static final class Chunk extends RecursiveAction {
+        private static final long serialVersionUID = 1L;
+        final IntConsumer body; final int n, lo, hi, chunks;
+        Chunk(IntConsumer body, int n, int lo, int hi, int chunks) { this.body = body; this.n = n; this.lo = lo; this.hi = hi; this.chunks = chunks; }
+        @Override protected void compute() {
+            if (hi - lo == 1) {
+                int a = (int) ((long) n * lo / chunks), b = (int) ((long) n * (lo + 1) / chunks);
+                for (int i = a; i < b; i++) body.accept(i);
+                return;
+            }
+            int mid = (lo + hi) >>> 1;
+            invokeAll(new Chunk(body, n, lo, mid, chunks), new Chunk(body, n, mid, hi, chunks));
+        }
+    }
+
+    private static int[][] planePairs(int d) {
+        int[][] pp = new int[d * (d - 1) / 2][];
+        int p = 0;
+        for (int m = 0; m < d; m++) for (int n = m + 1; n < d; n++) pp[p++] = new int[] {m, n};
+        return pp;
+    }
+
+    @Override public void plaquettes(GaugeField u, double[] out) {
+        Lattice lat = u.lattice;
+        int V = lat.volume, np = lat.planes();
+        int[][] pp = planePairs(lat.d);
+        double[] f = u.data;
+        if (u.group == Group.U1) {
+            parallelFor(u.batch * V, i -> {
+                int b = i / V, x = i % V;
+                for (int p = 0; p < np; p++) {
+                    int m = pp[p][0], n = pp[p][1];
+                    double th = f[u.offset(b, m, x)] + f[u.offset(b, n, lat.up(m, x))]
+                            - f[u.offset(b, m, lat.up(n, x))] - f[u.offset(b, n, x)];
+                    out[(b * np + p) * V + x] = Math.cos(th);
+                }
+            });
+        } else {
+            parallelFor(u.batch * V, i -> {
+                int b = i / V, x = i % V;
+                double[] t1 = new double[18], t2 = new double[18];
+                for (int p = 0; p < np; p++) {
+                    int m = pp[p][0], n = pp[p][1];
+                    SU3.mul(f, u.offset(b, m, x), f, u.offset(b, n, lat.up(m, x)), t1, 0);
+                    SU3.mulDag(t1, 0, f, u.offset(b, m, lat.up(n, x)), t2, 0);
+                    out[(b * np + p) * V + x] = SU3.reTraceMul(t2, 0, daggerOf(f, u.offset(b, n, x), t1), 0) / 3.0;
+                }
+            });
+        }
+    }
+
+    private static double[] daggerOf(double[] f, int o, double[] tmp) { SU3.dagger(f, o, tmp, 0); return tmp; }
+
+    @Override public void u1PlaquetteAngles(GaugeField u, double[] out) {
+        if (u.group != Group.U1) throw new IllegalArgumentException("plaquette angles are defined for U1 only");
+        Lattice lat = u.lattice;
+        int V = lat.volume, np = lat.planes();
+        int[][] pp = planePairs(lat.d);
+        double[] f = u.data;
+        parallelFor(u.batch * V, i -> {
+            int b = i / V, x = i % V;
+            for (int p = 0; p < np; p++) {
+                int m = pp[p][0], n = pp[p][1];
+                double th = f[u.offset(b, m, x)] + f[u.offset(b, n, lat.up(m, x))]
+                        - f[u.offset(b, m, lat.up(n, x))] - f[u.offset(b, n, x)];
+                out[(b * np + p) * V + x] = wrap(th);
+            }
+        });
+    }
+
+    /** Maps an angle to (-pi, pi]. */
+    public static double wrap(double a) {
+        double r = Math.IEEEremainder(a, 2 * Math.PI); // in [-pi, pi]
+        return r <= -Math.PI ? r + 2 * Math.PI : r;
+    }
+
+    @Override public void meanPlaquette(GaugeField u, double[] out) {
+        int V = u.lattice.volume, np = u.lattice.planes();
+        double[] pl = new double[u.batch * np * V];
+        plaquettes(u, pl);
+        for (int b = 0; b < u.batch; b++) {
+            double s = 0;
+            for (int i = b * np * V, e = (b + 1) * np * V; i < e; i++) s += pl[i];
+            out[b] = s / (np * V);
+        }
+    }
+
+    @Override public void action(GaugeField u, double beta, double[] out) {
+        int V = u.lattice.volume, np = u.lattice.planes();
+        double[] pl = new double[u.batch * np * V];
+        plaquettes(u, pl);
+        for (int b = 0; b < u.batch; b++) {
+            double s = 0;
+            for (int i = b * np * V, e = (b + 1) * np * V; i < e; i++) s += pl[i];
+            out[b] = -beta * s; // -(beta/N) sum Re tr P = -beta sum (1/N) Re tr P
+        }
+    }
+
+    @Override public void staples(GaugeField u, int mu, double[] out) {
+        Lattice lat = u.lattice;
+        int V = lat.volume, d = lat.d;
+        double[] f = u.data;
+        if (u.group == Group.U1) {
+            parallelFor(u.batch * V, i -> {
+                int b = i / V, x = i % V;
+                double re = 0, im = 0;
+                int xm = lat.up(mu, x);
+                for (int nu = 0; nu < d; nu++) {
+                    if (nu == mu) continue;
+                    // up: U_nu(x+mu) U_mu(x+nu)^* U_nu(x)^*
+                    double a = f[u.offset(b, nu, xm)] - f[u.offset(b, mu, lat.up(nu, x))] - f[u.offset(b, nu, x)];
+                    // down: U_nu(x+mu-nu)^* U_mu(x-nu)^* U_nu(x-nu)
+                    int xd = lat.dn(nu, x);
+                    double c = -f[u.offset(b, nu, lat.dn(nu, xm))] - f[u.offset(b, mu, xd)] + f[u.offset(b, nu, xd)];
+                    re += Math.cos(a) + Math.cos(c);
+                    im += Math.sin(a) + Math.sin(c);
+                }
+                out[2 * i] = re;
+                out[2 * i + 1] = im;
+            });
+        } else {
+            parallelFor(u.batch * V, i -> {
+                int b = i / V, x = i % V;
+                double[] t = new double[18], s = new double[18];
+                int o = 18 * i;
+                for (int k = 0; k < 18; k++) out[o + k] = 0;
+                int xm = lat.up(mu, x);
+                for (int nu = 0; nu < d; nu++) {
+                    if (nu == mu) continue;
+                    SU3.mulDag(f, u.offset(b, nu, xm), f, u.offset(b, mu, lat.up(nu, x)), t, 0);
+                    SU3.mulDag(t, 0, f, u.offset(b, nu, x), s, 0);
+                    SU3.addScaled(s, 0, 1.0, out, o);
+                    int xd = lat.dn(nu, x);
+                    SU3.dagMul(f, u.offset(b, nu, lat.dn(nu, xm)), daggerOf(f, u.offset(b, mu, xd), s), 0, t, 0);
+                    SU3.mul(t, 0, f, u.offset(b, nu, xd), s, 0);
+                    SU3.addScaled(s, 0, 1.0, out, o);
+                }
+            });
+        }
+    }
+
+    @Override public void force(GaugeField u, double beta, double[] out) {
+        Lattice lat = u.lattice;
+        int V = lat.volume, d = lat.d;
+        if (u.group == Group.U1) {
+            double[] a = new double[2 * u.batch * V];
+            for (int mu = 0; mu < d; mu++) {
+                staples(u, mu, a);
+                final int m = mu;
+                parallelFor(u.batch * V, i -> {
+                    int b = i / V, x = i % V;
+                    double th = u.data[u.offset(b, m, x)];
+                    // S_loc = -beta Re(e^{i th} A) => dS/dth = beta Im(e^{i th} A)
+                    out[u.offset(b, m, x)] = beta * (Math.cos(th) * a[2 * i + 1] + Math.sin(th) * a[2 * i]);
+                });
+            }
+        } else {
+            double[] a = new double[18 * u.batch * V];
+            double coef = beta / (2.0 * u.group.n);
+            for (int mu = 0; mu < d; mu++) {
+                staples(u, mu, a);
+                final int m = mu;
+                parallelFor(u.batch * V, i -> {
+                    int b = i / V, x = i % V;
+                    double[] w = new double[18];
+                    int o = u.offset(b, m, x);
+                    SU3.mul(u.data, o, a, 18 * i, w, 0);
+                    SU3.projectTA(w, 0, out, o);
+                    for (int k = 0; k < 18; k++) out[o + k] *= coef;
+                });
+            }
+        }
+    }
+
+    @Override public void gaugeTransform(GaugeField u, double[] omega) {
+        Lattice lat = u.lattice;
+        int V = lat.volume, d = lat.d;
+        double[] f = u.data;
+        if (u.group == Group.U1) {
+            parallelFor(u.batch * V, i -> {
+                int b = i / V, x = i % V;
+                for (int mu = 0; mu < d; mu++) {
+                    int o = u.offset(b, mu, x);
+                    f[o] = wrap(omega[i] + f[o] - omega[b * V + lat.up(mu, x)]);
+                }
+            });
+        } else {
+            parallelFor(u.batch * V, i -> {
+                int b = i / V, x = i % V;
+                double[] t = new double[18];
+                for (int mu = 0; mu < d; mu++) {
+                    int o = u.offset(b, mu, x);
+                    SU3.mul(omega, 18 * i, f, o, t, 0);
+                    SU3.mulDag(t, 0, omega, 18 * (b * V + lat.up(mu, x)), f, o);
+                }
+            });
+        }
+    }
+
+    @Override public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int aOff,
+                               int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
+        // Row-blocked i-k-j loop: each task owns rows of C, so the result is independent of the thread count.
+        IntConsumer row = i -> {
+            int ci = cOff + i * ldc;
+            if (beta == 0) for (int j = 0; j < n; j++) c[ci + j] = 0;
+            else if (beta != 1) for (int j = 0; j < n; j++) c[ci + j] *= beta;
+            for (int p = 0; p < k; p++) {
+                double aip = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
+                if (aip == 0) continue;
+                if (!transB) {
+                    int bp = bOff + p * ldb;
+                    for (int j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
+                } else {
+                    for (int j = 0; j < n; j++) c[ci + j] += aip * b[bOff + j * ldb + p];
+                }
+            }
+        };
+        if ((long) m * n * k < 32768) { for (int i = 0; i < m; i++) row.accept(i); }
+        else parallelFor(m, row);
+    }
+}
