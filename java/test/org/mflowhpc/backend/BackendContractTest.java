@@ -1,0 +1,189 @@
+package org.mflowhpc.backend;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.group.Group;
+import org.mflowhpc.group.SU3;
+import org.mflowhpc.lattice.GaugeField;
+import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.testutil.Fields;
+
+/**
+ * Contract tests for every available {@link Backend}: physics properties (gauge invariance, staple sums that
+ * reproduce the action, forces equal to finite differences of the action) and bit-agreement with the
+ * single-threaded CPU reference, on fresh random inputs each run (seed printed on failure).
+ */
+class BackendContractTest {
+    static final long SEED = Fields.freshSeed();
+
+    static List<Backend> backends() {
+        List<Backend> b = new ArrayList<>();
+        b.add(new CpuBackend(1));
+        b.add(new CpuBackend(2));
+        return b;
+    }
+
+    static Stream<Arguments> cases() {
+        List<Arguments> a = new ArrayList<>();
+        for (Backend be : backends()) {
+            a.add(Arguments.of(be, Group.U1, new Lattice(6, 4)));
+            a.add(Arguments.of(be, Group.U1, new Lattice(4, 4, 2, 4)));
+            a.add(Arguments.of(be, Group.SU3, new Lattice(4, 2)));
+            a.add(Arguments.of(be, Group.SU3, new Lattice(2, 4, 2)));
+            a.add(Arguments.of(be, Group.SU3, new Lattice(2, 2, 4, 2)));
+        }
+        return a.stream();
+    }
+
+    private static String ctx(Backend be, Group g, Lattice lat) {
+        return be.name() + "x" + be.threads() + " " + g + " " + lat + " seed=" + SEED;
+    }
+
+    @ParameterizedTest(autoCloseArguments = false) @MethodSource("cases")
+    void actionAndPlaquettesAreGaugeInvariant(Backend be, Group g, Lattice lat) {
+        GaugeField u = Fields.haar(g, lat, 2, SEED);
+        double[] s0 = new double[2], p0 = new double[2 * lat.planes() * lat.volume];
+        be.action(u, 1.7, s0);
+        be.plaquettes(u, p0);
+        be.gaugeTransform(u, Fields.gauge(g, lat, 2, SEED + 1));
+        double[] s1 = new double[2], p1 = new double[p0.length];
+        be.action(u, 1.7, s1);
+        be.plaquettes(u, p1);
+        assertArrayEquals(s0, s1, 1e-9, ctx(be, g, lat));
+        assertArrayEquals(p0, p1, 1e-12, ctx(be, g, lat));
+        if (g == Group.SU3) for (int o = 0; o < u.data.length; o += 18) assertTrue(SU3.unitarityDeviation(u.data, o) < 1e-12);
+    }
+
+    @ParameterizedTest(autoCloseArguments = false) @MethodSource("cases")
+    void identityConfigurationHasUnitPlaquetteAndMinimalAction(Backend be, Group g, Lattice lat) {
+        GaugeField u = GaugeField.identity(g, lat, 1);
+        double[] p = new double[1], s = new double[1];
+        be.meanPlaquette(u, p);
+        be.action(u, 2.0, s);
+        assertEquals(1.0, p[0], 1e-14);
+        assertEquals(-2.0 * lat.planes() * lat.volume, s[0], 1e-9);
+    }
+
+    /** The part of S depending on U_mu(x) is -(beta/N) Re tr(U_mu(x) A_mu(x)): changing one link checks A. */
+    @ParameterizedTest(autoCloseArguments = false) @MethodSource("cases")
+    void stapleSumReproducesLocalAction(Backend be, Group g, Lattice lat) {
+        double beta = 1.3;
+        GaugeField u = Fields.haar(g, lat, 1, SEED + 2);
+        GaugeField v = u.copy();
+        GaugeField w = Fields.haar(g, lat, 1, SEED + 3);
+        int sd = g == Group.U1 ? 2 : 18;
+        for (int mu = 0; mu < lat.d; mu++) {
+            int x = (int) Math.floorMod(SEED + 7L * mu, lat.volume);
+            double[] a = new double[sd * lat.volume];
+            be.staples(u, mu, a);
+            int o = u.offset(0, mu, x);
+            System.arraycopy(w.data, o, v.data, o, g.dof);
+            double[] s0 = new double[1], s1 = new double[1];
+            be.action(u, beta, s0);
+            be.action(v, beta, s1);
+            double local0, local1;
+            if (g == Group.U1) {
+                local0 = Math.cos(u.data[o]) * a[2 * x] - Math.sin(u.data[o]) * a[2 * x + 1];
+                local1 = Math.cos(v.data[o]) * a[2 * x] - Math.sin(v.data[o]) * a[2 * x + 1];
+            } else {
+                local0 = SU3.reTraceMul(u.data, o, a, 18 * x);
+                local1 = SU3.reTraceMul(v.data, o, a, 18 * x);
+            }
+            assertEquals(s1[0] - s0[0], -beta / g.n * (local1 - local0), 1e-9, ctx(be, g, lat) + " mu=" + mu);
+            System.arraycopy(u.data, o, v.data, o, g.dof);
+        }
+    }
+
+    /** Force = derivative of S along each generator, checked by central differences. */
+    @ParameterizedTest(autoCloseArguments = false) @MethodSource("cases")
+    void forceMatchesFiniteDifferences(Backend be, Group g, Lattice lat) {
+        double beta = 2.1, eps = 1e-5;
+        GaugeField u = Fields.haar(g, lat, 1, SEED + 4);
+        double[] f = new double[g == Group.U1 ? u.data.length : u.data.length];
+        be.force(u, beta, f);
+        for (int mu = 0; mu < lat.d; mu++) {
+            int x = (int) Math.floorMod(SEED * 31 + mu, lat.volume);
+            int o = u.offset(0, mu, x);
+            if (g == Group.U1) {
+                double fd = (actionWith(be, u, o, eps, beta) - actionWith(be, u, o, -eps, beta)) / (2 * eps);
+                assertEquals(fd, f[o], 1e-6, ctx(be, g, lat));
+            } else {
+                for (int a = 0; a < 8; a++) {
+                    double[] coef = new double[8];
+                    coef[a] = 1;
+                    double[] t = new double[18];
+                    SU3.fromCoefficients(coef, t, 0);
+                    double fd = (actionRotated(be, u, o, t, eps, beta) - actionRotated(be, u, o, t, -eps, beta)) / (2 * eps);
+                    // F_a = -2 Re tr(t_a F) since tr(t_a t_b) = -delta_ab / 2
+                    double fa = -2 * SU3.reTraceMul(t, 0, f, o);
+                    assertEquals(fd, fa, 1e-6, ctx(be, g, lat) + " a=" + a);
+                }
+            }
+        }
+    }
+
+    private static double actionWith(Backend be, GaugeField u, int o, double d, double beta) {
+        GaugeField v = u.copy();
+        v.data[o] += d;
+        double[] s = new double[1];
+        be.action(v, beta, s);
+        return s[0];
+    }
+
+    private static double actionRotated(Backend be, GaugeField u, int o, double[] t, double e, double beta) {
+        GaugeField v = u.copy();
+        double[] x = new double[18], ex = new double[18];
+        for (int k = 0; k < 18; k++) x[k] = e * t[k];
+        SU3.exp(x, 0, ex, 0);
+        SU3.mul(ex, 0, u.data, o, v.data, o);
+        double[] s = new double[1];
+        be.action(v, beta, s);
+        return s[0];
+    }
+
+    @ParameterizedTest(autoCloseArguments = false) @MethodSource("cases")
+    void agreesBitwiseWithSingleThreadedReference(Backend be, Group g, Lattice lat) {
+        Backend ref = new CpuBackend(1);
+        GaugeField u = Fields.haar(g, lat, 3, SEED + 5);
+        double[] a = new double[u.data.length], b = new double[u.data.length];
+        be.force(u, 1.1, a);
+        ref.force(u, 1.1, b);
+        assertArrayEquals(b, a, 0.0, ctx(be, g, lat));
+        double[] s = new double[3], t = new double[3];
+        be.action(u, 1.1, s);
+        ref.action(u, 1.1, t);
+        assertArrayEquals(t, s, 0.0);
+    }
+
+    @Test
+    void gemmMatchesNaiveProductForAllTransposes() {
+        long seed = SEED;
+        java.util.Random r = new java.util.Random(seed);
+        int m = 37, n = 23, k = 41;
+        for (Backend be : backends())
+            for (int ta = 0; ta < 2; ta++)
+                for (int tb = 0; tb < 2; tb++) {
+                    double[] a = new double[m * k], b = new double[k * n], c = new double[m * n], c0 = new double[m * n];
+                    for (int i = 0; i < a.length; i++) a[i] = r.nextGaussian();
+                    for (int i = 0; i < b.length; i++) b[i] = r.nextGaussian();
+                    for (int i = 0; i < c.length; i++) c0[i] = c[i] = r.nextGaussian();
+                    boolean tA = ta == 1, tB = tb == 1;
+                    be.gemm(tA, tB, m, n, k, 0.7, a, 0, tA ? m : k, b, 0, tB ? k : n, 0.3, c, 0, n);
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++) {
+                            double s = 0;
+                            for (int p = 0; p < k; p++) s += (tA ? a[p * m + i] : a[i * k + p]) * (tB ? b[j * k + p] : b[p * n + j]);
+                            assertEquals(0.7 * s + 0.3 * c0[i * n + j], c[i * n + j], 1e-11, "seed=" + seed);
+                        }
+                }
+    }
+}
