@@ -29,6 +29,17 @@ public final class Bessel {
 
     /** log I_n(x) for n = 0..nmax (integer orders), x >= 0. Entry n of the returned array is log I_n(x). */
     public static double[] logIn(int nmax, double x) {
+        double[] out = logInScaled(nmax, x);
+        for (int n = 0; n <= nmax; n++) out[n] += x;
+        return out;
+    }
+
+    /**
+     * log(e^{-x} I_n(x)) for n = 0..nmax, x >= 0: the exponentially scaled values, which the recurrence produces
+     * without the rounding of adding and subtracting x. Differences between orders, log(I_n/I_m), are accurate to
+     * ~1e-16 absolute for moderate orders: use this form when forming ratios or powers I_n^V / I_0^V.
+     */
+    public static double[] logInScaled(int nmax, double x) {
         if (nmax < 0) throw new IllegalArgumentException("nmax must be >= 0, got " + nmax);
         checkX(x);
         double[] out = new double[nmax + 1];
@@ -38,12 +49,11 @@ public final class Bessel {
             return out;
         }
         double[] logf = millerLogRatios(0.0, nmax, x);
-        // normalisation e^x = I_0 + 2 sum_{n>=1} I_n, with every order computed by the recurrence
-        double m = logf[0];
+        // normalisation e^x = I_0 + 2 sum_{n>=1} I_n, with every order computed by the recurrence (logf[0] = 0)
         double s = 0;
-        for (int n = 0; n < logf.length; n++) s += (n == 0 ? 1.0 : 2.0) * Math.exp(logf[n] - m);
-        double logS = m + Math.log(s);
-        for (int n = 0; n <= nmax; n++) out[n] = logf[n] + x - logS;
+        for (int n = logf.length - 1; n >= 0; n--) s += (n == 0 ? 1.0 : 2.0) * Math.exp(logf[n]);
+        double logS = Math.log(s);
+        for (int n = 0; n <= nmax; n++) out[n] = logf[n] - logS;
         return out;
     }
 

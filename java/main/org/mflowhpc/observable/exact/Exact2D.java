@@ -39,12 +39,15 @@ public final class Exact2D {
 
     // ---------------------------------------------------------------- U(1)
 
-    /** log I_n(beta), n = 0..nmax, nmax large enough that p (log I_nmax - log I_0) < log 1e-35 (p >= 1). */
+    /**
+     * log(e^{-beta} I_n(beta)), n = 0..nmax+1, nmax large enough that p (log I_nmax - log I_0) < log 1e-35 (p >= 1).
+     * Scaled logs keep the differences log(I_n/I_0) free of the rounding of log I_0 ~ beta.
+     */
     private static double[] u1LogI(double beta, double p) {
         checkBeta(beta);
         int nmax = (int) (beta + 10 * Math.sqrt(beta) + 30);
         while (true) {
-            double[] l = Bessel.logIn(nmax + 1, beta);
+            double[] l = Bessel.logInScaled(nmax + 1, beta);
             if (p * (l[nmax] - l[0]) < TRUNC || l[nmax] == Double.NEGATIVE_INFINITY) return l;
             nmax *= 2;
             if (nmax > 1 << 22) throw new IllegalStateException("U(1) character sum does not converge: beta=" + beta + ", p=" + p);
@@ -60,7 +63,7 @@ public final class Exact2D {
         double[] l = u1LogI(beta, V);
         double s = 1;
         for (int n = l.length - 1; n >= 1; n--) s += 2 * Math.exp(V * (l[n] - l[0]));
-        return V * l[0] + Math.log(s);
+        return V * (l[0] + beta) + Math.log(s);
     }
 
     /** Torus {@code <cos P>} = sum_n I_n^{V-1} I_n' / sum_n I_n^V. */
@@ -82,7 +85,7 @@ public final class Exact2D {
     /** Infinite-volume plaquette I_1(beta)/I_0(beta). */
     public static double u1PlaquetteInfinite(double beta) {
         checkBeta(beta);
-        double[] l = Bessel.logIn(1, beta);
+        double[] l = Bessel.logInScaled(1, beta);
         return Math.exp(l[1] - l[0]);
     }
 
@@ -92,8 +95,7 @@ public final class Exact2D {
         double[] l = u1LogI(beta, V - 2);
         int nm = l.length - 1;
         Derivs c = derivs(beta, nm);
-        double lt0 = l[0] - beta; // log of scaled I_0 e^{-beta}
-        double it0 = Math.exp(lt0);
+        double it0 = Math.exp(l[0]); // e^{-beta} I_0, matching the scaled c', c''
         double num = 0, den = 0;
         for (int n = nm; n >= 0; n--) {
             double m = n == 0 ? 1 : 2;
@@ -109,7 +111,7 @@ public final class Exact2D {
     public static double u1TopologicalSusceptibilityInfinite(double beta) {
         checkBeta(beta);
         Derivs c = derivs(beta, 0);
-        double it0 = Math.exp(Bessel.logI(0, beta) - beta);
+        double it0 = Math.exp(Bessel.logInScaled(0, beta)[0]);
         return -c.d2[0] / it0 / (4 * Math.PI * Math.PI);
     }
 
@@ -199,9 +201,9 @@ public final class Exact2D {
         double x = beta / N;
         int kmax = (int) (2 * x + 10 * Math.sqrt(x) + 40);
         int omax = kmax + N + 1;
-        double[] l = Bessel.logIn(omax, x);
+        double[] l = Bessel.logInScaled(omax, x);
         double[] it = new double[omax + 1]; // e^{-x} I_n(x)
-        for (int n = 0; n <= omax; n++) it[n] = Math.exp(l[n] - x);
+        for (int n = 0; n <= omax; n++) it[n] = Math.exp(l[n]);
         double z = 0, dz = 0;
         int small = 0;
         double[][] a = new double[N][N], b = new double[N][N];

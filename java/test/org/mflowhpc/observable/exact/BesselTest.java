@@ -62,9 +62,11 @@ class BesselTest {
 
     @Test void recurrenceAndNormalisation() {
         for (double x : new double[] {0.01, 0.9, 6.5, 23.0, 40.0}) {
-            double[] l = Bessel.logIn(100, x);
-            double s = Math.exp(l[0] - x);
-            for (int n = 1; n <= 100; n++) s += 2 * Math.exp(l[n] - x);
+            double[] l = Bessel.logInScaled(100, x);
+            double[] lu = Bessel.logIn(100, x);
+            for (int n = 0; n <= 100; n++) assertEquals(l[n] + x, lu[n], 0);
+            double s = Math.exp(l[0]);
+            for (int n = 1; n <= 100; n++) s += 2 * Math.exp(l[n]);
             assertEquals(1.0, s, 1e-14, "e^-x (I_0 + 2 sum I_n) at x=" + x);
             for (int n = 1; n < 100; n++) {
                 // I_{n-1} - I_{n+1} = (2n/x) I_n, checked as a ratio to I_n

@@ -121,6 +121,14 @@ class Exact2DTest {
         assertEquals(q2 / 4, Exact2D.u1TopologicalSusceptibility(beta, 4), 1e-11);
     }
 
+    @Test void u1ChiAgainstMpmath() {
+        // -(1/V) d^2 log Z(theta)/d theta^2 from the same character sum evaluated by mpmath 1.3 at 40 digits
+        // (quadratures by mp.quad). At beta = 40, V = 64 the sum cancels chi_inf = 6.4e-4 down to 1.6e-7.
+        assertEquals(1.61536862155507e-7, Exact2D.u1TopologicalSusceptibility(40, 64), 1e-11 * 1.6e-7 * 100);
+        assertEquals(3.52892544435493e-4, Exact2D.u1TopologicalSusceptibility(3, 6), 1e-12 * 3.5e-4 * 10);
+        assertEquals(6.41396648362031e-4, Exact2D.u1TopologicalSusceptibilityInfinite(40), 1e-14 * 6.4e-4 * 10);
+    }
+
     @Test void u1WilsonLoops() {
         // W(1x1) = plaquette; W(A) = W(V - A); infinite-volume area law; small loops converge to it in large V
         assertEquals(Exact2D.u1Plaquette(2, 64), Exact2D.u1WilsonLoop(2, 1, 1, 8, 8), 1e-14);
