@@ -3,7 +3,7 @@
  *
  *   I_nu(x) = sum_{k>=0} (x/2)^{2k+nu} / (k! Gamma(k+nu+1)),   I_{-n} = I_n for integer n.
  *
- * Integer orders (logIn, logI(int, x), I(int, x)): Miller's backward recurrence
+ * Integer orders (logIn, logInScaled = log(e^{-x} I_n), logI(int, x), I(int, x)): Miller's backward recurrence
  *   f_{n-1} = f_{n+1} + (2n/x) f_n  from f_{N+1} = 0, f_N = 1 (N chosen adaptively so that I_N/I_nmax < 1e-17),
  * normalised by the identity e^x = I_0(x) + 2 sum_{n>=1} I_n(x). The recurrence is carried in log form (values are
  * rescaled whenever they exceed 1e200), so log I_n(x) is finite for any x > 0 and any n (no overflow of I_n^V
