@@ -146,7 +146,9 @@ final class BufferedWritePath implements Path {
             int n = src.remaining();
             if (buf.position() > 0 && bufStart + buf.position() != pos) flushBuffer();
             if (buf.position() == 0) bufStart = pos;
-            if (n >= BUFFER) { // large write: straight through
+            if (n <= buf.remaining()) { // the common case: a small row appended to the buffer
+                buf.put(src);
+            } else if (n >= BUFFER) { // large write: straight through
                 flushBuffer();
                 long at = pos;
                 while (src.hasRemaining()) at += ch.write(src, at);

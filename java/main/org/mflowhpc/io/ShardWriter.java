@@ -22,8 +22,9 @@ import org.mflowhpc.lattice.Lattice;
 /**
  * Writes one ensemble shard, a complete HDF5 file (schema in {@link HdfSchema} and docs/hdf5-schema.md), safely:
  * <ol>
- *   <li>inputs are validated (shapes, group/lattice against the metadata, finite configurations/action/plaquette, no
- *       NaN in extras, extra names) and the file size is bounded by {@link #MAX_SHARD_BYTES} (below 2 GiB);
+ *   <li>inputs are validated (shapes, group/lattice against the metadata, finite configurations/action/plaquette,
+ *       U(1) angles in [-pi, pi], no NaN in extras, extra names; SU(3) unitarity and the physics of action/plaquette
+ *       are left to {@link Verifier}) and the file size is bounded by {@link #MAX_SHARD_BYTES} (below 2 GiB);
  *   <li>the file is built in memory and written once by jhdf to {@code .shard-NNNNN.h5.tmp} in the same directory
  *       (claimed with create-new, so two writers cannot share it), fsynced, then read back and checked
  *       (per-configuration checksums, i.e. bit-exact configurations, and every per-configuration array);
@@ -189,9 +190,14 @@ public final class ShardWriter {
         }
         int cs = configs.configSize();
         for (int b = 0; b < n; b++) {
-            for (int i = b * cs, end = i + cs; i < end; i++)
-                if (!Double.isFinite(configs.data[i]))
-                    throw new IllegalArgumentException("shard writer: configuration " + b + " contains a non-finite value " + configs.data[i]);
+            for (int i = b * cs, end = i + cs; i < end; i++) {
+                double v = configs.data[i];
+                if (!Double.isFinite(v))
+                    throw new IllegalArgumentException("shard writer: configuration " + b + " contains a non-finite value " + v);
+                if (configs.group == Group.U1 && Math.abs(v) > Math.PI)
+                    throw new IllegalArgumentException("shard writer: configuration " + b + " contains the U(1) angle " + v
+                            + " outside [-pi, pi] (wrap angles before writing)");
+            }
             if (!Double.isFinite(action[b])) throw new IllegalArgumentException("shard writer: action[" + b + "] = " + action[b] + " is not finite");
             if (!Double.isFinite(plaquette[b])) throw new IllegalArgumentException("shard writer: plaquette[" + b + "] = " + plaquette[b] + " is not finite");
         }

@@ -114,6 +114,9 @@ class ShardRoundTripTest {
         GaugeField bad = f.copy();
         bad.data[7] = Double.NaN;
         assertThrows(IllegalArgumentException.class, () -> ShardWriter.write(dir, 0, m, bad, a, p, null, null, 0));
+        GaugeField wide = f.copy();
+        wide.data[4] = 3.2;
+        assertThrows(IllegalArgumentException.class, () -> ShardWriter.write(dir, 0, m, wide, a, p, null, null, 0));
         assertThrows(IllegalArgumentException.class, () -> m.withExtra("beta", 3.0));
         assertThrows(IllegalArgumentException.class, () -> m.withExtra("bad key", 3.0));
         assertThrows(IllegalArgumentException.class, () -> m.withExtra("x", Double.NaN));
