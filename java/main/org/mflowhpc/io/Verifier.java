@@ -23,7 +23,8 @@ import org.mflowhpc.lattice.GaugeField;
  * <ul>
  *   <li>directories: manifest.json present and valid; every listed shard exists with the recorded size and
  *       SHA-256; its shard_index, n_configs and first_config_index and physics agree with the manifest; no shard
- *       file on disk is missing from the manifest; shard file names match their shard_index; without a manifest,
+ *       file on disk is missing from the manifest (such files are verified too); shard file names match their
+ *       shard_index; without a manifest,
  *       config_index ranges do not overlap;
  *   <li>each shard: schema, attributes, dtypes and shapes ({@link ShardReader}); per configuration: finite values,
  *       checksum recomputed, unitarity (SU(3): {@link SU3#unitarityDeviation} &lt; {@value #UNITARITY_TOLERANCE}
@@ -141,7 +142,10 @@ public final class Verifier {
             verifyShard(sp, e, m.meta(), r, headers, cpu);
         }
         for (Path p : onDisk.values())
-            if (!listed.contains(p.getFileName().toString())) r.fault(p, "not listed in manifest.json");
+            if (!listed.contains(p.getFileName().toString())) {
+                r.fault(p, "not listed in manifest.json");
+                verifyShard(p, null, m.meta(), r, headers, cpu);
+            }
     }
 
     private static void verifyShard(Path f, ShardEntry expected, EnsembleMeta manifestMeta, Report r, List<ShardHeader> headers, CpuBackend cpu) {

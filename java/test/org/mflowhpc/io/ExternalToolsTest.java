@@ -104,6 +104,14 @@ class ExternalToolsTest {
         h5pyCheck(dir.resolve(e.file()), "SU3", "4x4x2x4", 2, checks);
     }
 
+    @Test void missingToolFailsUnderCiAndSkipsOtherwise() {
+        String[] probe = {"/nonexistent/mflow-tool", "--version"};
+        org.opentest4j.AssertionFailedError e = assertThrows(org.opentest4j.AssertionFailedError.class, () -> requireTool(true, "the tool", probe));
+        assertTrue(e.getMessage().contains("the tool is required") && e.getMessage().contains("apt-get install hdf5-tools python3-h5py"), e.getMessage());
+        assertThrows(org.opentest4j.TestAbortedException.class, () -> requireTool(false, "the tool", probe));
+        assertThrows(org.opentest4j.TestAbortedException.class, () -> requireTool(false, "h5py", PYTHON, "-c", "import no_such_module_xyz"));
+    }
+
     @Test void h5dumpParsesTheHeader() throws Exception {
         requireTool("h5dump (Debian hdf5-tools)", "h5dump", "--version");
         GaugeField f = randomSU3(L4, 2, 4);
