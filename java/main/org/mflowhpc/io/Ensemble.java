@@ -128,7 +128,7 @@ public final class Ensemble {
 
     /** All configurations in one batch (reads every shard; only for ensembles that fit in memory). */
     public GaugeField readAllConfigs() throws IOException {
-        long total = (long) size() * meta.lattice().d * meta.lattice().volume * meta.group().dof;
+        long total = size() * meta.lattice().d * meta.lattice().volume * meta.group().dof;
         if (total > Integer.MAX_VALUE - 16)
             throw new IllegalStateException("ensemble too large to hold in one array (" + total + " doubles); read shard by shard");
         double[] data = new double[(int) total];

@@ -1,10 +1,14 @@
 package org.mflowhpc.io;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -35,6 +39,10 @@ import org.mflowhpc.lattice.GaugeField;
  * <p>For preemption (SIGTERM) a caller may {@link #flush} the pending configurations as a short shard or
  * {@link #discardPending} them. Extra per-configuration datasets must have the same names in every append (and in
  * the shards being resumed). If action or plaquette is null, it is computed with the CPU backend. Not thread-safe.
+ *
+ * <p>While open, a writer holds an exclusive lock on {@value #LOCK} in the directory, so a second writer (another
+ * process, e.g. a requeued SLURM job whose predecessor still runs, or another thread) is refused instead of racing
+ * on the manifest. On file systems without locking support the lock is skipped (noted in {@link #recoveryNotes}).
  */
 public final class EnsembleWriter implements AutoCloseable {
     public enum Mode { CREATE, RESUME }
@@ -48,6 +56,10 @@ public final class EnsembleWriter implements AutoCloseable {
     private long startIndex;
     private TreeSet<String> extraKeys, extraIntKeys; // fixed by the first append or by the resumed shards
     private boolean closed;
+    /** Lock file held while a writer is open (ignored by readers and the verifier). */
+    public static final String LOCK = ".writer.lock";
+    private FileChannel lockChannel;
+    private FileLock lock;
 
     // pending configurations (not yet in a shard)
     private double[] buf;
@@ -76,17 +88,55 @@ public final class EnsembleWriter implements AutoCloseable {
                     + meta.lattice() + " (shards stay below 2 GiB), got " + configsPerShard);
         EnsembleWriter w = new EnsembleWriter(dir, meta, configsPerShard);
         Files.createDirectories(dir);
+        w.lock();
+        try {
+            w.start(mode);
+        } catch (IOException | RuntimeException e) {
+            w.unlock();
+            throw e;
+        }
+        return w;
+    }
+
+    private void start(Mode mode) throws IOException {
         Listing l = Listing.of(dir);
         if (mode == Mode.CREATE) {
             if (l.manifest || !l.shards.isEmpty() || !l.temps.isEmpty())
                 throw new FileAlreadyExistsException(dir.toString(), null, "already contains an ensemble (" + l.describe()
                         + "); refusing to touch it: use resume mode to continue it, or choose a new directory");
-            w.manifest = Manifest.empty(meta);
-            w.manifest.write(dir);
+            manifest = Manifest.empty(meta);
+            manifest.write(dir);
         } else {
-            w.resume(l);
+            resume(l);
         }
-        return w;
+    }
+
+    private void lock() throws IOException {
+        lockChannel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            lock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException e) { // no lock support on this file system
+            notes.add("could not lock " + LOCK + " (" + e.getMessage() + "); concurrent writers are not detected");
+            return;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            lockChannel = null;
+            throw new IOException(dir + ": another ensemble writer is active in this directory (" + LOCK + " is locked)");
+        }
+    }
+
+    private void unlock() {
+        try {
+            if (lock != null) lock.release();
+            if (lockChannel != null) lockChannel.close();
+        } catch (IOException e) {
+            // closing the channel releases the lock in any case
+        }
+        lock = null;
+        lockChannel = null;
     }
 
     /** What an ensemble directory holds. */
@@ -293,6 +343,7 @@ public final class EnsembleWriter implements AutoCloseable {
         } finally {
             closed = true;
             buf = null;
+            unlock();
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.mflowhpc.io;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -11,8 +10,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Set;
-
-import org.mflowhpc.group.Group;
 
 /**
  * The ensemble shard schema, format version {@value #FORMAT_VERSION}: names of every dataset and root attribute,
@@ -96,9 +93,6 @@ public final class HdfSchema {
         return Integer.parseInt(digits);
     }
 
-    /** Doubles per link stored for a group (the last dimension of {@code configs}). */
-    public static int dof(Group g) { return g.dof; }
-
     /** Per-configuration checksum (see class comment) of {@code len} doubles starting at {@code off}. */
     public static long configChecksum(double[] data, int off, int len) {
         MessageDigest md = sha256();
@@ -131,13 +125,6 @@ public final class HdfSchema {
                 bb.clear();
             }
         }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    static String sha256Hex(InputStream in) throws IOException {
-        MessageDigest md = sha256();
-        byte[] b = new byte[1 << 16];
-        for (int r; (r = in.read(b)) >= 0; ) md.update(b, 0, r);
         return HexFormat.of().formatHex(md.digest());
     }
 

@@ -183,6 +183,23 @@ class EnsembleWriterTest {
         assertTrue(Verifier.verify(dir).ok(), () -> Verifier.verify(dir).faults().toString());
     }
 
+    @Test void aSecondWriterOnTheSameDirectoryIsRefused() throws Exception {
+        Path dir = root.resolve("locked");
+        GaugeField all = randomU1(L2, 4, 2);
+        EnsembleMeta m = meta(all, 1.0, "flow-mh");
+        try (EnsembleWriter w = EnsembleWriter.open(dir, m, 2, EnsembleWriter.Mode.RESUME)) {
+            append(w, all, 0, 2);
+            IOException e = assertThrows(IOException.class, () -> EnsembleWriter.open(dir, m, 2, EnsembleWriter.Mode.RESUME));
+            assertTrue(e.getMessage().contains("another ensemble writer is active"), e.getMessage());
+            append(w, all, 2, 2); // the first writer is unaffected
+        }
+        try (EnsembleWriter w = EnsembleWriter.open(dir, m, 2, EnsembleWriter.Mode.RESUME)) { // released on close
+            assertEquals(4, w.nextConfigIndex());
+        }
+        assertTrue(Verifier.verify(dir).ok(), () -> Verifier.verify(dir).faults().toString());
+        assertEquals(4, Ensemble.open(dir).size());
+    }
+
     @Test void flushDiscardAndFallbackWithoutManifest() throws Exception {
         Path dir = root.resolve("flush");
         GaugeField all = randomU1(L2, 5, 3);
