@@ -172,18 +172,18 @@ public final class ShardReader {
             if (s.limit() < 48) throw new EnsembleFormatException(file, "truncated: the HDF5 superblock is incomplete (" + size + " bytes)");
             int version = s.get(8) & 0xff;
             int offsetSize;
-            int baseAt, eofAt;
+            int eofAt;
             switch (version) {
-                case 0: offsetSize = s.get(13) & 0xff; baseAt = 24; eofAt = 40; break;
-                case 1: offsetSize = s.get(13) & 0xff; baseAt = 28; eofAt = 44; break;
-                case 2: case 3: offsetSize = s.get(9) & 0xff; baseAt = 12; eofAt = 28; break;
+                case 0: offsetSize = s.get(13) & 0xff; eofAt = 40; break;
+                case 1: offsetSize = s.get(13) & 0xff; eofAt = 44; break;
+                case 2: case 3: offsetSize = s.get(9) & 0xff; eofAt = 28; break;
                 default: throw new EnsembleFormatException(file, "unsupported HDF5 superblock version " + version);
             }
             if (offsetSize == 8 && s.limit() >= eofAt + 8) {
-                long base = s.getLong(baseAt), eof = s.getLong(eofAt);
-                if (eof != -1 && base != -1 && base >= 0 && eof >= 0 && size < base + eof)
-                    throw new EnsembleFormatException(file, "truncated: " + size + " bytes on disk but the HDF5 superblock records "
-                            + (base + eof));
+                // the end-of-file address is absolute (it includes a user block, as libhdf5 writes it)
+                long eof = s.getLong(eofAt);
+                if (eof > 0 && size < eof)
+                    throw new EnsembleFormatException(file, "truncated: " + size + " bytes on disk but the HDF5 superblock records " + eof);
             }
         } catch (EnsembleFormatException e) {
             throw e;

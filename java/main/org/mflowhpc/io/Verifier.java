@@ -132,9 +132,12 @@ public final class Verifier {
             }
             try {
                 long size = Files.size(sp);
-                if (size != e.bytes()) r.fault(sp, "size " + size + " bytes differs from manifest.json (" + e.bytes() + ")");
-                String sha = HdfSchema.sha256Hex(sp);
-                if (!sha.equals(e.sha256())) r.fault(sp, "SHA-256 " + sha + " differs from manifest.json (" + e.sha256() + ")");
+                if (size != e.bytes()) {
+                    r.fault(sp, "size " + size + " bytes differs from manifest.json (" + e.bytes() + "): the file was modified or replaced");
+                } else {
+                    String sha = HdfSchema.sha256Hex(sp);
+                    if (!sha.equals(e.sha256())) r.fault(sp, "SHA-256 " + sha + " differs from manifest.json (" + e.sha256() + ")");
+                }
             } catch (IOException ex) {
                 r.fault(sp, "cannot read: " + ex);
                 continue;

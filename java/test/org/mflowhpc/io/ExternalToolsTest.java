@@ -104,6 +104,27 @@ class ExternalToolsTest {
         h5pyCheck(dir.resolve(e.file()), "SU3", "4x4x2x4", 2, checks);
     }
 
+    @Test void foreignAndEditedHdf5Files() throws Exception {
+        requireTool("h5py (Debian python3-h5py)", PYTHON, "-c", "import h5py, numpy");
+        Path foreign = dir.resolve("foreign.h5");
+        run(List.of(PYTHON, "-c", "import h5py, numpy as np, sys\nwith h5py.File(sys.argv[1], 'w', userblock_size=512) as f: f['x'] = np.arange(4.)",
+                foreign.toString()));
+        EnsembleFormatException e = assertThrows(EnsembleFormatException.class, () -> ShardReader.read(foreign));
+        assertOneLine(e.getMessage(), foreign, "missing attribute 'format'");
+
+        Path ens = dir.resolve("ens");
+        GaugeField f = randomU1(L2, 2, 6);
+        try (EnsembleWriter w = EnsembleWriter.create(ens, meta(f, 1.0, "hmc"), 2)) { w.append(f, null, null); }
+        Path shard = ens.resolve("shard-00000.h5");
+        run(List.of(PYTHON, "-c", "import h5py, sys\nwith h5py.File(sys.argv[1], 'a') as f: f.attrs['note'] = 'edited by hand'", shard.toString()));
+        Shard s = ShardReader.read(shard); // still a valid shard, with one more extra attribute
+        assertEquals("edited by hand", s.meta().extra().get("note"));
+        assertArrayEquals(f.data, s.configs().data);
+        Verifier.Report r = Verifier.verify(ens);
+        assertEquals(1, r.faults().size(), r.faults().toString());
+        assertOneLine(r.faults().get(0), shard, "size", "differs from manifest.json");
+    }
+
     @Test void missingToolFailsUnderCiAndSkipsOtherwise() {
         String[] probe = {"/nonexistent/mflow-tool", "--version"};
         org.opentest4j.AssertionFailedError e = assertThrows(org.opentest4j.AssertionFailedError.class, () -> requireTool(true, "the tool", probe));
