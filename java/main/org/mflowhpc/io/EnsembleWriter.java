@@ -53,7 +53,6 @@ public final class EnsembleWriter implements AutoCloseable {
     private final int configSize;
     private Manifest manifest;
     private final List<String> notes = new ArrayList<>();
-    private long startIndex;
     private TreeSet<String> extraKeys, extraIntKeys; // fixed by the first append or by the resumed shards
     private boolean closed;
     /** Lock file held while a writer is open (ignored by readers and the verifier). */
@@ -221,7 +220,6 @@ public final class EnsembleWriter implements AutoCloseable {
             notes.add("resuming after " + last.file() + " at config_index " + last.endConfigIndex());
         }
         manifest = m;
-        startIndex = 0;
         if (adopted || !l.manifest) manifest.write(dir);
     }
 
@@ -304,7 +302,7 @@ public final class EnsembleWriter implements AutoCloseable {
         for (Map.Entry<String, double[]> e : pExtra.entrySet()) ex.put(e.getKey(), Arrays.copyOf(e.getValue(), n));
         Map<String, int[]> exi = new TreeMap<>();
         for (Map.Entry<String, int[]> e : pExtraInt.entrySet()) exi.put(e.getKey(), Arrays.copyOf(e.getValue(), n));
-        long first = manifest.endConfigIndex(startIndex);
+        long first = manifest.endConfigIndex(0);
         ShardEntry e = ShardWriter.write(dir, manifest.nextShardIndex(), meta, f, Arrays.copyOf(pAction, n), Arrays.copyOf(pPlaq, n),
                 ex, exi, first);
         pending = 0;
@@ -319,10 +317,10 @@ public final class EnsembleWriter implements AutoCloseable {
     public int pending() { return pending; }
 
     /** config_index the next appended configuration will get (published + pending). */
-    public long nextConfigIndex() { return manifest.endConfigIndex(startIndex) + pending; }
+    public long nextConfigIndex() { return manifest.endConfigIndex(0) + pending; }
 
     /** config_index after the last published shard. */
-    public long publishedEnd() { return manifest.endConfigIndex(startIndex); }
+    public long publishedEnd() { return manifest.endConfigIndex(0); }
 
     /** The manifest as last written. */
     public Manifest manifest() { return manifest; }
