@@ -1,0 +1,160 @@
+package org.mflowhpc.io;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.mflowhpc.lattice.GaugeField;
+
+/**
+ * A read-only view of an ensemble made of one or more shards, opened from any mix of
+ * <ul>
+ *   <li>ensemble directories: the shards listed in manifest.json, in order (each must exist and agree with its
+ *       entry: shard_index, n_configs, first_config_index, physics); without a manifest, the files shard-*.h5 in
+ *       shard-index order, whose config_index ranges must not overlap;
+ *   <li>individual shard files.
+ * </ul>
+ * Opening reads only headers (attributes, dataset shapes); all shards must describe the same theory (group,
+ * lattice, beta, action kind), otherwise {@link EnsembleFormatException} names the first offending file. Several
+ * directories (e.g. SLURM array tasks with different seeds) may be combined; their config_index ranges may repeat.
+ * Bulk data is read on demand with full validation ({@link ShardReader#read}). Inputs are never modified.
+ */
+public final class Ensemble {
+    private final EnsembleMeta meta;
+    private final List<ShardHeader> shards;
+
+    private Ensemble(EnsembleMeta meta, List<ShardHeader> shards) {
+        this.meta = meta;
+        this.shards = List.copyOf(shards);
+    }
+
+    public static Ensemble open(Path... paths) throws IOException {
+        return open(List.of(paths));
+    }
+
+    public static Ensemble open(List<Path> paths) throws IOException {
+        if (paths.isEmpty()) throw new IllegalArgumentException("Ensemble.open: no paths given");
+        List<ShardHeader> all = new ArrayList<>();
+        Map<Path, Path> seen = new HashMap<>();
+        for (Path p : paths) {
+            if (!Files.exists(p)) throw new EnsembleFormatException(p, "does not exist");
+            List<ShardHeader> hs = Files.isDirectory(p) ? openDirectory(p) : List.of(ShardReader.readHeader(p));
+            for (ShardHeader h : hs) {
+                Path real = h.file().toRealPath();
+                if (seen.putIfAbsent(real, h.file()) != null)
+                    throw new EnsembleFormatException(h.file(), "given more than once (also as " + seen.get(real) + ")");
+            }
+            all.addAll(hs);
+        }
+        ShardHeader first = all.get(0);
+        for (ShardHeader h : all) {
+            String d = first.meta().physicsDifference(h.meta());
+            if (d != null) throw new EnsembleFormatException(h.file(), d + " in " + first.file() + "; shards of different theories cannot be mixed");
+        }
+        return new Ensemble(first.meta(), all);
+    }
+
+    private static List<ShardHeader> openDirectory(Path dir) throws IOException {
+        Path mf = dir.resolve(HdfSchema.MANIFEST);
+        List<ShardHeader> hs = new ArrayList<>();
+        if (Files.exists(mf)) {
+            Manifest m = Manifest.read(mf);
+            if (m.shards().isEmpty()) throw new EnsembleFormatException(mf, "lists no shards (the ensemble is empty)");
+            for (ShardEntry e : m.shards()) {
+                Path sp = dir.resolve(e.file());
+                if (!Files.isRegularFile(sp)) throw new EnsembleFormatException(sp, "listed in manifest.json but missing");
+                ShardHeader h = ShardReader.readHeader(sp);
+                if (h.nConfigs() != e.nConfigs() || h.firstConfigIndex() != e.firstConfigIndex() || h.shardIndex() != e.shardIndex())
+                    throw new EnsembleFormatException(sp, "disagrees with manifest.json: shard_index/n_configs/first_config_index are "
+                            + h.shardIndex() + "/" + h.nConfigs() + "/" + h.firstConfigIndex() + " in the file, "
+                            + e.shardIndex() + "/" + e.nConfigs() + "/" + e.firstConfigIndex() + " in the manifest");
+                String d = m.meta().physicsDifference(h.meta());
+                if (d != null) throw new EnsembleFormatException(sp, d + " in manifest.json");
+                hs.add(h);
+            }
+            return hs;
+        }
+        for (Path p : shardFiles(dir).values()) hs.add(ShardReader.readHeader(p));
+        if (hs.isEmpty()) throw new EnsembleFormatException(dir, "no manifest.json and no shard-*.h5 files");
+        List<ShardHeader> byIndex = new ArrayList<>(hs);
+        byIndex.sort(Comparator.comparingLong(ShardHeader::firstConfigIndex));
+        for (int i = 1; i < byIndex.size(); i++)
+            if (byIndex.get(i).firstConfigIndex() < byIndex.get(i - 1).endConfigIndex())
+                throw new EnsembleFormatException(byIndex.get(i).file(), "config_index range starting at " + byIndex.get(i).firstConfigIndex()
+                        + " overlaps " + byIndex.get(i - 1).file().getFileName() + " (which ends at " + byIndex.get(i - 1).endConfigIndex() + ")");
+        return hs;
+    }
+
+    /** shard-*.h5 files of a directory by shard index. */
+    static TreeMap<Integer, Path> shardFiles(Path dir) throws IOException {
+        TreeMap<Integer, Path> m = new TreeMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, HdfSchema.SHARD_PREFIX + "*" + HdfSchema.SHARD_SUFFIX)) {
+            for (Path p : ds) {
+                int i = HdfSchema.parseShardIndex(p.getFileName().toString());
+                if (i >= 0) m.put(i, p);
+            }
+        }
+        return m;
+    }
+
+    /** Metadata of the first shard (all shards share its group, lattice, beta and action kind). */
+    public EnsembleMeta meta() { return meta; }
+
+    /** Shard headers in reading order. */
+    public List<ShardHeader> shards() { return shards; }
+
+    /** Total number of configurations. */
+    public long size() {
+        long n = 0;
+        for (ShardHeader h : shards) n += h.nConfigs();
+        return n;
+    }
+
+    /** Reads shard i with full validation (checksums included). */
+    public Shard readShard(int i) throws IOException {
+        ShardHeader h = shards.get(i);
+        Shard s = ShardReader.read(h.file());
+        if (s.n() != h.nConfigs() || s.header().firstConfigIndex() != h.firstConfigIndex() || !s.meta().equals(h.meta()))
+            throw new EnsembleFormatException(h.file(), "changed since the ensemble was opened");
+        return s;
+    }
+
+    /** All configurations in one batch (reads every shard; only for ensembles that fit in memory). */
+    public GaugeField readAllConfigs() throws IOException {
+        long total = size() * meta.lattice().d * meta.lattice().volume * meta.group().dof;
+        if (total > Integer.MAX_VALUE - 16)
+            throw new IllegalStateException("ensemble too large to hold in one array (" + total + " doubles); read shard by shard");
+        double[] data = new double[(int) total];
+        int o = 0;
+        for (int i = 0; i < shards.size(); i++) {
+            Shard s = readShard(i);
+            System.arraycopy(s.configs().data, 0, data, o, s.configs().data.length);
+            o += s.configs().data.length;
+        }
+        return new GaugeField(meta.group(), meta.lattice(), (int) size(), data);
+    }
+
+    /**
+     * A per-configuration float64 dataset (action, plaquette or a float extra such as log_w) concatenated over all
+     * shards, without reading the configurations.
+     */
+    public double[] readColumn(String dataset) throws IOException {
+        if (size() > Integer.MAX_VALUE - 16) throw new IllegalStateException("ensemble too large for one column array");
+        double[] out = new double[(int) size()];
+        int o = 0;
+        for (ShardHeader h : shards) {
+            double[] c = ShardReader.readColumn(h.file(), dataset);
+            if (c.length != h.nConfigs()) throw new EnsembleFormatException(h.file(), "changed since the ensemble was opened");
+            System.arraycopy(c, 0, out, o, c.length);
+            o += c.length;
+        }
+        return out;
+    }
+}
