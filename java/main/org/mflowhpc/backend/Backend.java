@@ -48,6 +48,25 @@ public interface Backend extends AutoCloseable {
     void gaugeTransform(GaugeField u, double[] omega);
 
     /**
+     * One heatbath sweep of every link of every configuration, in place. Links are visited by checkerboard: for
+     * mu = 0..d-1 and parity 0 (even x), 1 (odd x), all mu-links of that parity are updated together (their staples
+     * contain no such link). Each link draws from its own stream {@code RngStream(seed, Domain.HEATBATH, sweep,
+     * (b*d + mu)*V + x)}, so the result depends only on (u, beta, seed, sweep), never on the thread count or
+     * device. U(1): von Mises heatbath of theta + arg A. SU(3): Cabibbo–Marinari over the subgroups (0,1), (1,2),
+     * (0,2) with the Kennedy–Pendleton / Creutz SU(2) heatbath, reunitarised after each link.
+     */
+    void heatbath(GaugeField u, double beta, long seed, long sweep);
+
+    /**
+     * One overrelaxation sweep (microcanonical: S is unchanged up to rounding), same checkerboard order as
+     * {@link #heatbath}. U(1): theta -> -theta - 2 arg A. SU(3): reflection U -> (s^dag)^2 U in each SU(2) subgroup,
+     * s the normalised SU(2) projection of the block of U A. Deterministic: the CPU implementation draws no random
+     * numbers; (seed, sweep) name the stream {@code RngStream(seed, Domain.OVERRELAX, sweep, link)} for
+     * implementations that randomise.
+     */
+    void overrelax(GaugeField u, double beta, long seed, long sweep);
+
+    /**
      * Row-major dense GEMM: C[m x n] = alpha * op(A) op(B) + beta * C, op(A) = A or A^T (A stored m x k, or k x m
      * when transposed), leading dimensions in elements. 2mnk flops.
      */
