@@ -1,0 +1,227 @@
+package org.mflowhpc.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.group.Group;
+import org.mflowhpc.io.Ensemble;
+import org.mflowhpc.io.EnsembleFormatException;
+import org.mflowhpc.io.EnsembleMeta;
+import org.mflowhpc.io.Shard;
+import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.observable.Observables;
+import org.mflowhpc.observable.exact.Exact2D;
+import org.mflowhpc.observable.stats.Autocorrelation;
+import org.mflowhpc.observable.stats.Ess;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code mflow measure}: observables of an ensemble with errors and integrated autocorrelation times (Wolff's
+ * Gamma method, automatic windowing). Observables are recomputed from the stored configurations: plaquette
+ * (1/N) Re tr P, planar Wilson loops W(R,T), topological charge Q and chi_t = <Q^2>/V (2D U(1)), Polyakov loop
+ * |P| along the last direction. Flow ensembles: with an `accepted` dataset the configurations are a Markov chain
+ * (independence Metropolis) and are averaged plainly, acceptance reported; with `log_w` only, averages are
+ * reweighted, <O> = <w O>/<w>, and ESS, log Z and KL are reported. Next to each value, the exact result where one
+ * is known (2D U(1) on the torus, 2D SU(3) plaquette in infinite volume).
+ */
+@Command(name = "measure", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Measure observables of ensembles (directories or shard files) with errors and autocorrelation times.")
+final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "DIR|FILE", description = "Ensemble directories or shard files (one ensemble).") List<Path> inputs;
+    @Option(names = "--json", description = "Print JSON instead of a table.") boolean json;
+    @Option(names = "--loops", split = ",", defaultValue = "1x1,1x2,2x2", description = "Wilson loops RxT to measure. Default: ${DEFAULT-VALUE}.") List<String> loops;
+    @Option(names = "--skip", defaultValue = "0", description = "Configurations to drop from the start (extra thermalisation).") int skip;
+    @Option(names = "--s-tau", defaultValue = "1.5", description = "Wolff's S_tau for automatic windowing. Default: ${DEFAULT-VALUE}.") double sTau;
+    @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
+
+    /** One observable's estimate. */
+    record Estimate(String name, double value, double error, double tauInt, double tauIntError, Double exact) {}
+
+    @Override public Integer call() throws IOException {
+        if (skip < 0) throw new UserError("--skip must be >= 0");
+        Ensemble ens;
+        try {
+            ens = Ensemble.open(inputs);
+        } catch (EnsembleFormatException e) {
+            throw new UserError(e.getMessage());
+        }
+        EnsembleMeta meta = ens.meta();
+        List<int[]> rt = new ArrayList<>();
+        for (String l : loops) {
+            String[] p = l.trim().split("[xX]");
+            try {
+                if (p.length != 2) throw new NumberFormatException();
+                rt.add(new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])});
+            } catch (NumberFormatException e) {
+                throw new UserError("bad Wilson loop '" + l + "' (expected RxT, e.g. 2x2)");
+            }
+        }
+        Map<String, List<Double>> series = new LinkedHashMap<>();
+        List<Double> logw = new ArrayList<>(), acc = new ArrayList<>();
+        boolean hasLogW = true, hasAcc = true;
+        Group g = meta.group();
+        Lattice lat = meta.lattice();
+        boolean topo = g == Group.U1 && lat.d == 2;
+        try (Backend be = compute.create()) {
+            Observables obs = new Observables(be);
+            for (int i = 0; i < ens.shards().size(); i++) {
+                Shard s;
+                try {
+                    s = ens.readShard(i);
+                } catch (EnsembleFormatException e) {
+                    throw new UserError(e.getMessage());
+                }
+                double[] pl = new double[s.n()];
+                be.meanPlaquette(s.configs(), pl);
+                add(series, "plaquette", pl);
+                for (int[] l : rt) add(series, "W(" + l[0] + "x" + l[1] + ")", obs.wilsonLoop(s.configs(), l[0], l[1]));
+                if (topo) {
+                    double[] q = obs.topologicalCharge(s.configs());
+                    double[] q2 = new double[q.length];
+                    for (int k = 0; k < q.length; k++) q2[k] = q[k] * q[k] / lat.volume;
+                    add(series, "Q", q);
+                    add(series, "chi_t", q2);
+                }
+                add(series, "|polyakov|", obs.polyakovLoop(s.configs()).abs());
+                double[] lw = s.extra().get("log_w");
+                if (lw == null) hasLogW = false; else for (double v : lw) logw.add(v);
+                int[] a = s.extraInt().get("accepted");
+                if (a == null) hasAcc = false; else for (int v : a) acc.add((double) v);
+            }
+        }
+        int n = series.get("plaquette").size();
+        if (skip >= n) throw new UserError("--skip " + skip + " leaves no configurations (ensemble has " + n + ")");
+        boolean reweight = hasLogW && !hasAcc;
+        double[] w = null;
+        if (reweight) {
+            double[] lw = tail(logw, skip);
+            double mx = Double.NEGATIVE_INFINITY;
+            for (double v : lw) mx = Math.max(mx, v);
+            w = new double[lw.length];
+            for (int k = 0; k < lw.length; k++) w[k] = Math.exp(lw[k] - mx);
+        }
+        List<Estimate> est = new ArrayList<>();
+        for (Map.Entry<String, List<Double>> e : series.entrySet()) {
+            double[] x = tail(e.getValue(), skip);
+            Autocorrelation.Result r;
+            if (w == null) r = Autocorrelation.analyze(x, sTau);
+            else {
+                double[] wx = new double[x.length];
+                for (int k = 0; k < x.length; k++) wx[k] = w[k] * x[k];
+                r = Autocorrelation.derived(new double[][] {wx, w}, m -> m[0] / m[1], sTau);
+            }
+            est.add(new Estimate(e.getKey(), r.value(), r.error(), r.tauInt(), r.tauIntError(), exact(meta, e.getKey())));
+        }
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("configurations", n - skip);
+        extra.put("algorithm", meta.algorithm());
+        if (hasAcc) {
+            Autocorrelation.Result a = Autocorrelation.analyze(tail(acc, skip), sTau);
+            extra.put("acceptance", a.value());
+            extra.put("acceptance_error", a.error());
+        }
+        if (hasLogW) {
+            Ess.Summary es = Ess.summary(tail(logw, skip), 200, 1);
+            extra.put("ess", es.essFraction());
+            extra.put("ess_error", es.essError());
+            extra.put("log_z", es.logZ());
+            extra.put("log_z_error", es.logZError());
+            extra.put("var_log_w", es.varLogW());
+            if (g == Group.U1 && lat.d == 2) {
+                double lz = Exact2D.u1LogZ(meta.beta(), lat.volume);
+                extra.put("log_z_exact", lz);
+                extra.put("kl_exact", Ess.klExact(tail(logw, skip), lz));
+            }
+        }
+        print(meta, est, extra);
+        return 0;
+    }
+
+    static Double exact(EnsembleMeta meta, String name) {
+        Lattice lat = meta.lattice();
+        if (lat.d != 2) return null;
+        double b = meta.beta();
+        if (meta.group() == Group.U1) {
+            switch (name) {
+                case "plaquette": case "W(1x1)": return Exact2D.u1Plaquette(b, lat.volume);
+                case "chi_t": return Exact2D.u1TopologicalSusceptibility(b, lat.volume);
+                case "Q": return 0.0;
+                default:
+                    if (name.startsWith("W(")) {
+                        String[] p = name.substring(2, name.length() - 1).split("x");
+                        return Exact2D.u1WilsonLoop(b, Integer.parseInt(p[0]), Integer.parseInt(p[1]), lat.extent(0), lat.extent(1));
+                    }
+                    return null;
+            }
+        }
+        if (meta.group() == Group.SU3 && (name.equals("plaquette") || name.equals("W(1x1)"))) return Exact2D.suNPlaquette(3, b);
+        return null;
+    }
+
+    private void print(EnsembleMeta meta, List<Estimate> est, Map<String, Object> extra) throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            ObjectMapper om = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            ObjectNode root = om.createObjectNode();
+            ObjectNode m = root.putObject("ensemble");
+            m.put("group", meta.group().name());
+            ArrayNode l = m.putArray("lattice");
+            for (int x : meta.lattice().extents()) l.add(x);
+            m.put("beta", meta.beta());
+            m.put("algorithm", meta.algorithm());
+            m.put("plaquette_convention", "(1/N) Re tr P averaged over all plaquettes");
+            for (Map.Entry<String, Object> e : extra.entrySet()) root.putPOJO(e.getKey(), e.getValue());
+            ObjectNode obs = root.putObject("observables");
+            for (Estimate e : est) {
+                ObjectNode o = obs.putObject(e.name());
+                o.put("value", e.value());
+                o.put("error", e.error());
+                o.put("tau_int", e.tauInt());
+                o.put("tau_int_error", e.tauIntError());
+                if (e.exact() != null) o.put("exact", e.exact());
+            }
+            out.println(om.writeValueAsString(root));
+        } else {
+            out.printf("ensemble: %s %s beta=%s algorithm=%s, %s configurations%n", meta.group(), meta.lattice().spec(), meta.beta(),
+                    meta.algorithm(), extra.get("configurations"));
+            out.printf("%-14s %14s %12s %12s %14s %8s%n", "observable", "value", "error", "tau_int", "exact", "pull");
+            for (Estimate e : est) {
+                String ex = e.exact() == null ? "" : String.format("%.8f", e.exact());
+                String pull = e.exact() == null || !(e.error() > 0) ? "" : String.format("%+.1f", (e.value() - e.exact()) / e.error());
+                out.printf("%-14s %14.8f %12.8f %6.2f(%4.2f) %14s %8s%n", e.name(), e.value(), e.error(), e.tauInt(), e.tauIntError(), ex, pull);
+            }
+            for (Map.Entry<String, Object> e : extra.entrySet())
+                if (!e.getKey().equals("configurations") && !e.getKey().equals("algorithm"))
+                    out.printf("%-14s %s%n", e.getKey(), e.getValue() instanceof Double ? String.format("%.6g", (Double) e.getValue()) : e.getValue());
+        }
+        out.flush();
+    }
+
+    private static void add(Map<String, List<Double>> m, String k, double[] v) {
+        List<Double> l = m.computeIfAbsent(k, x -> new ArrayList<>());
+        for (double d : v) l.add(d);
+    }
+
+    private static double[] tail(List<Double> l, int skip) {
+        double[] a = new double[l.size() - skip];
+        for (int i = 0; i < a.length; i++) a[i] = l.get(i + skip);
+        return a;
+    }
+}

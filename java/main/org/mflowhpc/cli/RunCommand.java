@@ -1,0 +1,76 @@
+package org.mflowhpc.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code mflow run [CARD]}: the main job. Runs the stages of a run card in the order train, sample, generate,
+ * measure (each a TOML table whose keys are that subcommand's options), wiring their directories under --out:
+ * OUT/model (train), OUT/ensemble (sample or generate), and measure reads OUT/ensemble. Without CARD the embedded
+ * default card runs (java/resources/org/mflowhpc/cards/run-default.toml), which needs no GPU.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run a run card end to end (train / sample / generate / measure stages).",
+                "Without CARD: the embedded CPU default job (see 'mflow run --show-card')."})
+final class RunCommand implements java.util.concurrent.Callable<Integer> {
+    static final String DEFAULT_CARD = "/org/mflowhpc/cards/run-default.toml";
+    static final String[] STAGES = {"train", "sample", "generate", "measure"};
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "CARD", description = "Run card (TOML). Default: the embedded CPU job.") Path card;
+    @Option(names = "--out", description = "Output directory for all stages (must not exist). Default: mflow-run-<date>-<time>.") Path out;
+    @Option(names = "--show-card", description = "Print the run card and exit.") boolean showCard;
+
+    @Override public Integer call() throws Exception {
+        JsonNode node = card == null ? RunCards.parseResource(DEFAULT_CARD) : RunCards.parse(card);
+        String cardName = card == null ? "embedded default card" : card.toString();
+        if (showCard) {
+            try (var in = card == null ? RunCommand.class.getResourceAsStream(DEFAULT_CARD) : Files.newInputStream(card)) {
+                spec.commandLine().getOut().print(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+        var names = node.fieldNames();
+        while (names.hasNext()) {
+            String n = names.next();
+            if (!List.of(STAGES).contains(n)) throw new UserError("run card " + cardName + ": unknown stage [" + n + "] (expected train, sample, generate, measure)");
+        }
+        if (node.has("sample") && node.has("generate")) throw new UserError("run card " + cardName + ": use either [sample] or [generate], not both");
+        if (out == null) out = Path.of("mflow-run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (Files.exists(out)) throw new UserError("output directory " + out + " already exists; choose another --out");
+        Files.createDirectories(out);
+        CommandLine root = spec.commandLine().getParent();
+        for (String stage : STAGES) {
+            if (!node.has(stage)) continue;
+            CommandLine sub = root.getSubcommands().get(stage);
+            if (sub == null) throw new UserError("run card " + cardName + ": stage [" + stage + "] is not available in this build");
+            List<String> args = new ArrayList<>(RunCards.tokens(node, stage, sub.getCommandSpec(), cardName));
+            switch (stage) {
+                case "train": args.add("--out=" + out.resolve("model")); break;
+                case "sample": args.add("--model=" + out.resolve("model")); args.add("--out=" + out.resolve("ensemble")); break;
+                case "generate": args.add("--out=" + out.resolve("ensemble")); break;
+                case "measure": args.add(out.resolve("ensemble").toString()); break;
+                default: break;
+            }
+            spec.commandLine().getErr().println("mflow run: stage " + stage + ": mflow " + stage + " " + String.join(" ", args));
+            spec.commandLine().getErr().flush();
+            int rc = sub.execute(args.toArray(new String[0]));
+            if (rc != 0) return rc;
+        }
+        spec.commandLine().getErr().println("mflow run: done; outputs in " + out);
+        return 0;
+    }
+}
