@@ -39,7 +39,7 @@ public final class Main implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
             PrintWriter err = c.getErr();
-            if (ex instanceof UserError || ex instanceof IllegalArgumentException) {
+            if (ex instanceof UserError || ex instanceof IllegalArgumentException || ex instanceof java.io.IOException) {
                 err.println(prefix(c) + "error: " + RunCards.firstLine(ex.getMessage()));
                 return 2;
             }
