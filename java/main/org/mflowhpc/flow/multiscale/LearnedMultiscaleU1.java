@@ -1,0 +1,413 @@
+package org.mflowhpc.flow.multiscale;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.flow.FlowModel;
+import org.mflowhpc.flow.GaugeFlowLayer;
+import org.mflowhpc.flow.U1PlaquetteCoupling;
+import org.mflowhpc.flow.linkflow.CircleFlow;
+import org.mflowhpc.flow.linkflow.CircleFlows;
+import org.mflowhpc.group.Group;
+import org.mflowhpc.lattice.Coarsening;
+import org.mflowhpc.lattice.GaugeField;
+import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.nn.Activation;
+import org.mflowhpc.nn.Params;
+import org.mflowhpc.nn.Sequential;
+import org.mflowhpc.rng.RngStream;
+
+/**
+ * Learned multiscale flow for 2D U(1) ("Multiscale" / "Multiscale + flow", DESIGN.md §4): the geometry and
+ * bookkeeping of {@link ExactMultiscaleU1}, with the exact conditional replaced by a learned conditional circle
+ * flow per doubling layer (own network per layer), optionally followed by gauge-equivariant coupling layers
+ * ({@link U1PlaquetteCoupling}) on the full lattice.
+ *
+ * <p>Doubling layer k (coarse level k, block size M = V/V_k, fine blocks a = M/2; see {@link U1Doubling2D}):
+ * <pre>
+ *   phi   = coarse plaquette angle at coarse site x' (wrapped to (-pi, pi])
+ *   raw   = CNN_k(cos phi, sin phi)  (periodic conv on the coarse lattice; 1 + C channels)
+ *   u     ~ uniform on (-pi, pi)     (RngStream(seed, FLOW_PRIOR, step, index), angle())
+ *   s     = log lambda0(phi) + raw_0,  lambda0 = (1 - rho)/(1 + rho), rho = I_1(kappa)/I_0(kappa),
+ *           kappa = 2 beta_a cos(phi/2), beta_a solves I_1/I_0(beta_a) = (I_1/I_0(beta))^a   [analytic base]
+ *   v     = 2 atan2(e^s sin(u/2), cos(u/2))                 (NCP: uniform -> wrapped Cauchy)
+ *   t     = phi/2 + C_{raw_1..C}(v)                          (C = learned CircleFlow, e.g. rqs8)
+ *   log g = -log(dv/du) - log C'(v)      (density of t w.r.t. dt/2pi; u has density 1 w.r.t. du/2pi)
+ * </pre>
+ * The new link is set so that the fine plaquette is t, then a Haar gauge angle (FLOW_GAUGE stream) acts at the new
+ * site; log q += sum log g. The analytic base is the von Mises conditional of a single-plaquette split
+ * (exact for a = 1, an approximation for a > 1) replaced by the wrapped Cauchy with the same first moment; it only
+ * sets the starting point. With analytic_init = false lambda0 = 1 (uniform base). With zero_init = true the last
+ * conv of every network starts at zero, so the initial model IS the analytic base (and the refinement layers
+ * start at the identity). Everything after that is trained.
+ *
+ * <p>Refinement: log q(U) = log q_ms(F^{-1} U) + sum log|det dF^{-1}|, layer i of {@code refine_layers} acts on
+ * direction i % 2 with stripe offset (i/2) % 4 (needs extents divisible by 4).
+ *
+ * <p>Stream index = (b << 34) | (level << 28) | coarse site (level = k + 1; level 0, the 1x1 Haar links, uses site
+ * 0), as in {@link ExactMultiscaleU1}. Gauge invariance: all conditioner inputs and densities are functions of
+ * plaquettes only.
+ *
+ * <p>Config keys [defaults]: beta (required, sets the analytic base), flow ["rqs8"], hidden [[16, 16]],
+ * kernel [3], activation ["tanh"], analytic_init [true], zero_init [true], refine_layers [0],
+ * refine_flow ["ncp6"], refine_hidden [[8, 8]], refine_kernel [3], init_seed [0]. Parameter blocks:
+ * {@code level<k>.conv<j>.weight|bias}, {@code refine<i>.conv<j>.weight|bias}. Networks are initialised from
+ * RngStream(init_seed, NN_INIT, k, 1) (level k) and RngStream(init_seed, NN_INIT, i, 2) (refinement i).
+ */
+public final class LearnedMultiscaleU1 implements FlowModel {
+    public static final String KIND = "multiscale", KIND_REFINED = "multiscale+flow";
+    private static final List<String> KEYS = List.of("beta", "flow", "hidden", "kernel", "activation", "analytic_init",
+            "zero_init", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "init_seed");
+
+    private final Lattice lattice;
+    private final Coarsening chain;
+    private final U1Doubling2D doubling;
+    private final Params params = new Params();
+    private final Sequential[] nets;
+    private final CircleFlow flow;
+    private final int nraw;
+    private final double[] betaEff;
+    private final List<U1PlaquetteCoupling> refine = new ArrayList<>();
+    private final Map<String, Object> config;
+
+    /** Default config for coupling beta (all other keys at their defaults). */
+    public static Map<String, Object> defaultConfig(double beta, long initSeed) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("beta", beta);
+        c.put("init_seed", initSeed);
+        return c;
+    }
+
+    public LearnedMultiscaleU1(Backend be, Lattice lattice, Map<String, Object> cfg) {
+        for (String k : cfg.keySet())
+            if (!KEYS.contains(k)) throw new IllegalArgumentException("unknown multiscale config key '" + k + "'");
+        this.chain = ExactMultiscaleU1.checkLattice(lattice, "multiscale model");
+        this.lattice = lattice;
+        this.doubling = new U1Doubling2D(chain);
+        Object bo = cfg.get("beta");
+        if (!(bo instanceof Number)) throw new IllegalArgumentException("multiscale config needs a numeric 'beta'");
+        double beta = ((Number) bo).doubleValue();
+        if (!(beta >= 0) || Double.isInfinite(beta)) throw new IllegalArgumentException("multiscale model needs a finite beta >= 0, got " + beta);
+        String flowSpec = String.valueOf(cfg.getOrDefault("flow", "rqs8"));
+        int[] hidden = intsOf(cfg, "hidden", new int[] {16, 16});
+        int kernel = intOf(cfg, "kernel", 3);
+        Activation.Kind act = Activation.Kind.parse(String.valueOf(cfg.getOrDefault("activation", "tanh")));
+        boolean analytic = boolOf(cfg, "analytic_init", true), zero = boolOf(cfg, "zero_init", true);
+        int nref = intOf(cfg, "refine_layers", 0);
+        String refFlowSpec = String.valueOf(cfg.getOrDefault("refine_flow", "ncp6"));
+        int[] refHidden = intsOf(cfg, "refine_hidden", new int[] {8, 8});
+        int refKernel = intOf(cfg, "refine_kernel", 3);
+        long initSeed = ((Number) cfg.getOrDefault("init_seed", 0L)).longValue();
+        if (nref < 0) throw new IllegalArgumentException("refine_layers must be >= 0");
+        if (nref > 0 && (lattice.extent(0) % 4 != 0 || lattice.extent(1) % 4 != 0))
+            throw new IllegalArgumentException("multiscale+flow refinement layers need extents divisible by 4, lattice is " + lattice);
+        this.flow = CircleFlows.parse(flowSpec);
+        CircleFlow refFlow = CircleFlows.parse(refFlowSpec);
+        this.nraw = 1 + flow.paramsPerElement();
+        int layers = chain.layers();
+        nets = new Sequential[layers];
+        betaEff = new double[layers];
+        double r1 = BesselI.ratios(beta, 1)[1];
+        long vt = chain.volume(layers);
+        for (int k = 0; k < layers; k++) {
+            nets[k] = Sequential.convNet(be, params, "level" + k, 2, hidden, nraw, kernel, act);
+            long a = vt / chain.volume(k) / 2;
+            betaEff[k] = analytic ? inverseBesselRatio(Math.pow(r1, a)) : 0.0;
+        }
+        for (int i = 0; i < nref; i++)
+            refine.add(new U1PlaquetteCoupling(be, params, "refine" + i, i % 2, (i / 2) % 4, refFlow, refHidden, refKernel, act));
+        params.freeze();
+        for (int k = 0; k < layers; k++) {
+            nets[k].init(new RngStream(initSeed, RngStream.Domain.NN_INIT, k, 1));
+            if (zero) zeroBlocks("level" + k + ".conv" + hidden.length);
+        }
+        for (int i = 0; i < nref; i++) {
+            refine.get(i).init(new RngStream(initSeed, RngStream.Domain.NN_INIT, i, 2));
+            if (zero) zeroBlocks("refine" + i + ".conv" + refHidden.length);
+        }
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("beta", beta);
+        c.put("flow", flow.kind());
+        c.put("hidden", toList(hidden));
+        c.put("kernel", kernel);
+        c.put("activation", act.name().toLowerCase());
+        c.put("analytic_init", analytic);
+        c.put("zero_init", zero);
+        c.put("refine_layers", nref);
+        c.put("refine_flow", refFlow.kind());
+        c.put("refine_hidden", toList(refHidden));
+        c.put("refine_kernel", refKernel);
+        c.put("init_seed", initSeed);
+        this.config = Collections.unmodifiableMap(c);
+    }
+
+    private void zeroBlocks(String prefix) {
+        double[] v = params.values();
+        for (String s : new String[] {".weight", ".bias"}) {
+            Params.Block b = params.block(prefix + s);
+            java.util.Arrays.fill(v, b.offset, b.offset + b.size, 0.0);
+        }
+    }
+
+    private static List<Integer> toList(int[] a) {
+        List<Integer> l = new ArrayList<>();
+        for (int x : a) l.add(x);
+        return l;
+    }
+
+    private static int intOf(Map<String, Object> c, String k, int def) {
+        Object v = c.get(k);
+        return v == null ? def : ((Number) v).intValue();
+    }
+
+    private static boolean boolOf(Map<String, Object> c, String k, boolean def) {
+        Object v = c.get(k);
+        return v == null ? def : v instanceof Boolean ? (Boolean) v : Boolean.parseBoolean(String.valueOf(v));
+    }
+
+    private static int[] intsOf(Map<String, Object> c, String k, int[] def) {
+        Object v = c.get(k);
+        if (v == null) return def;
+        if (v instanceof int[]) return ((int[]) v).clone();
+        List<?> l = (List<?>) v;
+        int[] r = new int[l.size()];
+        for (int i = 0; i < r.length; i++) r[i] = ((Number) l.get(i)).intValue();
+        return r;
+    }
+
+    // ------------------------------------------------------------------ analytic base
+
+    /** A(kappa) = I_1(kappa)/I_0(kappa). */
+    static double besselRatio(double kappa) { return BesselI.ratios(kappa, 1)[1]; }
+
+    /** kappa with A(kappa) = y, y in [0, 1). */
+    static double inverseBesselRatio(double y) {
+        if (y <= 0) return 0;
+        double lo = 0, hi = 1;
+        while (besselRatio(hi) < y) { lo = hi; hi *= 2; if (hi > 1e8) return hi; }
+        for (int i = 0; i < 200 && hi - lo > 1e-14 * hi; i++) {
+            double mid = 0.5 * (lo + hi);
+            if (besselRatio(mid) < y) lo = mid; else hi = mid;
+        }
+        return 0.5 * (lo + hi);
+    }
+
+    /** out[0] = log lambda0(phi) for layer k, out[1] = d/dphi. */
+    private void logLambda0(int k, double phi, double[] out) {
+        double bk = betaEff[k];
+        if (bk == 0) { out[0] = 0; out[1] = 0; return; }
+        double c = Math.cos(0.5 * phi), sgn = c >= 0 ? 1 : -1;
+        double kappa = 2 * bk * Math.abs(c);
+        // wrapped Cauchy with the von Mises first moment: rho = I_1(kappa)/I_0(kappa)
+        double rho = besselRatio(kappa);
+        double dRho = kappa < 1e-8 ? 0.5 : 1 - rho / kappa - rho * rho;
+        out[0] = Math.log1p(-rho) - Math.log1p(rho);
+        double dkappa = -bk * Math.sin(0.5 * phi) * sgn;
+        out[1] = -2.0 / ((1 - rho) * (1 + rho)) * dRho * dkappa;
+    }
+
+    // ------------------------------------------------------------------ NCP base map
+
+    /** v = 2 atan2(e^s sin(u/2), cos(u/2)) on lifts; out = {v, log dv/du, dv/ds, d(log dv/du)/ds}. */
+    private static void ncp(double u, double s, double[] out) {
+        double n = Math.floor((u + Math.PI) / (2 * Math.PI));
+        double u0 = u - 2 * Math.PI * n;
+        double e = Math.exp(s), sn = Math.sin(0.5 * u0), cs = Math.cos(0.5 * u0);
+        double d = cs * cs + e * e * sn * sn;
+        out[0] = 2 * Math.atan2(e * sn, cs) + 2 * Math.PI * n;
+        out[1] = s - Math.log(d);
+        out[2] = 2 * e * sn * cs / d;
+        out[3] = 1 - 2 * e * e * sn * sn / d;
+    }
+
+    /** Inverse NCP on lifts: u with ncp(u, s) = v. */
+    private static double ncpInverse(double v, double s) {
+        double n = Math.floor((v + Math.PI) / (2 * Math.PI));
+        double v0 = v - 2 * Math.PI * n;
+        return 2 * Math.atan2(Math.exp(-s) * Math.sin(0.5 * v0), Math.cos(0.5 * v0)) + 2 * Math.PI * n;
+    }
+
+    // ------------------------------------------------------------------ FlowModel
+
+    @Override public Group group() { return Group.U1; }
+    @Override public Lattice lattice() { return lattice; }
+    @Override public Params params() { return params; }
+    @Override public String kind() { return refine.isEmpty() ? KIND : KIND_REFINED; }
+    @Override public Map<String, Object> config() { return config; }
+    public Coarsening chain() { return chain; }
+    public List<GaugeFlowLayer> refinementLayers() { return Collections.unmodifiableList(refine); }
+
+    private void checkField(GaugeField u, double[] logQ) {
+        if (u.group != Group.U1 || !u.lattice.equals(lattice))
+            throw new IllegalArgumentException("model is for U1 on " + lattice + ", field is " + u.group + " on " + u.lattice);
+        if (logQ.length < u.batch) throw new IllegalArgumentException("logQ array shorter than the batch");
+    }
+
+    private static final class LayerTape {
+        double[] phi, raw, u, sTot, v, dLogLambda;
+        Object netCtx;
+    }
+
+    private static final class Tape {
+        LayerTape[] layers;
+        Object[] refine;
+        int batch;
+    }
+
+    @Override public void sample(long seed, long step, GaugeField out, double[] logQ) {
+        run(seed, step, out, logQ, false);
+    }
+
+    @Override public Object sampleForTraining(long seed, long step, GaugeField out, double[] logQ) {
+        return run(seed, step, out, logQ, true);
+    }
+
+    private Object run(long seed, long step, GaugeField out, double[] logQ, boolean train) {
+        checkField(out, logQ);
+        int nb = out.batch, layers = chain.layers();
+        double[] cur = new double[nb * 2];
+        for (int b = 0; b < nb; b++) {
+            RngStream r = new RngStream(seed, RngStream.Domain.FLOW_PRIOR, step, ExactMultiscaleU1.streamIndex(b, 0, 0));
+            cur[2 * b] = r.angle();
+            cur[2 * b + 1] = r.angle();
+        }
+        double[] logq = new double[nb];
+        Tape tape = train ? new Tape() : null;
+        if (train) { tape.layers = new LayerTape[layers]; tape.batch = nb; }
+        double[] ls = new double[2], nc = new double[4], fo = new double[2];
+        for (int k = 0; k < layers; k++) {
+            int vc = chain.volume(k), vf = chain.volume(k + 1);
+            double[] phi = new double[nb * vc], feat = new double[nb * 2 * vc], raw = new double[nb * nraw * vc];
+            for (int b = 0; b < nb; b++) doubling.plaquettes(k, cur, b * 2 * vc, phi, b * vc);
+            features(phi, nb, vc, feat);
+            Object ctx = nets[k].forward(feat, nb, chain.extent(k, 0), chain.extent(k, 1), raw, train);
+            double[] t = new double[nb * vc], om = new double[nb * vc];
+            double[] vv = null, dll = null, uu = null, st = null;
+            if (train) { vv = new double[nb * vc]; dll = new double[nb * vc]; uu = new double[nb * vc]; st = new double[nb * vc]; }
+            for (int b = 0; b < nb; b++) {
+                double lq = 0;
+                for (int s = 0; s < vc; s++) {
+                    int i = b * vc + s;
+                    long idx = ExactMultiscaleU1.streamIndex(b, k + 1, s);
+                    double u = new RngStream(seed, RngStream.Domain.FLOW_PRIOR, step, idx).angle();
+                    logLambda0(k, phi[i], ls);
+                    int ro = b * nraw * vc + s;
+                    ncp(u, ls[0] + raw[ro], nc);
+                    flow.forward(nc[0], raw, ro + vc, vc, fo);
+                    t[i] = 0.5 * phi[i] + fo[0];
+                    lq -= nc[1] + fo[1];
+                    om[i] = new RngStream(seed, RngStream.Domain.FLOW_GAUGE, step, idx).angle();
+                    if (train) { vv[i] = nc[0]; dll[i] = ls[1]; uu[i] = u; st[i] = ls[0] + raw[ro]; }
+                }
+                logq[b] += lq;
+            }
+            double[] fine = new double[nb * 2 * vf];
+            for (int b = 0; b < nb; b++) doubling.split(k, cur, b * 2 * vc, t, b * vc, om, b * vc, fine, b * 2 * vf);
+            cur = fine;
+            if (train) {
+                LayerTape lt = new LayerTape();
+                lt.phi = phi; lt.raw = raw; lt.v = vv; lt.dLogLambda = dll; lt.u = uu; lt.sTot = st; lt.netCtx = ctx;
+                tape.layers[k] = lt;
+            }
+        }
+        System.arraycopy(cur, 0, out.data, 0, cur.length);
+        double[] logJ = new double[nb];
+        if (train) tape.refine = new Object[refine.size()];
+        for (int i = 0; i < refine.size(); i++) {
+            Object rt = refine.get(i).forward(out, logJ, train);
+            if (train) tape.refine[i] = rt;
+        }
+        for (int b = 0; b < nb; b++) logQ[b] = logq[b] - logJ[b];
+        return tape;
+    }
+
+    private static void features(double[] phi, int nb, int vc, double[] feat) {
+        for (int b = 0; b < nb; b++)
+            for (int s = 0; s < vc; s++) {
+                double p = phi[b * vc + s];
+                feat[(2 * b) * vc + s] = Math.cos(p);
+                feat[(2 * b + 1) * vc + s] = Math.sin(p);
+            }
+    }
+
+    @Override public void logDensity(GaugeField u, double[] logQ) {
+        checkField(u, logQ);
+        int nb = u.batch, layers = chain.layers();
+        GaugeField w = u.copy();
+        double[] logq = new double[nb];
+        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).inverse(w, logq);
+        double[] cur = w.data;
+        double[] ls = new double[2], nc = new double[4], fo = new double[2];
+        for (int k = layers - 1; k >= 0; k--) {
+            int vc = chain.volume(k), vf = chain.volume(k + 1);
+            double[] coarse = new double[nb * 2 * vc], t = new double[nb * vc], om = new double[nb * vc];
+            double[] phi = new double[nb * vc], feat = new double[nb * 2 * vc], raw = new double[nb * nraw * vc];
+            for (int b = 0; b < nb; b++) {
+                doubling.merge(k, cur, b * 2 * vf, coarse, b * 2 * vc, t, b * vc, om, b * vc);
+                doubling.plaquettes(k, coarse, b * 2 * vc, phi, b * vc);
+            }
+            features(phi, nb, vc, feat);
+            nets[k].forward(feat, nb, chain.extent(k, 0), chain.extent(k, 1), raw, false);
+            for (int b = 0; b < nb; b++) {
+                double lq = 0;
+                for (int s = 0; s < vc; s++) {
+                    int i = b * vc + s, ro = b * nraw * vc + s;
+                    flow.inverse(t[i] - 0.5 * phi[i], raw, ro + vc, vc, fo);
+                    logLambda0(k, phi[i], ls);
+                    double sTot = ls[0] + raw[ro];
+                    double uu = ncpInverse(fo[0], sTot);
+                    ncp(uu, sTot, nc);
+                    lq -= nc[1] + fo[1];
+                }
+                logq[b] += lq;
+            }
+            cur = coarse;
+        }
+        System.arraycopy(logq, 0, logQ, 0, nb);
+    }
+
+    @Override public void backward(Object tapeObj, double[] dLossdLinks, double[] dLossdLogQ) {
+        Tape tape = (Tape) tapeObj;
+        int nb = tape.batch, layers = chain.layers();
+        double[] gLogJ = new double[nb];
+        for (int b = 0; b < nb; b++) gLogJ[b] = -dLossdLogQ[b];
+        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).backward(tape.refine[i], dLossdLinks, gLogJ);
+        double[] gFine = dLossdLinks;
+        double[] nc = new double[4];
+        for (int k = layers - 1; k >= 0; k--) {
+            LayerTape lt = tape.layers[k];
+            int vc = chain.volume(k), vf = chain.volume(k + 1);
+            double[] gC = new double[nb * 2 * vc], gT = new double[nb * vc], gPhi = new double[nb * vc];
+            double[] gRaw = new double[nb * nraw * vc];
+            for (int b = 0; b < nb; b++) doubling.splitBackward(k, gFine, b * 2 * vf, gC, b * 2 * vc, gT, b * vc);
+            for (int b = 0; b < nb; b++) {
+                double gl = dLossdLogQ[b];
+                for (int s = 0; s < vc; s++) {
+                    int i = b * vc + s, ro = b * nraw * vc + s;
+                    double gt = gT[i];
+                    gPhi[i] += 0.5 * gt;
+                    // log g = -(log dv/du + log C'(v)):  dL/dlogC' = dL/dlog dv/du = -gl
+                    double dv = flow.backward(lt.v[i], lt.raw, ro + vc, vc, gt, -gl, gRaw, ro + vc, vc);
+                    ncp(lt.u[i], lt.sTot[i], nc);
+                    double ds = dv * nc[2] - gl * nc[3];
+                    gRaw[ro] += ds;
+                    gPhi[i] += ds * lt.dLogLambda[i];
+                }
+            }
+            double[] gFeat = new double[nb * 2 * vc];
+            nets[k].backward(lt.netCtx, gRaw, gFeat);
+            for (int b = 0; b < nb; b++)
+                for (int s = 0; s < vc; s++) {
+                    int i = b * vc + s;
+                    double p = lt.phi[i];
+                    gPhi[i] += -Math.sin(p) * gFeat[(2 * b) * vc + s] + Math.cos(p) * gFeat[(2 * b + 1) * vc + s];
+                }
+            for (int b = 0; b < nb; b++) doubling.plaquettesBackward(k, gPhi, b * vc, gC, b * 2 * vc);
+            gFine = gC;
+        }
+    }
+}

@@ -1,0 +1,331 @@
+package org.mflowhpc.train;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.flow.FlowModel;
+import org.mflowhpc.io.Checkpoint;
+import org.mflowhpc.io.CheckpointException;
+import org.mflowhpc.lattice.GaugeField;
+import org.mflowhpc.nn.Adam;
+import org.mflowhpc.nn.LrSchedule;
+import org.mflowhpc.nn.Params;
+
+/**
+ * Reverse-KL training of any {@link FlowModel} (U(1) link-angle models; the gradient path is model-agnostic).
+ *
+ * <p>Step s (0-based; the step counter is also the RNG position, since the model draws from streams keyed by
+ * (seed, domain, s, index)):
+ * <pre>
+ *   U_b ~ q (batch B, sampleForTraining(seed, s)),  S_b = Backend.action,  log w_b = -S_b - log q_b
+ *   loss = (1/B) sum_b (log q_b + S_b)      (= KL(q||p) - log Z)
+ *   dloss/dtheta = Backend.force / B,  dloss/dlog q = 1/B  -> model.backward (reparameterisation gradient)
+ *   global-norm clipping, lr = schedule.lr(s) * lr_factor, Adam(W) step
+ * </pre>
+ * Non-finite loss or gradient: the update is skipped, lr_factor halves, the skip is counted; more than
+ * {@code maxConsecutiveBad} in a row stops the run (status DIVERGED, one-line message). Updates that would make a
+ * parameter non-finite are rolled back and treated the same way, so checkpoints never hold non-finite values.
+ *
+ * <p>Run directory: {@code metrics.jsonl} (one JSON object per step: step, loss, ess, var_logw, lr, grad_norm,
+ * step_s, wall_s, skipped), {@code checkpoint.bin} ({@link Checkpoint}, every {@code checkpointEvery} steps, at the
+ * end, and on SIGTERM), {@code training.png} (loss and ESS vs step, written at the end). On SIGTERM a JVM shutdown
+ * hook lets the current step finish, writes the checkpoint and the plot, then lets the JVM exit. Resuming
+ * ({@link #resume}) restores parameters, Adam state, step, lr_factor and counters, and drops metrics lines at or
+ * after the checkpoint's step, so parameters at step N are bit-identical to an uninterrupted run.
+ *
+ * <p>Console: a progress bar when System.console() != null and not under SLURM (SLURM_JOB_ID unset), otherwise a
+ * plain log line every {@code logEvery} steps.
+ */
+public final class Trainer {
+    public enum Status { COMPLETED, INTERRUPTED, DIVERGED }
+
+    /** Training options (public fields, defaults as in the tutorial). */
+    public static final class Options {
+        public long seed = 0;
+        public int batch = 64;
+        public long steps = 1000;
+        public LrSchedule schedule = LrSchedule.constant(1e-3);
+        public double clipNorm = Double.POSITIVE_INFINITY;
+        public double adamBeta1 = 0.9, adamBeta2 = 0.999, adamEps = 1e-8, weightDecay = 0.0;
+        public int checkpointEvery = 100;
+        public int maxConsecutiveBad = 10;
+        public int logEvery = 10;
+        /** Where progress goes; null = silent (no bar, no log lines). */
+        public PrintStream log = System.out;
+        public boolean progressBar = true;
+        public boolean plot = true;
+        public boolean handleSigterm = true;
+        public long sigtermWaitSeconds = 300;
+        public Path runDir;
+    }
+
+    /** Outcome of {@link #run}. */
+    public static final class Result {
+        public final Status status;
+        public final long step;
+        public final String message;
+        public final double lastLoss, lastEss;
+        public final long skipped;
+        Result(Status status, long step, String message, double lastLoss, double lastEss, long skipped) {
+            this.status = status; this.step = step; this.message = message; this.lastLoss = lastLoss; this.lastEss = lastEss; this.skipped = skipped;
+        }
+        @Override public String toString() { return status + " at step " + step + ": " + message; }
+    }
+
+    private final FlowModel model;
+    private final Backend be;
+    private final double beta;
+    private final Options opt;
+    private final Adam adam;
+    private long step;
+    private double lrFactor = 1.0;
+    private long skippedTotal, consecutiveBad;
+    private double wallBefore;
+    private volatile boolean stopRequested;
+    private volatile Runnable stepHook;
+
+    public Trainer(FlowModel model, Backend be, double beta, Options opt) {
+        if (opt.runDir == null) throw new IllegalArgumentException("Trainer needs a run directory");
+        if (opt.batch < 1) throw new IllegalArgumentException("batch must be >= 1");
+        this.model = model; this.be = be; this.beta = beta; this.opt = opt;
+        this.adam = new Adam(model.params(), opt.adamBeta1, opt.adamBeta2, opt.adamEps, opt.weightDecay);
+    }
+
+    public long step() { return step; }
+    public double lrFactor() { return lrFactor; }
+    public Adam adam() { return adam; }
+    public Path checkpointPath() { return opt.runDir.resolve("checkpoint.bin"); }
+    public Path metricsPath() { return opt.runDir.resolve("metrics.jsonl"); }
+    public Path plotPath() { return opt.runDir.resolve("training.png"); }
+
+    /** Asks the loop to stop after the current step (what the SIGTERM hook does). */
+    public void requestStop() { stopRequested = true; }
+
+    /** Called after every completed step (tests use it to simulate preemption). */
+    public void setStepHook(Runnable r) { this.stepHook = r; }
+
+    // ------------------------------------------------------------------ checkpoints
+
+    public Checkpoint snapshot() {
+        Params p = model.params();
+        Map<String, Object> st = new LinkedHashMap<>();
+        st.put("seed", opt.seed);
+        st.put("batch", opt.batch);
+        st.put("schedule", opt.schedule.spec());
+        st.put("clip_norm", Double.isFinite(opt.clipNorm) ? opt.clipNorm : -1.0);
+        st.put("adam_beta1", adam.beta1);
+        st.put("adam_beta2", adam.beta2);
+        st.put("adam_eps", adam.eps);
+        st.put("weight_decay", adam.weightDecay);
+        st.put("adam_t", adam.t());
+        st.put("lr_factor", lrFactor);
+        st.put("skipped_total", skippedTotal);
+        st.put("consecutive_bad", consecutiveBad);
+        st.put("wall_s", wallBefore);
+        Map<String, double[]> arrays = new LinkedHashMap<>();
+        arrays.put("params", p.values().clone());
+        arrays.put("adam_m", adam.m().clone());
+        arrays.put("adam_v", adam.v().clone());
+        return new Checkpoint(model.kind(), model.group(), model.lattice(), beta, step, model.config(),
+                p.layoutSignature(), st, arrays);
+    }
+
+    public void writeCheckpoint() throws IOException { snapshot().write(checkpointPath()); }
+
+    /** Restores from a checkpoint file after validating it against this model and beta. */
+    public void resume(Path path) throws CheckpointException {
+        Checkpoint ck = Checkpoint.read(path);
+        ck.validateFor(model, beta);
+        Map<String, Object> st = ck.state;
+        double[] pv = ck.array("params"), m = ck.array("adam_m"), v = ck.array("adam_v");
+        model.params().setValues(pv);
+        adam.restore(m, v, num(st, "adam_t").longValue());
+        step = ck.step;
+        lrFactor = num(st, "lr_factor").doubleValue();
+        skippedTotal = num(st, "skipped_total").longValue();
+        consecutiveBad = num(st, "consecutive_bad").longValue();
+        wallBefore = num(st, "wall_s").doubleValue();
+        List<String> diffs = new ArrayList<>();
+        if (num(st, "seed").longValue() != opt.seed) diffs.add("seed " + st.get("seed") + " -> " + opt.seed);
+        if (num(st, "batch").intValue() != opt.batch) diffs.add("batch " + st.get("batch") + " -> " + opt.batch);
+        if (!opt.schedule.spec().equals(st.get("schedule"))) diffs.add("schedule " + st.get("schedule") + " -> " + opt.schedule.spec());
+        if (!diffs.isEmpty() && opt.log != null)
+            opt.log.println("warning: resuming with changed " + String.join(", ", diffs) + " (run will differ from an uninterrupted one)");
+        try {
+            truncateMetrics(step);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot rewrite " + metricsPath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Number num(Map<String, Object> st, String k) throws CheckpointException {
+        Object o = st.get(k);
+        if (!(o instanceof Number)) throw new CheckpointException("checkpoint trainer state lacks '" + k + "'");
+        return (Number) o;
+    }
+
+    private void truncateMetrics(long keepBelow) throws IOException {
+        Path mp = metricsPath();
+        if (!Files.exists(mp)) return;
+        List<String> keep = new ArrayList<>();
+        for (String line : Files.readAllLines(mp, StandardCharsets.UTF_8)) {
+            Long s = MetricsPlot.stepOf(line);
+            if (s != null && s < keepBelow) keep.add(line);
+        }
+        Path tmp = mp.resolveSibling("metrics.jsonl.tmp");
+        Files.write(tmp, keep, StandardCharsets.UTF_8);
+        Files.move(tmp, mp, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /** Effective sample size per sample, (sum w)^2 / (N sum w^2), computed in log space. */
+    public static double ess(double[] logw) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (double x : logw) m = Math.max(m, x);
+        if (!Double.isFinite(m)) return Double.NaN;
+        double s1 = 0, s2 = 0;
+        for (double x : logw) { double e = Math.exp(x - m); s1 += e; s2 += e * e; }
+        return s1 * s1 / (logw.length * s2);
+    }
+
+    private static double variance(double[] a) {
+        double mean = 0;
+        for (double x : a) mean += x;
+        mean /= a.length;
+        double v = 0;
+        for (double x : a) v += (x - mean) * (x - mean);
+        return a.length > 1 ? v / (a.length - 1) : 0;
+    }
+
+    private static boolean allFinite(double[] a) {
+        for (double x : a) if (!Double.isFinite(x)) return false;
+        return true;
+    }
+
+    /** Trains until opt.steps steps have been taken in total (counting resumed ones), or stop/divergence. */
+    public Result run() throws IOException {
+        Files.createDirectories(opt.runDir);
+        CountDownLatch done = new CountDownLatch(1);
+        Thread hook = null;
+        if (opt.handleSigterm) {
+            hook = new Thread(() -> {
+                stopRequested = true;
+                try { done.await(opt.sigtermWaitSeconds, TimeUnit.SECONDS); } catch (InterruptedException ignored) { Thread.currentThread().interrupt(); }
+            }, "mflow-trainer-sigterm");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+        boolean bar = opt.log != null && opt.progressBar && System.console() != null && System.getenv("SLURM_JOB_ID") == null;
+        ProgressBar pb = null;
+        Params p = model.params();
+        int B = opt.batch;
+        GaugeField u = new GaugeField(model.group(), model.lattice(), B);
+        double[] logQ = new double[B], act = new double[B], logw = new double[B], dLogQ = new double[B];
+        double[] dLinks = new double[u.data.length];
+        double[] backupP = new double[p.size()], backupM = new double[p.size()], backupV = new double[p.size()];
+        double lastLoss = Double.NaN, lastEss = Double.NaN;
+        Status status = Status.COMPLETED;
+        String message = "trained " + opt.steps + " steps";
+        long t0 = System.nanoTime();
+        try (BufferedWriter metrics = Files.newBufferedWriter(metricsPath(), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            if (bar) pb = new ProgressBarBuilder().setTaskName("train " + model.kind()).setInitialMax(opt.steps)
+                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(opt.log)).build();
+            if (pb != null) pb.stepTo(step);
+            while (step < opt.steps) {
+                if (stopRequested) { status = Status.INTERRUPTED; message = "stopped on request (SIGTERM) after step " + step; break; }
+                long ts = System.nanoTime();
+                p.zeroGrads();
+                Object tape = model.sampleForTraining(opt.seed, step, u, logQ);
+                be.action(u, beta, act);
+                double loss = 0;
+                for (int b = 0; b < B; b++) { loss += logQ[b] + act[b]; logw[b] = -act[b] - logQ[b]; }
+                loss /= B;
+                be.force(u, beta, dLinks);
+                for (int i = 0; i < dLinks.length; i++) dLinks[i] /= B;
+                java.util.Arrays.fill(dLogQ, 1.0 / B);
+                model.backward(tape, dLinks, dLogQ);
+                double gnorm = Adam.clipGradNorm(p, opt.clipNorm);
+                double lr = opt.schedule.lr(step) * lrFactor;
+                boolean ok = Double.isFinite(loss) && Double.isFinite(gnorm);
+                if (ok) {
+                    System.arraycopy(p.values(), 0, backupP, 0, backupP.length);
+                    System.arraycopy(adam.m(), 0, backupM, 0, backupM.length);
+                    System.arraycopy(adam.v(), 0, backupV, 0, backupV.length);
+                    long tBefore = adam.t();
+                    adam.step(lr);
+                    if (!allFinite(p.values())) {
+                        p.setValues(backupP);
+                        adam.restore(backupM, backupV, tBefore);
+                        ok = false;
+                    }
+                }
+                if (ok) consecutiveBad = 0;
+                else { skippedTotal++; consecutiveBad++; lrFactor *= 0.5; }
+                double ess = ess(logw), varLw = variance(logw);
+                step++;
+                double stepS = (System.nanoTime() - ts) * 1e-9, wall = wallBefore + (System.nanoTime() - t0) * 1e-9;
+                metrics.write(String.format(Locale.ROOT,
+                        "{\"step\":%d,\"loss\":%s,\"ess\":%s,\"var_logw\":%s,\"lr\":%s,\"grad_norm\":%s,\"step_s\":%s,\"wall_s\":%s,\"skipped\":%b}",
+                        step - 1, js(loss), js(ess), js(varLw), js(lr), js(gnorm), js(stepS), js(wall), !ok));
+                metrics.newLine();
+                if (ok) { lastLoss = loss; lastEss = ess; }
+                if (pb != null) { pb.stepTo(step); pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f ess %.3f", loss, ess)); }
+                else if (opt.log != null && (step % Math.max(1, opt.logEvery) == 0 || step == opt.steps || !ok))
+                    opt.log.println(String.format(Locale.ROOT, "step %d/%d loss %.6f ess %.4f var_logw %.4g lr %.3g grad_norm %.4g %.3fs/step%s",
+                            step, opt.steps, loss, ess, varLw, lr, gnorm, stepS, ok ? "" : " [skipped: non-finite, lr halved]"));
+                if (consecutiveBad > opt.maxConsecutiveBad) {
+                    status = Status.DIVERGED;
+                    message = "training diverged: " + consecutiveBad + " consecutive steps with non-finite loss or gradients (last at step "
+                            + (step - 1) + "); the checkpoint holds the last finite parameters";
+                    break;
+                }
+                if (opt.checkpointEvery > 0 && step % opt.checkpointEvery == 0) {
+                    metrics.flush();
+                    wallBefore = wall; t0 = System.nanoTime();
+                    writeCheckpoint();
+                }
+                Runnable h = stepHook;
+                if (h != null) h.run();
+            }
+            if (status == Status.COMPLETED && stopRequested && step >= opt.steps) message = "trained " + opt.steps + " steps (stop requested at the end)";
+            metrics.flush();
+            wallBefore += (System.nanoTime() - t0) * 1e-9;
+            t0 = System.nanoTime();
+            writeCheckpoint();
+            if (opt.plot) {
+                try {
+                    MetricsPlot.write(metricsPath(), plotPath(), model.kind() + " " + model.lattice() + " beta=" + beta);
+                } catch (IOException | RuntimeException e) {
+                    if (opt.log != null) opt.log.println("warning: could not write " + plotPath() + ": " + e.getMessage());
+                }
+            }
+        } finally {
+            if (pb != null) pb.close();
+            done.countDown();
+            if (hook != null) {
+                try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { /* JVM shutting down */ }
+            }
+        }
+        if (opt.log != null) opt.log.println(status == Status.COMPLETED ? message : status + ": " + message);
+        return new Result(status, step, message, lastLoss, lastEss, skippedTotal);
+    }
+
+    private static String js(double v) { return Double.isFinite(v) ? Double.toString(v) : "null"; }
+}
