@@ -14,7 +14,7 @@ import org.mflowhpc.sample.SamplerFixtures;
  * sensitive to both; every link moves; SU(3) links stay unitary; an overrelaxation sweep keeps the action.
  */
 class CheckerboardSweepTest {
-    private static final Lattice[] LATS = {new Lattice(8, 8), new Lattice(4, 4, 4, 4)};
+    private static final Lattice[] LATS = {new Lattice(8, 8), new Lattice(4, 6, 4), new Lattice(4, 4, 4, 4)};
 
     private static GaugeField run(int threads, GaugeField start, double beta, long seed, long sweep, boolean or) {
         GaugeField u = start.copy();
