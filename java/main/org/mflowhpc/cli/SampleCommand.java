@@ -1,0 +1,236 @@
+package org.mflowhpc.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.flow.FlowModel;
+import org.mflowhpc.flow.Models;
+import org.mflowhpc.group.Group;
+import org.mflowhpc.io.Checkpoint;
+import org.mflowhpc.io.CheckpointException;
+import org.mflowhpc.io.Ensemble;
+import org.mflowhpc.io.EnsembleMeta;
+import org.mflowhpc.io.EnsembleWriter;
+import org.mflowhpc.io.HdfSchema;
+import org.mflowhpc.io.Shard;
+import org.mflowhpc.lattice.GaugeField;
+import org.mflowhpc.observable.Observables;
+import org.mflowhpc.rng.RngStream;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mflow sample}: configurations from a trained model, made exact by reweighting or by an independence
+ * Metropolis-Hastings chain, written as HDF5 shards.
+ *
+ * <p>Proposal p (0-based) is element p mod B of model batch k = p / B, drawn with
+ * {@code model.sample(sampleSeed, k, ...)}, where sampleSeed = RngStream.taskSeed(seed ^ SALT, task) and task is
+ * SLURM_ARRAY_TASK_ID (0 outside SLURM): array tasks draw independent streams. log w = -S - log q.
+ * <ul>
+ *   <li>reweighting (default): configs are the proposals; datasets log_q, log_w (use w = exp(log_w) as weights).
+ *   <li>--mh: configs are the Markov chain itself: proposal p is accepted with probability min(1, w_p / w_chain),
+ *       the uniform drawn from (sampleSeed, MH_ACCEPT, p); a rejected proposal repeats the previous configuration.
+ *       Datasets: accepted (int32 0/1), log_q and log_w of the chain state, proposal_log_w (for the proposal ESS).
+ *       Proposal 0 starts the chain and counts as accepted.
+ * </ul>
+ * Plus action, plaquette and, for 2D U(1), topological_charge of every stored configuration.
+ *
+ * <p>Resumable: OUT/sampler-state.json records the sampler's identity (model checkpoint SHA-256, seed, task,
+ * mode, batch) and the number of published configurations; the MH chain state is the last published configuration
+ * with its log q and log w. A rerun with --resume regenerates batches deterministically and continues exactly
+ * where the published shards end, so the ensemble equals an uninterrupted run's. SIGTERM: the batch in progress
+ * finishes, pending configurations are flushed as a (shorter) shard, the state is written, the JVM exits.
+ */
+@Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Sample configurations from a trained model (reweighting, or --mh independence Metropolis) into HDF5 shards.",
+        footer = {"", "Example: mflow sample --model model/ --configs 4096 --mh --seed 7 --out ens/"})
+final class SampleCommand implements java.util.concurrent.Callable<Integer> {
+    static final long SALT = 0x53414D504C45L;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, description = "Training run directory (holds checkpoint.bin) or a checkpoint file.") Path model;
+    @Option(names = "--configs", required = true, description = "Number of configurations (= proposals) to write.") long configs;
+    @Option(names = "--mh", description = "Independence Metropolis-Hastings chain instead of reweighting.") boolean mh;
+    @Option(names = "--seed", defaultValue = "1", description = "Sampling seed. Default: ${DEFAULT-VALUE}.") long seed;
+    @Option(names = "--batch", defaultValue = "256", description = "Proposals per model call. Default: ${DEFAULT-VALUE}.") int batch;
+    @Option(names = "--shard-size", defaultValue = "0", description = "Configurations per shard (0 = automatic).") int shardSize;
+    @Option(names = "--resume", description = "Continue the sampler whose shards and state are in --out.") boolean resume;
+    @Option(names = "--out", required = true, description = "Output directory.") Path out;
+    @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
+
+    private volatile boolean stop;
+
+    @Override public Integer call() throws Exception {
+        if (configs < 1) throw new UserError("--configs must be >= 1, got " + configs);
+        if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
+        if (shardSize < 0) throw new UserError("--shard-size must be >= 0");
+        Path ckPath = Files.isDirectory(model) ? model.resolve("checkpoint.bin") : model;
+        if (!Files.exists(ckPath)) throw new UserError("no model checkpoint at " + ckPath);
+        Checkpoint ck;
+        try {
+            ck = Checkpoint.read(ckPath);
+        } catch (CheckpointException e) {
+            throw new UserError(ckPath + ": " + e.getMessage());
+        }
+        String ckSha = HdfSchema.sha256Hex(ckPath);
+        int task = System.getenv("SLURM_ARRAY_TASK_ID") != null ? Integer.parseInt(System.getenv("SLURM_ARRAY_TASK_ID").trim()) : 0;
+        long sampleSeed = RngStream.taskSeed(seed ^ SALT, task);
+        PrintWriter log = spec.commandLine().getErr();
+        Path statePath = out.resolve("sampler-state.json");
+
+        try (Backend be = compute.create()) {
+            FlowModel m;
+            try {
+                m = Models.fromCheckpoint(ck, be);
+                ck.validateFor(m, ck.beta);
+                if (ck.hasArray("params")) m.params().setValues(ck.array("params"));
+            } catch (CheckpointException | IllegalArgumentException e) {
+                throw new UserError(ckPath + ": " + e.getMessage());
+            }
+            double beta = ck.beta;
+            Group g = m.group();
+            int perShard = shardSize > 0 ? shardSize
+                    : (int) Math.max(1, Math.min(configs, (64L << 20) / (8L * m.lattice().d * m.lattice().volume * g.dof)));
+            EnsembleMeta meta = EnsembleMeta.of(g, m.lattice(), beta, mh ? "flow-mh" : "flow-reweight", seed)
+                    .withExtra("model_kind", m.kind()).withExtra("model_checkpoint_sha256", ckSha)
+                    .withExtra("model_step", ck.step).withExtra("slurm_task", (long) task).withExtra("proposal_batch", (long) batch)
+                    .withExtra("weights", mh ? "none: configs form an independence-MH chain (accepted flags each step)"
+                            : "w = exp(log_w), log_w = -S - log_q; reweight <O> = sum w O / sum w");
+            ObjectNode state = new ObjectMapper().createObjectNode();
+            state.put("model_checkpoint_sha256", ckSha);
+            state.put("seed", seed);
+            state.put("task", task);
+            state.put("mode", mh ? "mh" : "reweight");
+            state.put("batch", batch);
+
+            long start = 0;
+            double[] chain = null;
+            double chainLogW = 0, chainLogQ = 0;
+            EnsembleWriter w;
+            if (resume) {
+                if (!Files.exists(statePath)) throw new UserError("--resume: no sampler state at " + statePath);
+                JsonNode old = new ObjectMapper().readTree(statePath.toFile());
+                for (String k : new String[] {"model_checkpoint_sha256", "seed", "task", "mode", "batch"})
+                    if (!old.path(k).asText().equals(state.path(k).asText()))
+                        throw new UserError("--resume: " + statePath + " was written with " + k + "=" + old.path(k).asText() + ", this run has " + state.path(k).asText());
+                w = EnsembleWriter.open(out, meta, perShard, EnsembleWriter.Mode.RESUME);
+                start = w.nextConfigIndex();
+                if (mh && start > 0) {
+                    Ensemble ens = Ensemble.open(out);
+                    Shard last = ens.readShard(ens.shards().size() - 1);
+                    int i = last.n() - 1;
+                    chain = last.configs().config(i).data;
+                    chainLogW = last.extra().get("log_w")[i];
+                    chainLogQ = last.extra().get("log_q")[i];
+                }
+                log.printf("mflow sample: resuming at configuration %d of %d%n", start, configs);
+            } else {
+                if (Files.exists(statePath)) throw new UserError(out + " already holds a sampler run; use --resume or choose another --out");
+                w = EnsembleWriter.create(out, meta, perShard);
+            }
+            CountDownLatch done = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                stop = true;
+                try { done.await(300, TimeUnit.SECONDS); } catch (InterruptedException ignored) { Thread.currentThread().interrupt(); }
+            }, "mflow-sample-sigterm");
+            Runtime.getRuntime().addShutdownHook(hook);
+            Observables obs = new Observables(be);
+            boolean topo = g == Group.U1 && m.lattice().d == 2;
+            long accepted = 0, proposed = 0;
+            long t0 = System.nanoTime();
+            try (Progress pr = new Progress("sample", configs - start, new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true))) {
+                GaugeField prop = new GaugeField(g, m.lattice(), batch);
+                double[] logQ = new double[batch], act = new double[batch];
+                int cs = prop.configSize();
+                long p = start;
+                while (p < configs && !stop) {
+                    long k = p / batch;
+                    int off = (int) (p % batch);
+                    m.sample(sampleSeed, k, prop, logQ);
+                    be.action(prop, beta, act);
+                    int n = (int) Math.min(batch - off, configs - p);
+                    GaugeField outF = new GaugeField(g, m.lattice(), n);
+                    double[] oLogQ = new double[n], oLogW = new double[n], oAct = new double[n], pLogW = new double[n];
+                    int[] acc = new int[n];
+                    for (int j = 0; j < n; j++) {
+                        int b = off + j;
+                        double lw = -act[b] - logQ[b];
+                        pLogW[j] = lw;
+                        if (!mh) {
+                            System.arraycopy(prop.data, b * cs, outF.data, j * cs, cs);
+                            oLogQ[j] = logQ[b];
+                            oLogW[j] = lw;
+                            oAct[j] = act[b];
+                        } else {
+                            long pi = p + j;
+                            boolean a = chain == null
+                                    || new RngStream(sampleSeed, RngStream.Domain.MH_ACCEPT, pi, 0).uniform() < Math.exp(Math.min(0, lw - chainLogW));
+                            if (a) {
+                                if (chain == null) chain = new double[cs];
+                                System.arraycopy(prop.data, b * cs, chain, 0, cs);
+                                chainLogW = lw;
+                                chainLogQ = logQ[b];
+                                accepted++;
+                            }
+                            proposed++;
+                            acc[j] = a ? 1 : 0;
+                            System.arraycopy(chain, 0, outF.data, j * cs, cs);
+                            oLogQ[j] = chainLogQ;
+                            oLogW[j] = chainLogW;
+                            oAct[j] = -chainLogW - chainLogQ;
+                        }
+                    }
+                    Map<String, double[]> extra = new LinkedHashMap<>();
+                    extra.put("log_q", oLogQ);
+                    extra.put("log_w", oLogW);
+                    if (topo) extra.put("topological_charge", obs.topologicalCharge(outF));
+                    Map<String, int[]> extraInt = null;
+                    if (mh) {
+                        extra.put("proposal_log_w", pLogW);
+                        extraInt = Map.of("accepted", acc);
+                    }
+                    if (mh) be.action(outF, beta, oAct); // recompute from the stored links (bit-consistent with verify)
+                    w.append(outF, oAct, null, extra, extraInt);
+                    p += n;
+                    pr.step(n, mh ? String.format("acc %.3f", (double) accepted / Math.max(1, proposed)) : null);
+                    if (w.pending() == 0) writeState(statePath, state, p);
+                }
+                w.flush();
+                writeState(statePath, state, w.nextConfigIndex());
+                w.close();
+            } finally {
+                done.countDown();
+                try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { }
+            }
+            double secs = (System.nanoTime() - t0) * 1e-9;
+            log.printf("mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%n", stop ? "interrupted after" : "wrote",
+                    configs - start, mh ? "independence MH" : "reweighting", out, secs, (configs - start) / secs,
+                    mh ? String.format(", acceptance %.3f", (double) accepted / Math.max(1, proposed)) : "");
+            log.flush();
+            return 0;
+        }
+    }
+
+    private static void writeState(Path path, ObjectNode state, long published) throws IOException {
+        state.put("published_configs", published);
+        Path tmp = path.resolveSibling(".sampler-state.json.tmp");
+        Files.write(tmp, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state).getBytes(StandardCharsets.UTF_8));
+        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}
