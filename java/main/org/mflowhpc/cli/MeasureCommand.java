@@ -36,7 +36,8 @@ import picocli.CommandLine.Parameters;
  * (1/N) Re tr P, planar Wilson loops W(R,T), topological charge Q and chi_t = <Q^2>/V (2D U(1)), Polyakov loop
  * |P| along the last direction. Flow ensembles: with an `accepted` dataset the configurations are a Markov chain
  * (independence Metropolis) and are averaged plainly, acceptance reported; with `log_w` only, averages are
- * reweighted, <O> = <w O>/<w>, and ESS, log Z and KL are reported. Next to each value, the exact result where one
+ * reweighted, <O> = <w O>/<w>. ESS (with a bootstrap error), log Z, var(log w) and KL are computed from the
+ * proposals' log w (dataset proposal_log_w of an MH chain, else log_w). Next to each value, the exact result where one
  * is known (2D U(1) on the torus, 2D SU(3) plaquette in infinite volume).
  */
 @Command(name = "measure", mixinStandardHelpOptions = true, sortOptions = false,
@@ -74,8 +75,8 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         Map<String, List<Double>> series = new LinkedHashMap<>();
-        List<Double> logw = new ArrayList<>(), acc = new ArrayList<>();
-        boolean hasLogW = true, hasAcc = true;
+        List<Double> logw = new ArrayList<>(), acc = new ArrayList<>(), proposalLogw = new ArrayList<>();
+        boolean hasLogW = true, hasAcc = true, hasProposal = true;
         Group g = meta.group();
         Lattice lat = meta.lattice();
         boolean topo = g == Group.U1 && lat.d == 2;
@@ -102,6 +103,8 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                 add(series, "|polyakov|", obs.polyakovLoop(s.configs()).abs());
                 double[] lw = s.extra().get("log_w");
                 if (lw == null) hasLogW = false; else for (double v : lw) logw.add(v);
+                double[] plw = s.extra().get("proposal_log_w");
+                if (plw == null) hasProposal = false; else for (double v : plw) proposalLogw.add(v);
                 int[] a = s.extraInt().get("accepted");
                 if (a == null) hasAcc = false; else for (int v : a) acc.add((double) v);
             }
@@ -138,7 +141,9 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             extra.put("acceptance_error", a.error());
         }
         if (hasLogW) {
-            Ess.Summary es = Ess.summary(tail(logw, skip), 200, 1);
+            // ESS, log Z and KL describe the model's proposals: for an MH chain use the proposals' log w
+            double[] lwp = tail(hasAcc && hasProposal ? proposalLogw : logw, skip);
+            Ess.Summary es = Ess.summary(lwp, 200, 1);
             extra.put("ess", es.essFraction());
             extra.put("ess_error", es.essError());
             extra.put("log_z", es.logZ());
@@ -147,7 +152,7 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             if (g == Group.U1 && lat.d == 2) {
                 double lz = Exact2D.u1LogZ(meta.beta(), lat.volume);
                 extra.put("log_z_exact", lz);
-                extra.put("kl_exact", Ess.klExact(tail(logw, skip), lz));
+                extra.put("kl_exact", Ess.klExact(lwp, lz));
             }
         }
         print(meta, est, extra);
