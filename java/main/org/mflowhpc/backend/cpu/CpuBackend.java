@@ -38,8 +38,11 @@ public final class CpuBackend implements Backend {
     @Override public void close() { if (pool != null) pool.shutdown(); }
 
     /** Runs body(i) for i in [0, n), split into contiguous chunks across the pool. */
-    public void parallelFor(int n, IntConsumer body) {
-        if (pool == null || n < 64) { for (int i = 0; i < n; i++) body.accept(i); return; }
+    public void parallelFor(int n, IntConsumer body) { parallelFor(n, body, 64); }
+
+    /** As {@link #parallelFor(int, IntConsumer)}, running serially when n < minParallel (cheap items). */
+    public void parallelFor(int n, IntConsumer body, int minParallel) {
+        if (pool == null || n < Math.max(2, minParallel)) { for (int i = 0; i < n; i++) body.accept(i); return; }
         int chunks = Math.min(n, threads * 8);
         pool.invoke(new Chunk(body, n, 0, chunks, chunks));
     }
@@ -327,25 +330,40 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** Column-block width of the GEMM tiles: a k x 256 panel of B stays in L2 while the rows of a tile reuse it. */
+    private static final int GEMM_NB = 256;
+
     @Override public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int aOff,
                                int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
-        // Row-blocked i-k-j loop: each task owns rows of C, so the result is independent of the thread count.
-        IntConsumer row = i -> {
+        // Tiles of one row of C by GEMM_NB columns; each tile is owned by one task and accumulated in a fixed order
+        // (p ascending), so the result is independent of the thread count.
+        int nb = (n + GEMM_NB - 1) / GEMM_NB;
+        IntConsumer tile = t -> {
+            int i = t / nb, j0 = (t % nb) * GEMM_NB, j1 = Math.min(n, j0 + GEMM_NB);
             int ci = cOff + i * ldc;
-            if (beta == 0) for (int j = 0; j < n; j++) c[ci + j] = 0;
-            else if (beta != 1) for (int j = 0; j < n; j++) c[ci + j] *= beta;
-            for (int p = 0; p < k; p++) {
-                double aip = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
-                if (aip == 0) continue;
-                if (!transB) {
+            if (beta == 0) for (int j = j0; j < j1; j++) c[ci + j] = 0;
+            else if (beta != 1) for (int j = j0; j < j1; j++) c[ci + j] *= beta;
+            if (!transB) {
+                // saxpy form: C[i, j0:j1] += (alpha op(A)[i,p]) B[p, j0:j1], contiguous in j
+                for (int p = 0; p < k; p++) {
+                    double aip = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
+                    if (aip == 0) continue;
                     int bp = bOff + p * ldb;
-                    for (int j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
-                } else {
-                    for (int j = 0; j < n; j++) c[ci + j] += aip * b[bOff + j * ldb + p];
+                    for (int j = j0; j < j1; j++) c[ci + j] += aip * b[bp + j];
+                }
+            } else {
+                // dot form: C[i,j] += alpha sum_p op(A)[i,p] B[j,p], contiguous in p when A is not transposed
+                for (int j = j0; j < j1; j++) {
+                    int bj = bOff + j * ldb;
+                    double s = 0;
+                    if (!transA) { int ai = aOff + i * lda; for (int p = 0; p < k; p++) s += a[ai + p] * b[bj + p]; }
+                    else for (int p = 0; p < k; p++) s += a[aOff + p * lda + i] * b[bj + p];
+                    c[ci + j] += alpha * s;
                 }
             }
         };
-        if ((long) m * n * k < 32768) { for (int i = 0; i < m; i++) row.accept(i); }
-        else parallelFor(m, row);
+        int tiles = m * nb;
+        if ((long) m * n * k < 32768 || tiles == 1) { for (int t = 0; t < tiles; t++) tile.accept(t); }
+        else parallelFor(tiles, tile, 2);
     }
 }
