@@ -29,6 +29,7 @@ import org.mflowhpc.io.Shard;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.observable.Observables;
 import org.mflowhpc.rng.RngStream;
+import org.mflowhpc.sample.IndependenceMetropolis;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -120,8 +121,7 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             state.put("batch", batch);
 
             long start = 0;
-            double[] chain = null;
-            double chainLogW = 0, chainLogQ = 0;
+            IndependenceMetropolis chain = new IndependenceMetropolis(sampleSeed);
             EnsembleWriter w;
             if (resume) {
                 if (!Files.exists(statePath)) throw new UserError("--resume: no sampler state at " + statePath);
@@ -135,9 +135,7 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                     Ensemble ens = Ensemble.open(out);
                     Shard last = ens.readShard(ens.shards().size() - 1);
                     int i = last.n() - 1;
-                    chain = last.configs().config(i).data;
-                    chainLogW = last.extra().get("log_w")[i];
-                    chainLogQ = last.extra().get("log_q")[i];
+                    chain.restore(last.configs().config(i).data, last.extra().get("log_q")[i], last.extra().get("log_w")[i]);
                 }
                 log.printf("mflow sample: resuming at configuration %d of %d%n", start, configs);
             } else {
@@ -152,7 +150,6 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             Observables obs = new Observables(be);
             boolean topo = g == Group.U1 && m.lattice().d == 2;
-            long accepted = 0, proposed = 0;
             long t0 = System.nanoTime();
             try (Progress pr = new Progress("sample", configs - start, new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true))) {
                 GaugeField prop = new GaugeField(g, m.lattice(), batch);
@@ -168,33 +165,17 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                     GaugeField outF = new GaugeField(g, m.lattice(), n);
                     double[] oLogQ = new double[n], oLogW = new double[n], oAct = new double[n], pLogW = new double[n];
                     int[] acc = new int[n];
-                    for (int j = 0; j < n; j++) {
-                        int b = off + j;
-                        double lw = -act[b] - logQ[b];
-                        pLogW[j] = lw;
-                        if (!mh) {
-                            System.arraycopy(prop.data, b * cs, outF.data, j * cs, cs);
-                            oLogQ[j] = logQ[b];
-                            oLogW[j] = lw;
-                            oAct[j] = act[b];
-                        } else {
-                            long pi = p + j;
-                            boolean a = chain == null
-                                    || new RngStream(sampleSeed, RngStream.Domain.MH_ACCEPT, pi, 0).uniform() < Math.exp(Math.min(0, lw - chainLogW));
-                            if (a) {
-                                if (chain == null) chain = new double[cs];
-                                System.arraycopy(prop.data, b * cs, chain, 0, cs);
-                                chainLogW = lw;
-                                chainLogQ = logQ[b];
-                                accepted++;
-                            }
-                            proposed++;
-                            acc[j] = a ? 1 : 0;
-                            System.arraycopy(chain, 0, outF.data, j * cs, cs);
-                            oLogQ[j] = chainLogQ;
-                            oLogW[j] = chainLogW;
-                            oAct[j] = -chainLogW - chainLogQ;
-                        }
+                    double[] allLogW = new double[batch];
+                    for (int b = 0; b < batch; b++) allLogW[b] = -act[b] - logQ[b];
+                    System.arraycopy(allLogW, off, pLogW, 0, n);
+                    if (!mh) {
+                        System.arraycopy(prop.data, off * cs, outF.data, 0, n * cs);
+                        System.arraycopy(logQ, off, oLogQ, 0, n);
+                        System.arraycopy(allLogW, off, oLogW, 0, n);
+                        System.arraycopy(act, off, oAct, 0, n);
+                    } else {
+                        chain.advance(prop, off, n, logQ, allLogW, p, outF, oLogQ, oLogW, acc);
+                        be.action(outF, beta, oAct); // from the stored links (bit-consistent with verify)
                     }
                     Map<String, double[]> extra = new LinkedHashMap<>();
                     extra.put("log_q", oLogQ);
@@ -205,10 +186,9 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                         extra.put("proposal_log_w", pLogW);
                         extraInt = Map.of("accepted", acc);
                     }
-                    if (mh) be.action(outF, beta, oAct); // recompute from the stored links (bit-consistent with verify)
                     w.append(outF, oAct, null, extra, extraInt);
                     p += n;
-                    pr.step(n, mh ? String.format("acc %.3f", (double) accepted / Math.max(1, proposed)) : null);
+                    pr.step(n, mh ? String.format("acc %.3f", chain.acceptanceRate()) : null);
                     if (w.pending() == 0) writeState(statePath, state, p);
                 }
                 w.flush();
@@ -221,7 +201,7 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             double secs = (System.nanoTime() - t0) * 1e-9;
             log.printf("mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%n", stop ? "interrupted after" : "wrote",
                     configs - start, mh ? "independence MH" : "reweighting", out, secs, (configs - start) / secs,
-                    mh ? String.format(", acceptance %.3f", (double) accepted / Math.max(1, proposed)) : "");
+                    mh ? String.format(", acceptance %.3f", chain.acceptanceRate()) : "");
             log.flush();
             return 0;
         }
