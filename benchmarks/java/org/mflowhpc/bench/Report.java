@@ -341,10 +341,17 @@ public final class Report {
         if (small != null) {
             double ratio = small.gflops() / big.gflops();
             o.append(fmt("On 8^4 (field in L3) it runs at %s GFLOP/s (%.2fx the 16^4 rate)", num(small.gflops()), ratio));
-            o.append(ratio < 1.3 ? ": cache residency changes little, another sign that the kernel is bound by instruction "
-                    + "throughput/latency in the core rather than by DRAM. "
-                    : ": the cache-resident field helps, so part of the time on 16^4 goes to memory latency (the neighbour "
-                    + "gathers lat.up/dn jump by up to L^3 sites), even though the bandwidth used is low. ");
+            boolean overlap = Math.abs(small.seconds() / small.work().units() - big.seconds() / big.work().units())
+                    < small.errSeconds() / small.work().units() + big.errSeconds() / big.work().units();
+            if (ratio < 0.8) o.append(": the L3-resident field is no faster (" + (overlap
+                    ? "the confidence intervals overlap: the difference is noise from the other processes"
+                    : "the difference exceeds the confidence intervals; it is most likely interference from the other processes")
+                    + "), so cache residency does not help, another sign that the kernel is bound in the core (instruction "
+                    + "throughput/latency) rather than by DRAM. ");
+            else if (ratio < 1.3) o.append(": cache residency changes little, another sign that the kernel is bound in the "
+                    + "core (instruction throughput/latency) rather than by DRAM. ");
+            else o.append(": the cache-resident field helps, so part of the time on 16^4 goes to memory latency (the "
+                    + "neighbour gathers lat.up/dn jump by up to L^3 sites), even though the bandwidth used is low. ");
         }
         if (one != null) {
             Ceilings c1 = ceil.get("1");
