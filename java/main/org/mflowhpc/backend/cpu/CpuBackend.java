@@ -42,19 +42,26 @@ public final class CpuBackend implements Backend {
 
     /** As {@link #parallelFor(int, IntConsumer)}, running serially when n < minParallel (cheap items). */
     public void parallelFor(int n, IntConsumer body, int minParallel) {
-        if (pool == null || n < Math.max(2, minParallel)) { for (int i = 0; i < n; i++) body.accept(i); return; }
+        parallelRange(n, minParallel, (lo, hi) -> { for (int i = lo; i < hi; i++) body.accept(i); });
+    }
+
+    /** A body over a contiguous index range [lo, hi): per-range scratch buffers are allocated once per range. */
+    @FunctionalInterface public interface RangeBody { void run(int lo, int hi); }
+
+    /** Runs body over contiguous ranges covering [0, n) (about 8 per thread); serial when n < minParallel. */
+    public void parallelRange(int n, int minParallel, RangeBody body) {
+        if (pool == null || n < Math.max(2, minParallel)) { if (n > 0) body.run(0, n); return; }
         int chunks = Math.min(n, threads * 8);
         pool.invoke(new Chunk(body, n, 0, chunks, chunks));
     }
 
     private static final class Chunk extends RecursiveAction {
         private static final long serialVersionUID = 1L;
-        final IntConsumer body; final int n, lo, hi, chunks;
-        Chunk(IntConsumer body, int n, int lo, int hi, int chunks) { this.body = body; this.n = n; this.lo = lo; this.hi = hi; this.chunks = chunks; }
+        final RangeBody body; final int n, lo, hi, chunks;
+        Chunk(RangeBody body, int n, int lo, int hi, int chunks) { this.body = body; this.n = n; this.lo = lo; this.hi = hi; this.chunks = chunks; }
         @Override protected void compute() {
             if (hi - lo == 1) {
-                int a = (int) ((long) n * lo / chunks), b = (int) ((long) n * (lo + 1) / chunks);
-                for (int i = a; i < b; i++) body.accept(i);
+                body.run((int) ((long) n * lo / chunks), (int) ((long) n * (lo + 1) / chunks));
                 return;
             }
             int mid = (lo + hi) >>> 1;
@@ -85,20 +92,22 @@ public final class CpuBackend implements Backend {
                 }
             });
         } else {
-            parallelFor(u.batch * V, i -> {
-                int b = i / V, x = i % V;
-                double[] t1 = new double[18], t2 = new double[18];
-                for (int p = 0; p < np; p++) {
-                    int m = pp[p][0], n = pp[p][1];
-                    SU3.mul(f, u.offset(b, m, x), f, u.offset(b, n, lat.up(m, x)), t1, 0);
-                    SU3.mulDag(t1, 0, f, u.offset(b, m, lat.up(n, x)), t2, 0);
-                    out[(b * np + p) * V + x] = SU3.reTraceMul(t2, 0, daggerOf(f, u.offset(b, n, x), t1), 0) / 3.0;
+            parallelRange(u.batch * V, 64, (lo, hi) -> {
+                double[] t1 = new double[18], t2 = new double[18], t3 = new double[18];
+                for (int i = lo; i < hi; i++) {
+                    int b = i / V, x = i % V;
+                    for (int p = 0; p < np; p++) {
+                        int m = pp[p][0], n = pp[p][1];
+                        // Re tr[(U_m(x) U_n(x+m)) (U_n(x) U_m(x+n))^dag]
+                        SU3.mul(f, u.offset(b, m, x), f, u.offset(b, n, lat.up(m, x)), t1, 0);
+                        SU3.mul(f, u.offset(b, n, x), f, u.offset(b, m, lat.up(n, x)), t2, 0);
+                        SU3.dagger(t2, 0, t3, 0);
+                        out[(b * np + p) * V + x] = SU3.reTraceMul(t1, 0, t3, 0) / 3.0;
+                    }
                 }
             });
         }
     }
-
-    private static double[] daggerOf(double[] f, int o, double[] tmp) { SU3.dagger(f, o, tmp, 0); return tmp; }
 
     @Override public void u1PlaquetteAngles(GaugeField u, double[] out) {
         if (u.group != Group.U1) throw new IllegalArgumentException("plaquette angles are defined for U1 only");
@@ -168,22 +177,9 @@ public final class CpuBackend implements Backend {
                 out[2 * i + 1] = im;
             });
         } else {
-            parallelFor(u.batch * V, i -> {
-                int b = i / V, x = i % V;
-                double[] t = new double[18], s = new double[18];
-                int o = 18 * i;
-                for (int k = 0; k < 18; k++) out[o + k] = 0;
-                int xm = lat.up(mu, x);
-                for (int nu = 0; nu < d; nu++) {
-                    if (nu == mu) continue;
-                    SU3.mulDag(f, u.offset(b, nu, xm), f, u.offset(b, mu, lat.up(nu, x)), t, 0);
-                    SU3.mulDag(t, 0, f, u.offset(b, nu, x), s, 0);
-                    SU3.addScaled(s, 0, 1.0, out, o);
-                    int xd = lat.dn(nu, x);
-                    SU3.dagMul(f, u.offset(b, nu, lat.dn(nu, xm)), daggerOf(f, u.offset(b, mu, xd), s), 0, t, 0);
-                    SU3.mul(t, 0, f, u.offset(b, nu, xd), s, 0);
-                    SU3.addScaled(s, 0, 1.0, out, o);
-                }
+            parallelRange(u.batch * V, 64, (lo, hi) -> {
+                double[] t1 = new double[18], t2 = new double[18];
+                for (int i = lo; i < hi; i++) LinkUpdates.stapleSU3(u, i / V, mu, i % V, out, 18 * i, t1, t2);
             });
         }
     }
@@ -209,13 +205,14 @@ public final class CpuBackend implements Backend {
             for (int mu = 0; mu < d; mu++) {
                 staples(u, mu, a);
                 final int m = mu;
-                parallelFor(u.batch * V, i -> {
-                    int b = i / V, x = i % V;
+                parallelRange(u.batch * V, 64, (lo, hi) -> {
                     double[] w = new double[18];
-                    int o = u.offset(b, m, x);
-                    SU3.mul(u.data, o, a, 18 * i, w, 0);
-                    SU3.projectTA(w, 0, out, o);
-                    for (int k = 0; k < 18; k++) out[o + k] *= coef;
+                    for (int i = lo; i < hi; i++) {
+                        int o = u.offset(i / V, m, i % V);
+                        SU3.mul(u.data, o, a, 18 * i, w, 0);
+                        SU3.projectTA(w, 0, out, o);
+                        for (int k = 0; k < 18; k++) out[o + k] *= coef;
+                    }
                 });
             }
         }
@@ -234,13 +231,15 @@ public final class CpuBackend implements Backend {
                 }
             });
         } else {
-            parallelFor(u.batch * V, i -> {
-                int b = i / V, x = i % V;
+            parallelRange(u.batch * V, 64, (lo, hi) -> {
                 double[] t = new double[18];
-                for (int mu = 0; mu < d; mu++) {
-                    int o = u.offset(b, mu, x);
-                    SU3.mul(omega, 18 * i, f, o, t, 0);
-                    SU3.mulDag(t, 0, omega, 18 * (b * V + lat.up(mu, x)), f, o);
+                for (int i = lo; i < hi; i++) {
+                    int b = i / V, x = i % V;
+                    for (int mu = 0; mu < d; mu++) {
+                        int o = u.offset(b, mu, x);
+                        SU3.mul(omega, 18 * i, f, o, t, 0);
+                        SU3.mulDag(t, 0, omega, 18 * (b * V + lat.up(mu, x)), f, o);
+                    }
                 }
             });
         }
@@ -284,12 +283,14 @@ public final class CpuBackend implements Backend {
                         f[u.offset(b, m, x)] = LinkUpdates.heatbathU1(r, beta, a[0], a[1]);
                     });
                 } else {
-                    parallelFor(u.batch * h, i -> {
-                        int b = i / h, x = sites[i % h];
+                    parallelRange(u.batch * h, 64, (lo, hi) -> {
                         double[] a = new double[18], t1 = new double[18], t2 = new double[18], q = new double[8];
-                        LinkUpdates.stapleSU3(u, b, m, x, a, 0, t1, t2);
-                        RngStream r = new RngStream(seed, RngStream.Domain.HEATBATH, sweep, (long) (b * d + m) * V + x);
-                        LinkUpdates.heatbathSU3(r, beta, f, u.offset(b, m, x), a, 0, t1, q);
+                        for (int i = lo; i < hi; i++) {
+                            int b = i / h, x = sites[i % h];
+                            LinkUpdates.stapleSU3(u, b, m, x, a, 0, t1, t2);
+                            RngStream r = new RngStream(seed, RngStream.Domain.HEATBATH, sweep, (long) (b * d + m) * V + x);
+                            LinkUpdates.heatbathSU3(r, beta, f, u.offset(b, m, x), a, 0, t1, q);
+                        }
                     });
                 }
             }
@@ -319,11 +320,13 @@ public final class CpuBackend implements Backend {
                         f[o] = LinkUpdates.overrelaxU1(f[o], a[0], a[1]);
                     });
                 } else {
-                    parallelFor(u.batch * h, i -> {
-                        int b = i / h, x = sites[i % h];
+                    parallelRange(u.batch * h, 64, (lo, hi) -> {
                         double[] a = new double[18], t1 = new double[18], t2 = new double[18], q = new double[8];
-                        LinkUpdates.stapleSU3(u, b, m, x, a, 0, t1, t2);
-                        LinkUpdates.overrelaxSU3(f, u.offset(b, m, x), a, 0, t1, q);
+                        for (int i = lo; i < hi; i++) {
+                            int b = i / h, x = sites[i % h];
+                            LinkUpdates.stapleSU3(u, b, m, x, a, 0, t1, t2);
+                            LinkUpdates.overrelaxSU3(f, u.offset(b, m, x), a, 0, t1, q);
+                        }
                     });
                 }
             }
