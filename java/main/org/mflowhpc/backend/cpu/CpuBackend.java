@@ -159,23 +159,7 @@ public final class CpuBackend implements Backend {
         int V = lat.volume, d = lat.d;
         double[] f = u.data;
         if (u.group == Group.U1) {
-            parallelFor(u.batch * V, i -> {
-                int b = i / V, x = i % V;
-                double re = 0, im = 0;
-                int xm = lat.up(mu, x);
-                for (int nu = 0; nu < d; nu++) {
-                    if (nu == mu) continue;
-                    // up: U_nu(x+mu) U_mu(x+nu)^* U_nu(x)^*
-                    double a = f[u.offset(b, nu, xm)] - f[u.offset(b, mu, lat.up(nu, x))] - f[u.offset(b, nu, x)];
-                    // down: U_nu(x+mu-nu)^* U_mu(x-nu)^* U_nu(x-nu)
-                    int xd = lat.dn(nu, x);
-                    double c = -f[u.offset(b, nu, lat.dn(nu, xm))] - f[u.offset(b, mu, xd)] + f[u.offset(b, nu, xd)];
-                    re += Math.cos(a) + Math.cos(c);
-                    im += Math.sin(a) + Math.sin(c);
-                }
-                out[2 * i] = re;
-                out[2 * i + 1] = im;
-            });
+            parallelFor(u.batch * V, i -> LinkUpdates.stapleU1(u, i / V, mu, i % V, out, 2 * i));
         } else {
             parallelRange(u.batch * V, 64, (lo, hi) -> {
                 double[] t1 = new double[18], t2 = new double[18];

@@ -44,7 +44,10 @@ public final class LinkUpdates {
      * U(1) staple sum of U_mu(x) in configuration b, as a complex number written to out[0] (re), out[1] (im);
      * the same quantity as {@link CpuBackend#staples} for that site.
      */
-    public static void stapleU1(GaugeField u, int b, int mu, int x, double[] out) {
+    public static void stapleU1(GaugeField u, int b, int mu, int x, double[] out) { stapleU1(u, b, mu, x, out, 0); }
+
+    /** As above, writing (re, im) to out[oo], out[oo+1]. */
+    public static void stapleU1(GaugeField u, int b, int mu, int x, double[] out, int oo) {
         Lattice lat = u.lattice;
         double[] f = u.data;
         double re = 0, im = 0;
@@ -59,8 +62,8 @@ public final class LinkUpdates {
             re += Math.cos(a) + Math.cos(c);
             im += Math.sin(a) + Math.sin(c);
         }
-        out[0] = re;
-        out[1] = im;
+        out[oo] = re;
+        out[oo + 1] = im;
     }
 
     /**
