@@ -42,8 +42,9 @@ import org.mflowhpc.rng.RngStream;
  * site; log q += sum log g. The analytic base is the von Mises conditional of a single-plaquette split
  * (exact for a = 1, an approximation for a > 1) replaced by the wrapped Cauchy with the same first moment; it only
  * sets the starting point. With analytic_init = false lambda0 = 1 (uniform base). With zero_init = true the last
- * conv of every network starts at zero, so the initial model IS the analytic base (and the refinement layers
- * start at the identity). Everything after that is trained.
+ * conv of every network starts with zero weights and a bias of 1e-2 x its random draw, so the initial model is the
+ * analytic base up to O(1e-2) (and the refinement layers start near the identity); the small random bias breaks
+ * the symmetry between mixture components. Everything after that is trained.
  *
  * <p>Refinement: log q(U) = log q_ms(F^{-1} U) + sum log|det dF^{-1}|, layer i of {@code refine_layers} acts on
  * direction i % 2 with stripe offset (i/2) % 4 (needs extents divisible by 4).
@@ -53,7 +54,9 @@ import org.mflowhpc.rng.RngStream;
  * plaquettes only.
  *
  * <p>Config keys [defaults]: beta (required, sets the analytic base), flow ["rqs8"], hidden [[16, 16]],
- * kernel [3], activation ["tanh"], analytic_init [true], zero_init [true], refine_layers [0],
+ * kernel [1] (a per-site MLP of the block's own
+ * (cos phi, sin phi): in 2D the exact conditional depends on nothing else; 3 adds the neighbouring blocks),
+ * activation ["tanh"], analytic_init [true], zero_init [true], refine_layers [0],
  * refine_flow ["ncp6"], refine_hidden [[8, 8]], refine_kernel [3], init_seed [0]. Parameter blocks:
  * {@code level<k>.conv<j>.weight|bias}, {@code refine<i>.conv<j>.weight|bias}. Networks are initialised from
  * RngStream(init_seed, NN_INIT, k, 1) (level k) and RngStream(init_seed, NN_INIT, i, 2) (refinement i).
@@ -94,7 +97,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         if (!(beta >= 0) || Double.isInfinite(beta)) throw new IllegalArgumentException("multiscale model needs a finite beta >= 0, got " + beta);
         String flowSpec = String.valueOf(cfg.getOrDefault("flow", "rqs8"));
         int[] hidden = intsOf(cfg, "hidden", new int[] {16, 16});
-        int kernel = intOf(cfg, "kernel", 3);
+        int kernel = intOf(cfg, "kernel", 1);
         Activation.Kind act = Activation.Kind.parse(String.valueOf(cfg.getOrDefault("activation", "tanh")));
         boolean analytic = boolOf(cfg, "analytic_init", true), zero = boolOf(cfg, "zero_init", true);
         int nref = intOf(cfg, "refine_layers", 0);
@@ -145,12 +148,13 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         this.config = Collections.unmodifiableMap(c);
     }
 
+    /** Last conv of a network: weights to 0, bias to 1e-2 x its random draw (identity up to 1e-2, and mixture
+     *  components that are not all equal, so they can separate during training). */
     private void zeroBlocks(String prefix) {
         double[] v = params.values();
-        for (String s : new String[] {".weight", ".bias"}) {
-            Params.Block b = params.block(prefix + s);
-            java.util.Arrays.fill(v, b.offset, b.offset + b.size, 0.0);
-        }
+        Params.Block w = params.block(prefix + ".weight"), b = params.block(prefix + ".bias");
+        java.util.Arrays.fill(v, w.offset, w.offset + w.size, 0.0);
+        for (int i = b.offset; i < b.offset + b.size; i++) v[i] *= 1e-2;
     }
 
     private static List<Integer> toList(int[] a) {

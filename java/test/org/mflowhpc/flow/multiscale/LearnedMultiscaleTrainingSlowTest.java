@@ -55,11 +55,11 @@ class LearnedMultiscaleTrainingSlowTest {
         LearnedMultiscaleU1 m = new LearnedMultiscaleU1(CPU, new Lattice(8, 8), cfg);
         double[] before = essWithError(m, beta, 4096);
         long t0 = System.nanoTime();
-        Trainer.Result r = new Trainer(m, CPU, beta, LearnedMultiscaleU1Test.options(600, 64, 1e-3)).run();
+        Trainer.Result r = new Trainer(m, CPU, beta, LearnedMultiscaleU1Test.options(800, 64, 1e-3)).run();
         double secs = (System.nanoTime() - t0) * 1e-9;
         assertEquals(Trainer.Status.COMPLETED, r.status);
         double[] after = essWithError(m, beta, 4096);
-        System.out.printf("8x8 beta=2 learned multiscale: init ESS %.4f +- %.4f (KL %.4f, var %.4f); after 600 steps "
+        System.out.printf("8x8 beta=2 learned multiscale: init ESS %.4f +- %.4f (KL %.4f, var %.4f); after 800 steps "
                 + "(batch 64, Adam 1e-3, %.0f s): ESS %.4f +- %.4f (KL %.4f, var(log w) %.4f) on 4096 fresh samples%n",
                 before[0], before[1], before[2], before[3], secs, after[0], after[1], after[2], after[3]);
         assertTrue(after[0] > 0.6, "ESS " + after[0]);
