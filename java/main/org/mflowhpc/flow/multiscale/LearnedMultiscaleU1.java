@@ -340,10 +340,28 @@ public final class LearnedMultiscaleU1 implements FlowModel {
 
     @Override public void logDensity(GaugeField u, double[] logQ) {
         checkField(u, logQ);
-        int nb = u.batch, layers = chain.layers();
+        int nb = u.batch, n = chain.layers() + 1;
+        double[] parts = new double[nb * n];
+        logDensityByLevel(u, parts);
+        for (int b = 0; b < nb; b++) {
+            double s = 0;
+            for (int k = n - 1; k >= 0; k--) s += parts[b * n + k];
+            logQ[b] = s;
+        }
+    }
+
+    /**
+     * log q split by scale: out[b*(layers+1) + k] = sum over the new links of doubling layer k of log g (k <
+     * layers), out[b*(layers+1) + layers] = the refinement layers' sum log|det dF^{-1}|. Summed, log q. Next to
+     * {@link ExactMultiscaleU1#logDensityByLevel} (the exact log p by level) this shows which scale limits the ESS.
+     */
+    public void logDensityByLevel(GaugeField u, double[] out) {
+        int nb = u.batch, layers = chain.layers(), n = layers + 1;
+        checkField(u, new double[nb]);
         GaugeField w = u.copy();
-        double[] logq = new double[nb];
-        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).inverse(w, logq);
+        double[] lref = new double[nb];
+        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).inverse(w, lref);
+        for (int b = 0; b < nb; b++) out[b * n + layers] = lref[b];
         double[] cur = w.data;
         double[] ls = new double[2], nc = new double[4], fo = new double[2];
         for (int k = layers - 1; k >= 0; k--) {
@@ -367,11 +385,10 @@ public final class LearnedMultiscaleU1 implements FlowModel {
                     ncp(uu, sTot, nc);
                     lq -= nc[1] + fo[1];
                 }
-                logq[b] += lq;
+                out[b * n + k] = lq;
             }
             cur = coarse;
         }
-        System.arraycopy(logq, 0, logQ, 0, nb);
     }
 
     @Override public void backward(Object tapeObj, double[] dLossdLinks, double[] dLossdLogQ) {

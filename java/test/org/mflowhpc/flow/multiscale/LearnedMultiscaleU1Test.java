@@ -54,6 +54,15 @@ class LearnedMultiscaleU1Test {
             m.sample(17, 5, u, lq);
             m.logDensity(u, lq2);
             for (int b = 0; b < nb; b++) assertEquals(lq[b], lq2[b], 1e-10, "logDensity(sample) " + lat + " " + c[4]);
+            int n = m.chain().layers() + 1;
+            double[] parts = new double[nb * n];
+            m.logDensityByLevel(u, parts);
+            for (int b = 0; b < nb; b++) {
+                double sum = 0;
+                for (int k = 0; k < n; k++) sum += parts[b * n + k];
+                assertEquals(lq[b], sum, 1e-10, "by-level parts sum to log q");
+                if ((Integer) c[3] == 0) assertEquals(0.0, parts[b * n + n - 1], 0);
+            }
             double[] omega = new double[nb * lat.volume];
             RngStream r = new RngStream(8, RngStream.Domain.TEST, 0, 0);
             for (int i = 0; i < omega.length; i++) omega[i] = r.angle();
