@@ -34,9 +34,11 @@ import org.mflowhpc.rng.RngStream;
  *   u     ~ uniform on (-pi, pi)     (RngStream(seed, FLOW_PRIOR, step, index), angle())
  *   s     = log lambda0(phi) + raw_0,  lambda0 = (1 - rho)/(1 + rho), rho = I_1(kappa)/I_0(kappa),
  *           kappa = 2 beta_a cos(phi/2), beta_a solves I_1/I_0(beta_a) = (I_1/I_0(beta))^a   [analytic base]
- *   v     = 2 atan2(e^s sin(u/2), cos(u/2))                 (NCP: uniform -> wrapped Cauchy)
- *   t     = phi/2 + C_{raw_1..C}(v)                          (C = learned CircleFlow, e.g. rqs8)
- *   log g = -log(dv/du) - log C'(v)      (density of t w.r.t. dt/2pi; u has density 1 w.r.t. du/2pi)
+ *   NCP_s(w) = 2 atan2(e^s sin(w/2), cos(w/2))                (pushes uniform to a wrapped Cauchy)
+ *   latent_flow = true (default):  t = phi/2 + NCP_s(C(u))   (C = learned CircleFlow, e.g. rqs8, acting on the
+ *                 uniform latent: its bins are quantile bins of the base, so it resolves sharp peaks)
+ *   latent_flow = false:           t = phi/2 + C(NCP_s(u))
+ *   log g = -log NCP_s' - log C'        (density of t w.r.t. dt/2pi; u has density 1 w.r.t. du/2pi)
  * </pre>
  * The new link is set so that the fine plaquette is t, then a Haar gauge angle (FLOW_GAUGE stream) acts at the new
  * site; log q += sum log g. The analytic base is the von Mises conditional of a single-plaquette split
@@ -54,7 +56,7 @@ import org.mflowhpc.rng.RngStream;
  * plaquettes only.
  *
  * <p>Config keys [defaults]: beta (required, sets the analytic base), flow ["rqs8"], hidden [[16, 16]],
- * kernel [1] (a per-site MLP of the block's own
+ * latent_flow [true], kernel [1] (a per-site MLP of the block's own
  * (cos phi, sin phi): in 2D the exact conditional depends on nothing else; 3 adds the neighbouring blocks),
  * activation ["tanh"], analytic_init [true], zero_init [true], refine_layers [0],
  * refine_flow ["ncp6"], refine_hidden [[8, 8]], refine_kernel [3], init_seed [0]. Parameter blocks:
@@ -63,7 +65,7 @@ import org.mflowhpc.rng.RngStream;
  */
 public final class LearnedMultiscaleU1 implements FlowModel {
     public static final String KIND = "multiscale", KIND_REFINED = "multiscale+flow";
-    private static final List<String> KEYS = List.of("beta", "flow", "hidden", "kernel", "activation", "analytic_init",
+    private static final List<String> KEYS = List.of("beta", "flow", "hidden", "kernel", "activation", "analytic_init", "latent_flow",
             "zero_init", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "init_seed");
 
     private final Lattice lattice;
@@ -74,6 +76,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
     private final CircleFlow flow;
     private final int nraw;
     private final double[] betaEff;
+    private final boolean latentSpline;
     private final List<U1PlaquetteCoupling> refine = new ArrayList<>();
     private final Map<String, Object> config;
 
@@ -100,6 +103,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         int kernel = intOf(cfg, "kernel", 1);
         Activation.Kind act = Activation.Kind.parse(String.valueOf(cfg.getOrDefault("activation", "tanh")));
         boolean analytic = boolOf(cfg, "analytic_init", true), zero = boolOf(cfg, "zero_init", true);
+        this.latentSpline = boolOf(cfg, "latent_flow", true);
         int nref = intOf(cfg, "refine_layers", 0);
         String refFlowSpec = String.valueOf(cfg.getOrDefault("refine_flow", "ncp6"));
         int[] refHidden = intsOf(cfg, "refine_hidden", new int[] {8, 8});
@@ -139,6 +143,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         c.put("kernel", kernel);
         c.put("activation", act.name().toLowerCase());
         c.put("analytic_init", analytic);
+        c.put("latent_flow", latentSpline);
         c.put("zero_init", zero);
         c.put("refine_layers", nref);
         c.put("refine_flow", refFlow.kind());
@@ -216,7 +221,8 @@ public final class LearnedMultiscaleU1 implements FlowModel {
 
     // ------------------------------------------------------------------ NCP base map
 
-    /** v = 2 atan2(e^s sin(u/2), cos(u/2)) on lifts; out = {v, log dv/du, dv/ds, d(log dv/du)/ds}. */
+    /** v = 2 atan2(e^s sin(u/2), cos(u/2)) on lifts; out = {v, log dv/du, dv/ds, d(log dv/du)/ds,
+     *  d(log dv/du)/du}. */
     private static void ncp(double u, double s, double[] out) {
         double n = Math.floor((u + Math.PI) / (2 * Math.PI));
         double u0 = u - 2 * Math.PI * n;
@@ -226,6 +232,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         out[1] = s - Math.log(d);
         out[2] = 2 * e * sn * cs / d;
         out[3] = 1 - 2 * e * e * sn * sn / d;
+        out[4] = -(e * e - 1) * sn * cs / d;
     }
 
     /** Inverse NCP on lifts: u with ncp(u, s) = v. */
@@ -282,7 +289,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         double[] logq = new double[nb];
         Tape tape = train ? new Tape() : null;
         if (train) { tape.layers = new LayerTape[layers]; tape.batch = nb; }
-        double[] ls = new double[2], nc = new double[4], fo = new double[2];
+        double[] ls = new double[2], nc = new double[5], fo = new double[2];
         for (int k = 0; k < layers; k++) {
             int vc = chain.volume(k), vf = chain.volume(k + 1);
             double[] phi = new double[nb * vc], feat = new double[nb * 2 * vc], raw = new double[nb * nraw * vc];
@@ -300,12 +307,21 @@ public final class LearnedMultiscaleU1 implements FlowModel {
                     double u = new RngStream(seed, RngStream.Domain.FLOW_PRIOR, step, idx).angle();
                     logLambda0(k, phi[i], ls);
                     int ro = b * nraw * vc + s;
-                    ncp(u, ls[0] + raw[ro], nc);
-                    flow.forward(nc[0], raw, ro + vc, vc, fo);
-                    t[i] = 0.5 * phi[i] + fo[0];
+                    double mid;
+                    if (latentSpline) { // t = phi/2 + NCP_s(C(u))
+                        flow.forward(u, raw, ro + vc, vc, fo);
+                        ncp(fo[0], ls[0] + raw[ro], nc);
+                        mid = fo[0];
+                        t[i] = 0.5 * phi[i] + nc[0];
+                    } else { // t = phi/2 + C(NCP_s(u))
+                        ncp(u, ls[0] + raw[ro], nc);
+                        flow.forward(nc[0], raw, ro + vc, vc, fo);
+                        mid = nc[0];
+                        t[i] = 0.5 * phi[i] + fo[0];
+                    }
                     lq -= nc[1] + fo[1];
                     om[i] = new RngStream(seed, RngStream.Domain.FLOW_GAUGE, step, idx).angle();
-                    if (train) { vv[i] = nc[0]; dll[i] = ls[1]; uu[i] = u; st[i] = ls[0] + raw[ro]; }
+                    if (train) { vv[i] = mid; dll[i] = ls[1]; uu[i] = u; st[i] = ls[0] + raw[ro]; }
                 }
                 logq[b] += lq;
             }
@@ -363,7 +379,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).inverse(w, lref);
         for (int b = 0; b < nb; b++) out[b * n + layers] = lref[b];
         double[] cur = w.data;
-        double[] ls = new double[2], nc = new double[4], fo = new double[2];
+        double[] ls = new double[2], nc = new double[5], fo = new double[2];
         for (int k = layers - 1; k >= 0; k--) {
             int vc = chain.volume(k), vf = chain.volume(k + 1);
             double[] coarse = new double[nb * 2 * vc], t = new double[nb * vc], om = new double[nb * vc];
@@ -378,11 +394,16 @@ public final class LearnedMultiscaleU1 implements FlowModel {
                 double lq = 0;
                 for (int s = 0; s < vc; s++) {
                     int i = b * vc + s, ro = b * nraw * vc + s;
-                    flow.inverse(t[i] - 0.5 * phi[i], raw, ro + vc, vc, fo);
                     logLambda0(k, phi[i], ls);
                     double sTot = ls[0] + raw[ro];
-                    double uu = ncpInverse(fo[0], sTot);
-                    ncp(uu, sTot, nc);
+                    if (latentSpline) {
+                        double wl = ncpInverse(t[i] - 0.5 * phi[i], sTot);
+                        ncp(wl, sTot, nc);
+                        flow.inverse(wl, raw, ro + vc, vc, fo);
+                    } else {
+                        flow.inverse(t[i] - 0.5 * phi[i], raw, ro + vc, vc, fo);
+                        ncp(ncpInverse(fo[0], sTot), sTot, nc);
+                    }
                     lq -= nc[1] + fo[1];
                 }
                 out[b * n + k] = lq;
@@ -398,7 +419,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         for (int b = 0; b < nb; b++) gLogJ[b] = -dLossdLogQ[b];
         for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).backward(tape.refine[i], dLossdLinks, gLogJ);
         double[] gFine = dLossdLinks;
-        double[] nc = new double[4];
+        double[] nc = new double[5];
         for (int k = layers - 1; k >= 0; k--) {
             LayerTape lt = tape.layers[k];
             int vc = chain.volume(k), vf = chain.volume(k + 1);
@@ -411,10 +432,18 @@ public final class LearnedMultiscaleU1 implements FlowModel {
                     int i = b * vc + s, ro = b * nraw * vc + s;
                     double gt = gT[i];
                     gPhi[i] += 0.5 * gt;
-                    // log g = -(log dv/du + log C'(v)):  dL/dlogC' = dL/dlog dv/du = -gl
-                    double dv = flow.backward(lt.v[i], lt.raw, ro + vc, vc, gt, -gl, gRaw, ro + vc, vc);
-                    ncp(lt.u[i], lt.sTot[i], nc);
-                    double ds = dv * nc[2] - gl * nc[3];
+                    // log g = -(log NCP' + log C'):  dL/dlog C' = dL/dlog NCP' = -gl
+                    double ds;
+                    if (latentSpline) {
+                        ncp(lt.v[i], lt.sTot[i], nc);
+                        double dw = gt * Math.exp(nc[1]) - gl * nc[4];
+                        flow.backward(lt.u[i], lt.raw, ro + vc, vc, dw, -gl, gRaw, ro + vc, vc);
+                        ds = gt * nc[2] - gl * nc[3];
+                    } else {
+                        double dv = flow.backward(lt.v[i], lt.raw, ro + vc, vc, gt, -gl, gRaw, ro + vc, vc);
+                        ncp(lt.u[i], lt.sTot[i], nc);
+                        ds = dv * nc[2] - gl * nc[3];
+                    }
                     gRaw[ro] += ds;
                     gPhi[i] += ds * lt.dLogLambda[i];
                 }

@@ -24,7 +24,12 @@ class LearnedMultiscaleU1Test {
 
     /** A model with random (non-zero) networks everywhere, so every parameter matters. */
     static LearnedMultiscaleU1 randomModel(Lattice lat, double beta, int refine, String flow) {
+        return randomModel(lat, beta, refine, flow, true);
+    }
+
+    static LearnedMultiscaleU1 randomModel(Lattice lat, double beta, int refine, String flow, boolean latent) {
         Map<String, Object> c = LearnedMultiscaleU1.defaultConfig(beta, 3);
+        c.put("latent_flow", latent);
         c.put("zero_init", false);
         c.put("refine_layers", refine);
         c.put("flow", flow);
@@ -43,11 +48,12 @@ class LearnedMultiscaleU1Test {
     }
 
     @Test void logDensityInvertsSampleAndIsGaugeInvariant() {
-        Object[][] cases = {{8, 8, 2.0, 0, "rqs8"}, {4, 8, 1.0, 2, "ncp3"}, {8, 4, 3.0, 0, "ncp2"}, {16, 8, 4.0, 1, "rqs4"}};
+        Object[][] cases = {{8, 8, 2.0, 0, "rqs8", true}, {4, 8, 1.0, 2, "ncp3", true}, {8, 4, 3.0, 0, "ncp2", false},
+                {16, 8, 4.0, 1, "rqs4", false}};
         for (Object[] c : cases) {
             Lattice lat = new Lattice((Integer) c[0], (Integer) c[1]);
             double beta = (Double) c[2];
-            LearnedMultiscaleU1 m = randomModel(lat, beta, (Integer) c[3], (String) c[4]);
+            LearnedMultiscaleU1 m = randomModel(lat, beta, (Integer) c[3], (String) c[4], (Boolean) c[5]);
             int nb = 4;
             GaugeField u = new GaugeField(Group.U1, lat, nb);
             double[] lq = new double[nb], lq2 = new double[nb], lqg = new double[nb];
@@ -83,10 +89,11 @@ class LearnedMultiscaleU1Test {
     }
 
     @Test void backwardMatchesFiniteDifferencesOfReverseKl() {
-        for (int refine : new int[] {0, 2}) {
+        for (int variant = 0; variant < 3; variant++) {
+            int refine = variant == 1 ? 2 : 0;
             Lattice lat = new Lattice(4, 4);
             double beta = 1.5;
-            LearnedMultiscaleU1 m = randomModel(lat, beta, refine, refine == 0 ? "rqs4" : "ncp2");
+            LearnedMultiscaleU1 m = randomModel(lat, beta, refine, variant == 1 ? "ncp2" : "rqs4", variant != 2);
             int nb = 3;
             GaugeField u = new GaugeField(Group.U1, lat, nb);
             Params p = m.params();
@@ -117,10 +124,10 @@ class LearnedMultiscaleU1Test {
                 double fd = (lp - lm) / (2 * h);
                 double err = Math.abs(fd - grad[i]);
                 worst = Math.max(worst, err / Math.max(1e-3, Math.abs(fd)));
-                assertEquals(fd, grad[i], 2e-6 + 1e-5 * Math.abs(fd), "parameter " + i + " refine=" + refine);
+                assertEquals(fd, grad[i], 2e-6 + 1e-5 * Math.abs(fd), "parameter " + i + " variant " + variant);
                 checked++;
             }
-            System.out.println("refine=" + refine + ": " + checked + " parameters, worst relative gradient error " + worst);
+            System.out.println("variant " + variant + " (refine=" + refine + ", latent_flow=" + (variant != 2) + "): " + checked + " parameters, worst relative gradient error " + worst);
         }
     }
 
