@@ -23,13 +23,10 @@ class LearnedMultiscaleU1Test {
     private static final CpuBackend CPU = new CpuBackend(1);
 
     /** A model with random (non-zero) networks everywhere, so every parameter matters. */
-    static LearnedMultiscaleU1 randomModel(Lattice lat, double beta, int refine, String flow) {
-        return randomModel(lat, beta, refine, flow, true);
-    }
-
-    static LearnedMultiscaleU1 randomModel(Lattice lat, double beta, int refine, String flow, boolean latent) {
+    static LearnedMultiscaleU1 randomModel(Lattice lat, double beta, int refine, String flow, boolean latent, String base) {
         Map<String, Object> c = LearnedMultiscaleU1.defaultConfig(beta, 3);
         c.put("latent_flow", latent);
+        c.put("base", base);
         c.put("zero_init", false);
         c.put("refine_layers", refine);
         c.put("flow", flow);
@@ -48,12 +45,12 @@ class LearnedMultiscaleU1Test {
     }
 
     @Test void logDensityInvertsSampleAndIsGaugeInvariant() {
-        Object[][] cases = {{8, 8, 2.0, 0, "rqs8", true}, {4, 8, 1.0, 2, "ncp3", true}, {8, 4, 3.0, 0, "ncp2", false},
-                {16, 8, 4.0, 1, "rqs4", false}};
+        Object[][] cases = {{8, 8, 2.0, 0, "rqs8", false, "logistic"}, {4, 8, 1.0, 2, "ncp3", true, "logistic"},
+                {8, 4, 3.0, 0, "ncp2", false, "cauchy"}, {16, 8, 4.0, 1, "rqs4", true, "cauchy"}, {8, 8, 12.0, 0, "rqs8", false, "logistic"}};
         for (Object[] c : cases) {
             Lattice lat = new Lattice((Integer) c[0], (Integer) c[1]);
             double beta = (Double) c[2];
-            LearnedMultiscaleU1 m = randomModel(lat, beta, (Integer) c[3], (String) c[4], (Boolean) c[5]);
+            LearnedMultiscaleU1 m = randomModel(lat, beta, (Integer) c[3], (String) c[4], (Boolean) c[5], (String) c[6]);
             int nb = 4;
             GaugeField u = new GaugeField(Group.U1, lat, nb);
             double[] lq = new double[nb], lq2 = new double[nb], lqg = new double[nb];
@@ -89,11 +86,15 @@ class LearnedMultiscaleU1Test {
     }
 
     @Test void backwardMatchesFiniteDifferencesOfReverseKl() {
-        for (int variant = 0; variant < 3; variant++) {
-            int refine = variant == 1 ? 2 : 0;
+        // variants: {refine layers, flow, latent_flow, base}
+        Object[][] variants = {{0, "rqs4", false, "logistic"}, {2, "ncp2", false, "logistic"}, {0, "rqs4", true, "logistic"},
+                {0, "ncp2", false, "cauchy"}, {0, "rqs4", true, "cauchy"}};
+        for (int variant = 0; variant < variants.length; variant++) {
+            Object[] vr = variants[variant];
+            int refine = (Integer) vr[0];
             Lattice lat = new Lattice(4, 4);
             double beta = 1.5;
-            LearnedMultiscaleU1 m = randomModel(lat, beta, refine, variant == 1 ? "ncp2" : "rqs4", variant != 2);
+            LearnedMultiscaleU1 m = randomModel(lat, beta, refine, (String) vr[1], (Boolean) vr[2], (String) vr[3]);
             int nb = 3;
             GaugeField u = new GaugeField(Group.U1, lat, nb);
             Params p = m.params();
@@ -127,7 +128,7 @@ class LearnedMultiscaleU1Test {
                 assertEquals(fd, grad[i], 2e-6 + 1e-5 * Math.abs(fd), "parameter " + i + " variant " + variant);
                 checked++;
             }
-            System.out.println("variant " + variant + " (refine=" + refine + ", latent_flow=" + (variant != 2) + "): " + checked + " parameters, worst relative gradient error " + worst);
+            System.out.println("variant " + java.util.Arrays.toString(vr) + ": " + checked + " parameters, worst relative gradient error " + worst);
         }
     }
 
