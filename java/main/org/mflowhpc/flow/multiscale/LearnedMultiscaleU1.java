@@ -34,7 +34,7 @@ import org.mflowhpc.rng.RngStream;
  *   u     ~ uniform on (-pi, pi)      (RngStream(seed, FLOW_PRIOR, step, index), angle())
  *   s     = s0(phi) + raw_0           (log-scale of the analytic base B_s, a circle diffeomorphism)
  *   latent_flow = false (default):  t = phi/2 + C(B_s(u))   (C = learned CircleFlow, e.g. rqs8, params raw_1..C)
- *   latent_flow = true:             t = phi/2 + B_s(C(u))
+ *   latent_flow = true:             t = phi/2 + B_s(C(u))    (trains worse in our tests; kept for comparison)
  *   log g = -log B_s' - log C'        (density of t w.r.t. dt/2pi; u has density 1 w.r.t. du/2pi)
  * </pre>
  * Base maps B_s (push the uniform to a unimodal density centred at 0):
