@@ -21,7 +21,8 @@ import org.mflowhpc.rng.RngStream;
  * x_nu = o+1, o+2 (mod 4) are FROZEN (contain no active link).
  *
  * <p>Map: conditioner input = frozen plaquettes as 2 channels (cos P, sin P), zero elsewhere; a periodic CNN
- * (2 -> hidden -> flow.paramsPerElement(), kernel k) gives raw circle-flow parameters per site; on active sites
+ * (2 -> hidden -> flow.paramsPerElement(), kernel k; its last layer is evaluated only on the V/4 active sites)
+ * gives raw circle-flow parameters per active site; on active sites
  * P' = f(P) and theta_mu(x) += sigma (f(P) - P) (wrapped to (-pi, pi]). Then P'(x) = f(P(x)) exactly and the
  * Jacobian is triangular: log J = sum_active log f'(P). Gauge invariance of log q follows because features and
  * updates depend only on plaquettes. Inverse: features from the (unchanged) frozen plaquettes, P = f^{-1}(P'),
@@ -72,7 +73,16 @@ public final class U1PlaquetteCoupling implements GaugeFlowLayer {
     }
 
     private static final class Tape {
-        double[] p, raw; Object netCtx; int nb; Lattice lat; byte[] roles;
+        double[] p, raw; Object netCtx; int nb; Lattice lat; byte[] roles; int[] active;
+    }
+
+    private static int[] activeSites(byte[] roles) {
+        int n = 0;
+        for (byte r : roles) if (r == ACTIVE) n++;
+        int[] a = new int[n];
+        n = 0;
+        for (int x = 0; x < roles.length; x++) if (roles[x] == ACTIVE) a[n++] = x;
+        return a;
     }
 
     private byte[] roles(Lattice lat) {
@@ -100,17 +110,19 @@ public final class U1PlaquetteCoupling implements GaugeFlowLayer {
         Lattice lat = u.lattice;
         int V = lat.volume, nb = u.batch, C = flow.paramsPerElement();
         byte[] roles = roles(lat);
-        double[] p = new double[nb * V], feat = new double[nb * 2 * V], raw = new double[nb * C * V];
+        int[] act = activeSites(roles);
+        int M = act.length;
+        double[] p = new double[nb * V], feat = new double[nb * 2 * V], raw = new double[nb * C * M];
         features(u, roles, p, feat);
-        Object ctx = net.forward(feat, nb, lat.extent(0), lat.extent(1), raw, train);
+        Object ctx = net.forwardAt(feat, nb, lat.extent(0), lat.extent(1), act, raw, train);
         double sigma = mu == 0 ? 1 : -1;
         double[] out = new double[2];
         for (int b = 0; b < nb; b++) {
             double lj = 0;
-            for (int x = 0; x < V; x++) {
-                if (roles[x] != ACTIVE) continue;
+            for (int j = 0; j < M; j++) {
+                int x = act[j];
                 double a = p[b * V + x];
-                flow.forward(a, raw, b * C * V + x, V, out);
+                flow.forward(a, raw, b * C * M + j, M, out);
                 int o = u.offset(b, mu, x);
                 u.data[o] = wrap(u.data[o] + sigma * (out[0] - a));
                 lj += out[1];
@@ -119,7 +131,7 @@ public final class U1PlaquetteCoupling implements GaugeFlowLayer {
         }
         if (!train) return null;
         Tape t = new Tape();
-        t.p = p; t.raw = raw; t.netCtx = ctx; t.nb = nb; t.lat = lat; t.roles = roles;
+        t.p = p; t.raw = raw; t.netCtx = ctx; t.nb = nb; t.lat = lat; t.roles = roles; t.active = act;
         return t;
     }
 
@@ -128,17 +140,19 @@ public final class U1PlaquetteCoupling implements GaugeFlowLayer {
         Lattice lat = u.lattice;
         int V = lat.volume, nb = u.batch, C = flow.paramsPerElement();
         byte[] roles = roles(lat);
-        double[] p = new double[nb * V], feat = new double[nb * 2 * V], raw = new double[nb * C * V];
+        int[] act = activeSites(roles);
+        int M = act.length;
+        double[] p = new double[nb * V], feat = new double[nb * 2 * V], raw = new double[nb * C * M];
         features(u, roles, p, feat);
-        net.forward(feat, nb, lat.extent(0), lat.extent(1), raw, false);
+        net.forwardAt(feat, nb, lat.extent(0), lat.extent(1), act, raw, false);
         double sigma = mu == 0 ? 1 : -1;
         double[] out = new double[2];
         for (int b = 0; b < nb; b++) {
             double lj = 0;
-            for (int x = 0; x < V; x++) {
-                if (roles[x] != ACTIVE) continue;
+            for (int j = 0; j < M; j++) {
+                int x = act[j];
                 double a = p[b * V + x];
-                flow.inverse(a, raw, b * C * V + x, V, out);
+                flow.inverse(a, raw, b * C * M + j, M, out);
                 int o = u.offset(b, mu, x);
                 u.data[o] = wrap(u.data[o] - sigma * (a - out[0]));
                 lj -= out[1];
@@ -152,13 +166,14 @@ public final class U1PlaquetteCoupling implements GaugeFlowLayer {
         Lattice lat = t.lat;
         int V = lat.volume, nb = t.nb, C = flow.paramsPerElement(), d = 2;
         double sigma = mu == 0 ? 1 : -1;
-        double[] gP = new double[nb * V], gRaw = new double[nb * C * V];
+        int M = t.active.length;
+        double[] gP = new double[nb * V], gRaw = new double[nb * C * M];
         for (int b = 0; b < nb; b++)
-            for (int x = 0; x < V; x++) {
-                if (t.roles[x] != ACTIVE) continue;
+            for (int j = 0; j < M; j++) {
+                int x = t.active[j];
                 double ga = sigma * g[(b * d + mu) * V + x];
-                int off = b * C * V + x;
-                gP[b * V + x] += flow.backward(t.p[b * V + x], t.raw, off, V, ga, gLogJ[b], gRaw, off, V) - ga;
+                int off = b * C * M + j;
+                gP[b * V + x] += flow.backward(t.p[b * V + x], t.raw, off, M, ga, gLogJ[b], gRaw, off, M) - ga;
             }
         double[] gFeat = new double[nb * 2 * V];
         net.backward(t.netCtx, gRaw, gFeat);

@@ -53,13 +53,24 @@ public final class Sequential implements Layer {
     }
 
     @Override public Object forward(double[] x, int nb, int l0, int l1, double[] y, boolean train) {
+        return forwardAt(x, nb, l0, l1, null, y, train);
+    }
+
+    /**
+     * Forward with the LAST layer evaluated only at {@code sites} (null: all sites); the last layer must then be a
+     * {@link Conv2D}. y is laid out [b][c][j], j indexing sites.
+     */
+    public Object forwardAt(double[] x, int nb, int l0, int l1, int[] sites, double[] y, boolean train) {
         int V = l0 * l1, n = layers.size();
+        if (sites != null && !(layers.get(n - 1) instanceof Conv2D))
+            throw new IllegalArgumentException("output on a site subset needs a Conv2D last layer");
         Ctx ctx = train ? new Ctx(n, nb, V) : null;
         double[] cur = x;
         for (int i = 0; i < n; i++) {
             Layer l = layers.get(i);
             double[] out = i == n - 1 ? y : new double[nb * l.outChannels() * V];
-            Object c = l.forward(cur, nb, l0, l1, out, train);
+            Object c = i == n - 1 && sites != null ? ((Conv2D) l).forwardAt(cur, nb, l0, l1, sites, out, train)
+                    : l.forward(cur, nb, l0, l1, out, train);
             if (train) { ctx.sub[i] = c; ctx.in[i] = cur; }
             cur = out;
         }

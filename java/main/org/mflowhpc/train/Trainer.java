@@ -28,7 +28,8 @@ import org.mflowhpc.nn.LrSchedule;
 import org.mflowhpc.nn.Params;
 
 /**
- * Reverse-KL training of any {@link FlowModel} (U(1) link-angle models; the gradient path is model-agnostic).
+ * Reverse-KL training of any U(1) {@link FlowModel} (gradients w.r.t. link angles; SU(3) needs an algebra-valued
+ * link gradient in FlowModel.backward and is rejected for now).
  *
  * <p>Step s (0-based; the step counter is also the RNG position, since the model draws from streams keyed by
  * (seed, domain, s, index)):
@@ -103,6 +104,8 @@ public final class Trainer {
     public Trainer(FlowModel model, Backend be, double beta, Options opt) {
         if (opt.runDir == null) throw new IllegalArgumentException("Trainer needs a run directory");
         if (opt.batch < 1) throw new IllegalArgumentException("batch must be >= 1");
+        if (model.group() != org.mflowhpc.group.Group.U1)
+            throw new IllegalArgumentException("the Trainer supports U(1) models only (link-angle gradients); got " + model.group());
         this.model = model; this.be = be; this.beta = beta; this.opt = opt;
         this.adam = new Adam(model.params(), opt.adamBeta1, opt.adamBeta2, opt.adamEps, opt.weightDecay);
     }

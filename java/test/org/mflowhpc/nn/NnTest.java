@@ -90,6 +90,33 @@ class NnTest {
         gradCheck(d, p2, 3, 4, 2, 12, 1e-6);
     }
 
+    @Test void subsetOutputMatchesGatheredFullOutputAndGradients() {
+        Params p = new Params();
+        Sequential net = Sequential.convNet(BE, p, "net", 2, new int[] {4}, 3, 3, Activation.Kind.TANH);
+        p.freeze();
+        net.init(new RngStream(8, RngStream.Domain.NN_INIT, 0, 0));
+        int l0 = 4, l1 = 8, V = 32, nb = 2, M = 5;
+        int[] sites = {1, 6, 13, 20, 31};
+        RngStream r = new RngStream(4, RngStream.Domain.TEST, 0, 0);
+        double[] x = rand(r, nb * 2 * V), full = new double[nb * 3 * V], sub = new double[nb * 3 * M];
+        net.forward(x, nb, l0, l1, full, false);
+        net.forwardAt(x, nb, l0, l1, sites, sub, false);
+        for (int b = 0; b < nb; b++) for (int c = 0; c < 3; c++) for (int j = 0; j < M; j++)
+            assertEquals(full[(b * 3 + c) * V + sites[j]], sub[(b * 3 + c) * M + j], 1e-14);
+        // gradients: subset loss sum r_sub y_sub equals the full loss with r zero off the subset
+        double[] rs = rand(r, nb * 3 * M), rf = new double[nb * 3 * V];
+        for (int b = 0; b < nb; b++) for (int c = 0; c < 3; c++) for (int j = 0; j < M; j++)
+            rf[(b * 3 + c) * V + sites[j]] = rs[(b * 3 + c) * M + j];
+        double[] dx1 = new double[x.length], dx2 = new double[x.length];
+        p.zeroGrads();
+        net.backward(net.forward(x, nb, l0, l1, new double[full.length], true), rf, dx1);
+        double[] g1 = p.grads().clone();
+        p.zeroGrads();
+        net.backward(net.forwardAt(x, nb, l0, l1, sites, new double[sub.length], true), rs, dx2);
+        for (int i = 0; i < x.length; i++) assertEquals(dx1[i], dx2[i], 1e-12);
+        for (int i = 0; i < g1.length; i++) assertEquals(g1[i], p.grads()[i], 1e-12);
+    }
+
     @Test void activationsBackwardMatchFiniteDifferences() {
         for (Activation.Kind k : Activation.Kind.values()) {
             Params p = new Params();
