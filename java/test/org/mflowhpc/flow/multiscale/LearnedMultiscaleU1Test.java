@@ -167,6 +167,27 @@ class LearnedMultiscaleU1Test {
         assertTrue(after[1] < 0.8 * before[1], "training must lower the KL");
     }
 
+    @Test void configRebuildsTheSameModelAndResultsDoNotDependOnThreads() {
+        Lattice lat = new Lattice(8, 8);
+        Map<String, Object> c = LearnedMultiscaleU1.defaultConfig(4.0, 9);
+        c.put("refine_layers", 2);
+        LearnedMultiscaleU1 a = new LearnedMultiscaleU1(CPU, lat, c);
+        assertEquals("multiscale+flow", a.kind());
+        try (CpuBackend two = new CpuBackend(2)) {
+            LearnedMultiscaleU1 b = new LearnedMultiscaleU1(two, lat, new java.util.LinkedHashMap<>(a.config()));
+            assertEquals(a.params().layoutSignature(), b.params().layoutSignature());
+            assertArrayEquals(a.params().values(), b.params().values(), 0);
+            assertEquals(a.config(), b.config());
+            GaugeField ua = new GaugeField(Group.U1, lat, 5), ub = new GaugeField(Group.U1, lat, 5);
+            double[] la = new double[5], lb = new double[5];
+            a.sample(3, 4, ua, la);
+            b.sample(3, 4, ub, lb);
+            assertArrayEquals(ua.data, ub.data, 0);
+            assertArrayEquals(la, lb, 0);
+        }
+        assertEquals("multiscale", new LearnedMultiscaleU1(CPU, lat, LearnedMultiscaleU1.defaultConfig(4.0, 9)).kind());
+    }
+
     @Test void clearErrors() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new LearnedMultiscaleU1(CPU, new Lattice(12, 16), LearnedMultiscaleU1.defaultConfig(2, 0)));
