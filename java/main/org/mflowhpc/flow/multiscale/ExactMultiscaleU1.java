@@ -129,25 +129,44 @@ public final class ExactMultiscaleU1 implements FlowModel {
 
     @Override public void logDensity(GaugeField u, double[] logQ) {
         checkField(u, logQ);
-        IntStream.range(0, u.batch).parallel().forEach(b -> logQ[b] = logDensityOne(u.data, b * u.configSize()));
+        int n = chain.layers() + 1;
+        double[] parts = new double[u.batch * n];
+        logDensityByLevel(u, parts);
+        for (int b = 0; b < u.batch; b++) {
+            double s = 0;
+            for (int k = n - 1; k >= 0; k--) s += parts[b * n + k];
+            logQ[b] = s;
+        }
     }
 
-    private double logDensityOne(double[] src, int off) {
+    /**
+     * log q = log p + log Z split by scale: out[b*(layers+1) + k] = sum of log g(t | phi) over the new links of
+     * doubling layer k; out[b*(layers+1) + layers] = 0 (no refinement). Same layout as
+     * {@link LearnedMultiscaleU1#logDensityByLevel}.
+     */
+    public void logDensityByLevel(GaugeField u, double[] out) {
+        checkField(u, new double[u.batch]);
+        int n = chain.layers() + 1;
+        IntStream.range(0, u.batch).parallel().forEach(b -> logDensityOne(u.data, b * u.configSize(), out, b * n));
+    }
+
+    private void logDensityOne(double[] src, int off, double[] out, int outOff) {
         int layers = chain.layers();
         long vt = chain.volume(layers);
         double[] cur = new double[2 * chain.volume(layers)];
         System.arraycopy(src, off, cur, 0, cur.length);
-        double logq = 0;
         for (int k = layers - 1; k >= 0; k--) {
             int vc = chain.volume(k);
             int mBlock = (int) (vt / vc);
             double[] coarse = new double[2 * vc], t = new double[vc], om = new double[vc], phi = new double[vc];
             doubling.merge(k, cur, 0, coarse, 0, t, 0, om, 0);
             doubling.plaquettes(k, coarse, 0, phi, 0);
-            for (int s = 0; s < vc; s++) logq += density.logG(mBlock, t[s], phi[s]);
+            double lq = 0;
+            for (int s = 0; s < vc; s++) lq += density.logG(mBlock, t[s], phi[s]);
+            out[outOff + k] = lq;
             cur = coarse;
         }
-        return logq; // + log q(1x1 links) = 0 (Haar)
+        out[outOff + layers] = 0; // log q(1x1 links) = 0 (Haar), no refinement
     }
 
     @Override public Object sampleForTraining(long seed, long step, GaugeField out, double[] logQ) {

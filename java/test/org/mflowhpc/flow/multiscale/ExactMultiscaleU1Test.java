@@ -45,11 +45,17 @@ class ExactMultiscaleU1Test {
             double[] s = action(u, beta);
             double[] lq2 = new double[n];
             model.logDensity(u, lq2);
+            int nl = model.chain().layers() + 1;
+            double[] parts = new double[n * nl];
+            model.logDensityByLevel(u, parts);
             for (int b = 0; b < n; b++) {
                 double dev = lq[b] + s[b] + model.logZ();
                 worst = Math.max(worst, Math.abs(dev));
                 assertEquals(0, dev, 1e-9, lat + " beta=" + beta + " b=" + b);
                 assertEquals(lq[b], lq2[b], 1e-10, "logDensity(sample) " + lat + " beta=" + beta);
+                double sum = 0;
+                for (int k = 0; k < nl; k++) sum += parts[b * nl + k];
+                assertEquals(lq[b], sum, 1e-10);
             }
             for (double x : u.data) assertTrue(x > -Math.PI && x <= Math.PI);
         }

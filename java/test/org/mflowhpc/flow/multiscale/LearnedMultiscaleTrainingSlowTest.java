@@ -49,20 +49,31 @@ class LearnedMultiscaleTrainingSlowTest {
         return new double[] {ess, Math.sqrt(Math.max(0, s2 / nboot - (s1 / nboot) * (s1 / nboot))), kl, var};
     }
 
-    @Test void trainingOn8x8Beta2ReachesEssWellAboveOneHalf() throws Exception {
-        double beta = 2.0;
-        Map<String, Object> cfg = LearnedMultiscaleU1.defaultConfig(beta, 0);
-        LearnedMultiscaleU1 m = new LearnedMultiscaleU1(CPU, new Lattice(8, 8), cfg);
+    private static double[] trainAndMeasure(int l, double beta, int steps, double lr, double clip) throws Exception {
+        LearnedMultiscaleU1 m = new LearnedMultiscaleU1(CPU, new Lattice(l, l), LearnedMultiscaleU1.defaultConfig(beta, 0));
         double[] before = essWithError(m, beta, 4096);
+        Trainer.Options o = LearnedMultiscaleU1Test.options(steps, 64, lr);
+        o.clipNorm = clip;
         long t0 = System.nanoTime();
-        Trainer.Result r = new Trainer(m, CPU, beta, LearnedMultiscaleU1Test.options(600, 64, 1e-3)).run();
+        Trainer.Result r = new Trainer(m, CPU, beta, o).run();
         double secs = (System.nanoTime() - t0) * 1e-9;
         assertEquals(Trainer.Status.COMPLETED, r.status);
         double[] after = essWithError(m, beta, 4096);
-        System.out.printf("8x8 beta=2 learned multiscale: init ESS %.4f +- %.4f (KL %.4f, var %.4f); after 600 steps "
-                + "(batch 64, Adam 1e-3, %.0f s): ESS %.4f +- %.4f (KL %.4f, var(log w) %.4f) on 4096 fresh samples%n",
-                before[0], before[1], before[2], before[3], secs, after[0], after[1], after[2], after[3]);
-        assertTrue(after[0] > 0.6, "ESS " + after[0]);
-        assertTrue(after[0] > before[0] + 0.3);
+        System.out.printf("%dx%d beta=%g learned multiscale: init ESS %.4f +- %.4f (KL %.4f, var(log w) %.4f); after %d steps "
+                + "(batch 64, Adam %g, clip %g, %.0f s): ESS %.4f +- %.4f (KL %.4f, var(log w) %.4f) on 4096 fresh samples%n",
+                l, l, beta, before[0], before[1], before[2], before[3], steps, lr, clip, secs, after[0], after[1], after[2], after[3]);
+        return new double[] {before[0], after[0], before[2], after[2]};
+    }
+
+    @Test void trainingOn8x8Beta2ReachesEssWellAboveOneHalf() throws Exception {
+        double[] r = trainAndMeasure(8, 2.0, 800, 1e-3, Double.POSITIVE_INFINITY);
+        assertTrue(r[1] > 0.85, "ESS " + r[1]);
+        assertTrue(r[3] < 0.5 * r[2], "training must at least halve the KL");
+    }
+
+    @Test void trainingOn16x16Beta8() throws Exception {
+        double[] r = trainAndMeasure(16, 8.0, 800, 5e-4, 50);
+        assertTrue(r[1] > 0.4, "ESS " + r[1]);
+        assertTrue(r[3] < 0.5 * r[2], "training must at least halve the KL");
     }
 }

@@ -23,8 +23,10 @@ class LearnedMultiscaleU1Test {
     private static final CpuBackend CPU = new CpuBackend(1);
 
     /** A model with random (non-zero) networks everywhere, so every parameter matters. */
-    static LearnedMultiscaleU1 randomModel(Lattice lat, double beta, int refine, String flow) {
+    static LearnedMultiscaleU1 randomModel(Lattice lat, double beta, int refine, String flow, boolean latent, String base) {
         Map<String, Object> c = LearnedMultiscaleU1.defaultConfig(beta, 3);
+        c.put("latent_flow", latent);
+        c.put("base", base);
         c.put("zero_init", false);
         c.put("refine_layers", refine);
         c.put("flow", flow);
@@ -43,17 +45,27 @@ class LearnedMultiscaleU1Test {
     }
 
     @Test void logDensityInvertsSampleAndIsGaugeInvariant() {
-        Object[][] cases = {{8, 8, 2.0, 0, "rqs8"}, {4, 8, 1.0, 2, "ncp3"}, {8, 4, 3.0, 0, "ncp2"}, {16, 8, 4.0, 1, "rqs4"}};
+        Object[][] cases = {{8, 8, 2.0, 0, "rqs8", false, "logistic"}, {4, 8, 1.0, 2, "ncp3", true, "logistic"},
+                {8, 4, 3.0, 0, "ncp2", false, "cauchy"}, {16, 8, 4.0, 1, "rqs4", true, "cauchy"}, {8, 8, 12.0, 0, "rqs8", false, "logistic"}};
         for (Object[] c : cases) {
             Lattice lat = new Lattice((Integer) c[0], (Integer) c[1]);
             double beta = (Double) c[2];
-            LearnedMultiscaleU1 m = randomModel(lat, beta, (Integer) c[3], (String) c[4]);
+            LearnedMultiscaleU1 m = randomModel(lat, beta, (Integer) c[3], (String) c[4], (Boolean) c[5], (String) c[6]);
             int nb = 4;
             GaugeField u = new GaugeField(Group.U1, lat, nb);
             double[] lq = new double[nb], lq2 = new double[nb], lqg = new double[nb];
             m.sample(17, 5, u, lq);
             m.logDensity(u, lq2);
             for (int b = 0; b < nb; b++) assertEquals(lq[b], lq2[b], 1e-10, "logDensity(sample) " + lat + " " + c[4]);
+            int n = m.chain().layers() + 1;
+            double[] parts = new double[nb * n];
+            m.logDensityByLevel(u, parts);
+            for (int b = 0; b < nb; b++) {
+                double sum = 0;
+                for (int k = 0; k < n; k++) sum += parts[b * n + k];
+                assertEquals(lq[b], sum, 1e-10, "by-level parts sum to log q");
+                if ((Integer) c[3] == 0) assertEquals(0.0, parts[b * n + n - 1], 0);
+            }
             double[] omega = new double[nb * lat.volume];
             RngStream r = new RngStream(8, RngStream.Domain.TEST, 0, 0);
             for (int i = 0; i < omega.length; i++) omega[i] = r.angle();
@@ -74,10 +86,15 @@ class LearnedMultiscaleU1Test {
     }
 
     @Test void backwardMatchesFiniteDifferencesOfReverseKl() {
-        for (int refine : new int[] {0, 2}) {
+        // variants: {refine layers, flow, latent_flow, base}
+        Object[][] variants = {{0, "rqs4", false, "logistic"}, {2, "ncp2", false, "logistic"}, {0, "rqs4", true, "logistic"},
+                {0, "ncp2", false, "cauchy"}, {0, "rqs4", true, "cauchy"}};
+        for (int variant = 0; variant < variants.length; variant++) {
+            Object[] vr = variants[variant];
+            int refine = (Integer) vr[0];
             Lattice lat = new Lattice(4, 4);
             double beta = 1.5;
-            LearnedMultiscaleU1 m = randomModel(lat, beta, refine, refine == 0 ? "rqs4" : "ncp2");
+            LearnedMultiscaleU1 m = randomModel(lat, beta, refine, (String) vr[1], (Boolean) vr[2], (String) vr[3]);
             int nb = 3;
             GaugeField u = new GaugeField(Group.U1, lat, nb);
             Params p = m.params();
@@ -108,10 +125,10 @@ class LearnedMultiscaleU1Test {
                 double fd = (lp - lm) / (2 * h);
                 double err = Math.abs(fd - grad[i]);
                 worst = Math.max(worst, err / Math.max(1e-3, Math.abs(fd)));
-                assertEquals(fd, grad[i], 2e-6 + 1e-5 * Math.abs(fd), "parameter " + i + " refine=" + refine);
+                assertEquals(fd, grad[i], 2e-6 + 1e-5 * Math.abs(fd), "parameter " + i + " variant " + variant);
                 checked++;
             }
-            System.out.println("refine=" + refine + ": " + checked + " parameters, worst relative gradient error " + worst);
+            System.out.println("variant " + java.util.Arrays.toString(vr) + ": " + checked + " parameters, worst relative gradient error " + worst);
         }
     }
 
@@ -148,6 +165,27 @@ class LearnedMultiscaleU1Test {
                 before[0], before[1], before[2], after[0], after[1], after[2]);
         assertTrue(before[1] > 0 && after[1] > 0, "KL must be positive");
         assertTrue(after[1] < 0.8 * before[1], "training must lower the KL");
+    }
+
+    @Test void configRebuildsTheSameModelAndResultsDoNotDependOnThreads() {
+        Lattice lat = new Lattice(8, 8);
+        Map<String, Object> c = LearnedMultiscaleU1.defaultConfig(4.0, 9);
+        c.put("refine_layers", 2);
+        LearnedMultiscaleU1 a = new LearnedMultiscaleU1(CPU, lat, c);
+        assertEquals("multiscale+flow", a.kind());
+        try (CpuBackend two = new CpuBackend(2)) {
+            LearnedMultiscaleU1 b = new LearnedMultiscaleU1(two, lat, new java.util.LinkedHashMap<>(a.config()));
+            assertEquals(a.params().layoutSignature(), b.params().layoutSignature());
+            assertArrayEquals(a.params().values(), b.params().values(), 0);
+            assertEquals(a.config(), b.config());
+            GaugeField ua = new GaugeField(Group.U1, lat, 5), ub = new GaugeField(Group.U1, lat, 5);
+            double[] la = new double[5], lb = new double[5];
+            a.sample(3, 4, ua, la);
+            b.sample(3, 4, ub, lb);
+            assertArrayEquals(ua.data, ub.data, 0);
+            assertArrayEquals(la, lb, 0);
+        }
+        assertEquals("multiscale", new LearnedMultiscaleU1(CPU, lat, LearnedMultiscaleU1.defaultConfig(4.0, 9)).kind());
     }
 
     @Test void clearErrors() {
