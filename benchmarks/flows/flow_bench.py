@@ -94,7 +94,11 @@ def main():
     ap.add_argument("--beta-steps", type=int, default=1000, help="training steps per beta on L=16")
     ap.add_argument("--betas", default="8,12,16")
     ap.add_argument("--l32", action="store_true", help="also L=32 in the betas section")
-    ap.add_argument("--models", default="multiscale,haar")
+    ap.add_argument("--models", default="multiscale,haar", help="models of the beta scan")
+    ap.add_argument("--tutorial-models", default="haar,multiscale,multiscale+flow")
+    ap.add_argument("--l32-models", default="multiscale")
+    ap.add_argument("--lr", type=float, default=5e-4, help="Adam lr of the beta scan and tau sections")
+    ap.add_argument("--clip", type=float, default=50.0, help="gradient-norm clip of the beta scan and tau sections")
     ap.add_argument("--samples", type=int, default=4096)
     ap.add_argument("--tau-configs", type=int, default=8192)
     ap.add_argument("--work", default="/tmp/mflow-flowbench")
@@ -119,8 +123,8 @@ def main():
         rep += ["## Tutorial setting: L=8, β=2, batch 64, Adam 1e-3, %d steps" % a.steps, "",
                 "| model | parameters | ESS (4096 fresh) | KL | var(log w) | s/step (median) | training wall s |",
                 "|---|---|---|---|---|---|---|"]
-        for model in a.models.split(","):
-            d, dt = train(a.work, "tut-" + model.replace("+", "p"), "8x8", 2.0, model, a.steps, 64, 1, T)
+        for model in a.tutorial_models.split(","):
+            d, dt = train(a.work, "tut-" + model.replace("+", "p"), "8x8", 2.0, model, a.steps, 64, 1, T, extra=("--lr", 1e-3))
             m = metrics(d)
             sps = sorted(r["step_s"] for r in m)[len(m) // 2]
             j, _ = evaluate(d, a.work, a.samples, 99, T)
@@ -129,17 +133,17 @@ def main():
 
     if "betas" in sections:
         Ls = ["16x16"] + (["32x32"] if a.l32 else [])
-        rep += ["## β scan: multiscale vs Haar + flow, %d steps, batch 64, Adam 1e-3" % a.beta_steps, "",
+        rep += ["## β scan: multiscale vs Haar + flow, %d steps, batch 64, Adam lr %g, gradient clip %g" % (a.beta_steps, a.lr, a.clip), "",
                 "ESS after each quarter of training (growth with steps), all on %d fresh samples." % a.samples, "",
                 "| L | β | model | step | ESS | KL | var(log w) | cumulative training s |", "|---|---|---|---|---|---|---|---|"]
         for L in Ls:
             for beta in [float(b) for b in a.betas.split(",")]:
-                for model in a.models.split(","):
+                for model in (a.models if L == "16x16" else a.l32_models).split(","):
                     name = "b%s-%s-%s" % (beta, L, model.replace("+", "p"))
                     total = 0.0
                     for q in range(1, 5):
                         st = a.beta_steps * q // 4
-                        d, dt = train(a.work, name, L, beta, model, st, 64, 1, T, resume=q > 1)
+                        d, dt = train(a.work, name, L, beta, model, st, 64, 1, T, extra=("--lr", a.lr, "--clip", a.clip), resume=q > 1)
                         total += dt
                         j, _ = evaluate(d, a.work, a.samples, 99, T)
                         rep.append("| %s | %g | %s | %d | %s | %.2f | %.2f | %.0f |" % (L, beta, model, st, fmt_ess(j), j["kl_exact"], j["var_log_w"], total))
@@ -147,7 +151,7 @@ def main():
 
     if "tau" in sections:
         rep += ["## τ_int(Q) at β=6, L=16: flow independence MH vs HMC", ""]
-        d, ttrain = train(a.work, "tau-ms", "16x16", 6.0, "multiscale", a.beta_steps, 64, 1, T)
+        d, ttrain = train(a.work, "tau-ms", "16x16", 6.0, "multiscale", a.beta_steps, 64, 1, T, extra=("--lr", a.lr, "--clip", a.clip))
         ens = os.path.join(a.work, "tau-mh")
         _, _, ts = mflow("sample", "--model", d, "--configs", a.tau_configs, "--mh", "--seed", 5, "--threads", T, "--out", ens)
         jf = json.loads(mflow("measure", "--json", "--loops", "1x1", ens)[0])

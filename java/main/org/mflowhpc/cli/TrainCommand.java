@@ -44,6 +44,8 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--clip", defaultValue = "0", description = "Global gradient-norm clip (0 = none). Default: ${DEFAULT-VALUE}.") double clip;
     @Option(names = "--checkpoint-every", defaultValue = "100", description = "Steps between checkpoints. Default: ${DEFAULT-VALUE}.") int checkpointEvery;
     @Option(names = "--log-every", defaultValue = "10", description = "Steps between plain log lines (no terminal). Default: ${DEFAULT-VALUE}.") int logEvery;
+    @Option(names = "--train-params", paramLabel = "REGEX", description = {"Stage-wise training: update only parameter blocks whose names match",
+            "(multiscale levels are level<k>.*, refinement layers refine<i>.*); run stages with --resume."}) String trainParams;
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.bin.") boolean resume;
     @Option(names = "--out", required = true, description = "Run directory.") Path out;
     @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
@@ -75,6 +77,13 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
             o.logEvery = logEvery;
             o.log = log;
             o.runDir = out;
+            if (trainParams != null) {
+                try {
+                    o.trainBlocks = java.util.regex.Pattern.compile(trainParams);
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    throw new UserError("--train-params: bad regular expression '" + trainParams + "'");
+                }
+            }
             Trainer t = new Trainer(m, be, beta, o);
             if (resume) {
                 try {

@@ -74,6 +74,12 @@ public final class Trainer {
         public boolean handleSigterm = true;
         public long sigtermWaitSeconds = 300;
         public Path runDir;
+        /**
+         * Stage-wise training: when set, only parameter blocks whose names match are updated (the others, and their
+         * Adam moments, are restored after each step). Multiscale levels are named level&lt;k&gt;.*; run training in
+         * stages (--resume) with different patterns to train levels one after another.
+         */
+        public java.util.regex.Pattern trainBlocks;
     }
 
     /** Outcome of {@link #run}. */
@@ -242,6 +248,13 @@ public final class Trainer {
         double[] logQ = new double[B], act = new double[B], logw = new double[B], dLogQ = new double[B];
         double[] dLinks = new double[u.data.length];
         double[] backupP = new double[p.size()], backupM = new double[p.size()], backupV = new double[p.size()];
+        List<Params.Block> frozen = null;
+        if (opt.trainBlocks != null) {
+            frozen = new ArrayList<>();
+            int trained = 0;
+            for (Params.Block bl : p.blocks()) { if (opt.trainBlocks.matcher(bl.name).matches()) trained++; else frozen.add(bl); }
+            if (trained == 0) throw new IllegalArgumentException("no parameter block matches '" + opt.trainBlocks.pattern() + "'");
+        }
         double lastLoss = Double.NaN, lastEss = Double.NaN;
         Status status = Status.COMPLETED;
         String message = "trained " + opt.steps + " steps";
@@ -264,6 +277,7 @@ public final class Trainer {
                 for (int i = 0; i < dLinks.length; i++) dLinks[i] /= B;
                 java.util.Arrays.fill(dLogQ, 1.0 / B);
                 model.backward(tape, dLinks, dLogQ);
+                if (frozen != null) for (Params.Block bl : frozen) java.util.Arrays.fill(p.grads(), bl.offset, bl.offset + bl.size, 0.0);
                 double gnorm = Adam.clipGradNorm(p, opt.clipNorm);
                 double lr = opt.schedule.lr(step) * lrFactor;
                 boolean ok = Double.isFinite(loss) && Double.isFinite(gnorm);
@@ -273,6 +287,11 @@ public final class Trainer {
                     System.arraycopy(adam.v(), 0, backupV, 0, backupV.length);
                     long tBefore = adam.t();
                     adam.step(lr);
+                    if (frozen != null) for (Params.Block bl : frozen) {
+                        System.arraycopy(backupP, bl.offset, p.values(), bl.offset, bl.size);
+                        System.arraycopy(backupM, bl.offset, adam.m(), bl.offset, bl.size);
+                        System.arraycopy(backupV, bl.offset, adam.v(), bl.offset, bl.size);
+                    }
                     if (!allFinite(p.values())) {
                         p.setValues(backupP);
                         adam.restore(backupM, backupV, tBefore);
