@@ -132,6 +132,9 @@ public final class Costs {
             case "StapleVariantBench.oneDirectionHoisted":
                 return new Work("Staple sum, one direction, scratch hoisted per chunk (what-if, not CpuBackend)", Role.KERNEL,
                         "link", volume(params), STAPLE_FLOPS, STAPLE_BYTES_MIN, STAPLE_BYTES_NAIVE);
+            case "StapleVariantBench.oneDirectionPerSite":
+                return new Work("Staple sum, one direction, per-site AoS path (CpuBackend before the SoA kernel)", Role.KERNEL,
+                        "link", volume(params), STAPLE_FLOPS, STAPLE_BYTES_MIN, STAPLE_BYTES_NAIVE);
             case "StapleBench.allDirections":
                 return new Work("Staple sum, all 4 directions (4 x Backend.staples)", Role.KERNEL, "link",
                         4 * volume(params), STAPLE_FLOPS, STAPLE_BYTES_MIN, STAPLE_BYTES_NAIVE);
