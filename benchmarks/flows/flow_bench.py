@@ -95,7 +95,8 @@ def main():
     ap.add_argument("--betas", default="8,12,16")
     ap.add_argument("--l32", action="store_true", help="also L=32 in the betas section")
     ap.add_argument("--models", default="multiscale,haar", help="models of the beta scan")
-    ap.add_argument("--tutorial-models", default="haar,multiscale,multiscale+flow")
+    ap.add_argument("--tutorial-models", default="haar,haar[flow=ncp2],multiscale,multiscale+flow",
+                    help="models of the tutorial section; model[key=value;...] passes --model-option")
     ap.add_argument("--l32-models", default="multiscale")
     ap.add_argument("--lr", type=float, default=5e-4, help="Adam lr of the beta scan and tau sections")
     ap.add_argument("--clip", type=float, default=50.0, help="gradient-norm clip of the beta scan and tau sections")
@@ -119,16 +120,36 @@ def main():
            "var = var(log w)." % a.samples, ""]
     T = a.threads
 
+    def flush(done=False):
+        # the report is rewritten after every row, so a run cut off midway still leaves what it measured
+        os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+        note = [] if done else ["_(run in progress or cut off: the rows above are complete measurements)_", ""]
+        tail = ["## Commands run", "", "```"] + LOG + ["```", "",
+                "- load average at %s: " % ("end" if done else "last row") + " ".join(open("/proc/loadavg").read().split()[:3])]
+        with open(a.out, "w") as f:
+            f.write("\n".join(rep + note + tail) + "\n")
+
     if "tutorial" in sections:
         rep += ["## Tutorial setting: L=8, β=2, batch 64, Adam 1e-3, %d steps" % a.steps, "",
-                "| model | parameters | ESS (4096 fresh) | KL | var(log w) | s/step (median) | training wall s |",
-                "|---|---|---|---|---|---|---|"]
-        for model in a.tutorial_models.split(","):
-            d, dt = train(a.work, "tut-" + model.replace("+", "p"), "8x8", 2.0, model, a.steps, 64, 1, T, extra=("--lr", 1e-3))
+                "The last-100-steps column is the mean ESS of the 64-sample training batches (what a training log "
+                "prints, and how the tutorial's figure was read); the fresh-sample column is the model's ESS.", "",
+                "| model | parameters | ESS (%d fresh) | training-batch ESS, mean of last 100 steps | KL | var(log w) | s/step (median) | training wall s |" % a.samples,
+                "|---|---|---|---|---|---|---|---|"]
+        for spec in a.tutorial_models.split(","):
+            # "model" or "model[key=value;key=value]" (model options, e.g. haar[flow=ncp2])
+            model, opts = (spec.split("[", 1) + [""])[:2]
+            extra = ["--lr", 1e-3]
+            for kv in filter(None, opts.rstrip("]").split(";")):
+                extra += ["--model-option", kv]
+            tag = spec.replace("+", "p").replace("[", "-").replace("]", "").replace(";", "-").replace("=", "")
+            d, dt = train(a.work, "tut-" + tag, "8x8", 2.0, model, a.steps, 64, 1, T, extra=extra)
             m = metrics(d)
             sps = sorted(r["step_s"] for r in m)[len(m) // 2]
+            last = [r["ess"] for r in m[-100:]]
             j, _ = evaluate(d, a.work, a.samples, 99, T)
-            rep.append("| %s | %s | %s | %.3f | %.3f | %.3f | %.0f |" % (model, train.params, fmt_ess(j), j["kl_exact"], j["var_log_w"], sps, dt))
+            rep.append("| %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %.0f |" % (spec, train.params, fmt_ess(j), sum(last) / len(last),
+                                                                              j["kl_exact"], j["var_log_w"], sps, dt))
+            flush()
         rep.append("")
 
     if "betas" in sections:
@@ -147,6 +168,7 @@ def main():
                         total += dt
                         j, _ = evaluate(d, a.work, a.samples, 99, T)
                         rep.append("| %s | %g | %s | %d | %s | %.2f | %.2f | %.0f |" % (L, beta, model, st, fmt_ess(j), j["kl_exact"], j["var_log_w"], total))
+                        flush()
         rep.append("")
 
     if "tau" in sections:
@@ -184,15 +206,12 @@ def main():
             rate = re.findall(r"\(([0-9.]+) configs/s\)", err)
             cps = rate[-1] if rate else "?"
             rep.append("| %d | %d | %.4f | %.2f | %s |" % (L, L * L, sps, 1 / sps, cps))
+            flush()
             shutil.rmtree(ens, ignore_errors=True)
         rep.append("")
 
-    rep += ["## Commands run", "", "```"] + LOG + ["```", "",
-            "- load average at end: " + " ".join(open("/proc/loadavg").read().split()[:3])]
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    with open(a.out, "w") as f:
-        f.write("\n".join(rep) + "\n")
-    print("\n".join(rep))
+    flush(done=True)
+    print(open(a.out).read())
 
 
 if __name__ == "__main__":
