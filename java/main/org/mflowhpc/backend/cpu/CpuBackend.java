@@ -167,7 +167,7 @@ public final class CpuBackend implements Backend {
         } else {
             // Blocked SoA kernel, bit-identical to LinkUpdates.stapleSU3 per site (which heatbath/overrelax use).
             parallelRange(u.batch * V, 64, (lo, hi) ->
-                    StapleSoA.staples(u, mu, lo, hi, out, new StapleSoA.Scratch(Math.min(StapleSoA.BLOCK, hi - lo))));
+                    StapleSoA.staples(u, mu, lo, hi, out, StapleSoA.threadScratch()));
         }
     }
 
