@@ -369,12 +369,12 @@ public final class Report {
                 + "which halves the reachable peak anyway; (2) the gathers of the links from the AoS field into the SoA scratch "
                 + "(18 scalar loads and stores per link, 6(d-1) = 18 links per site in 4D) and the scatter of the result stay "
                 + "scalar and cost about as much as the products; (3) on 16^4 the gathers jump by up to L^3 sites through the "
-                + "field, which does not fit in L3; (4) the SoA scratch (4 matrices x 18 x 128 doubles) is allocated once per "
-                + "ForkJoin chunk");
+                + "field, which does not fit in L3; (4) the SoA scratch (4 matrices x 18 x 128 doubles, 72 KiB) is allocated "
+                + "once per thread and reused, so it costs no allocation");
         if (big.allocBytesPerOp() != null)
             o.append(fmt(" (measured here: %s B allocated per staple sum)", num(big.allocBytesPerOp() / big.work().units())));
-        o.append("; (5) ForkJoin splits the sites into 8 chunks per thread, and on this shared machine the workers compete with "
-                + "other processes for the 2 cores.\n");
+        o.append("; (5) ForkJoin splits the sites into 8 chunks per thread, and on a shared machine the workers compete with "
+                + "other processes for the 2 cores (see the load averages above).\n");
         o.append(variantTables(rows));
         return o.toString();
     }
