@@ -18,9 +18,14 @@ import org.mflowhpc.testutil.Fields;
 class StapleSoATest {
     static final long SEED = Fields.freshSeed();
 
-    /** 4x6 (V = 24), 8x8 (64), 6x4x4 (96), 4^4 (256), 2x4x6x4 (192), 6x4x4x2 (192). */
+    /**
+     * 4x6 (V = 24), 8x8 (64), 6x4x4 (96), 4^4 (256), 2x4x6x4 (192), 6x4x4x2 (192); extent 2 in every direction and
+     * mixed (2x6, 6x2, 2x4x2, 4x2x2x4, 2^4, where up and down neighbours coincide; V >= 12 so that the split-range
+     * cuts stay in range), and 8^4 (4096: many full blocks, wraps inside and at block edges).
+     */
     static final Lattice[] LATS = {new Lattice(4, 6), new Lattice(8, 8), new Lattice(6, 4, 4), new Lattice(4, 4, 4, 4),
-            new Lattice(2, 4, 6, 4), new Lattice(6, 4, 4, 2)};
+            new Lattice(2, 4, 6, 4), new Lattice(6, 4, 4, 2), new Lattice(2, 6), new Lattice(6, 2), new Lattice(2, 4, 2),
+            new Lattice(4, 2, 2, 4), new Lattice(2, 2, 2, 2), new Lattice(8, 8, 8, 8)};
 
     private static String ctx(Lattice lat, int mu, String what) {
         return "seed=" + SEED + " lattice=" + lat + " mu=" + mu + " " + what;
@@ -109,6 +114,21 @@ class StapleSoATest {
                     assertBitsEqual(ref, kernel(u, mu, StapleSoA.BLOCK), ctx(lat, mu, what));
                 }
         }
+    }
+
+    /** One scratch reused across lattices, batches and directions (as the per-thread scratch is). */
+    @Test void reusedScratchAcrossShapes() {
+        StapleSoA.Scratch sc = new StapleSoA.Scratch(StapleSoA.BLOCK);
+        for (int batch : new int[] {2, 1})
+            for (Lattice lat : new Lattice[] {new Lattice(2, 4, 6, 4), new Lattice(4, 6), new Lattice(6, 4, 4)}) {
+                GaugeField u = Fields.haar(Group.SU3, lat, batch, SEED + 13 * lat.volume + batch);
+                int n = batch * lat.volume;
+                for (int mu = 0; mu < lat.d; mu++) {
+                    double[] out = new double[18 * n];
+                    StapleSoA.staples(u, mu, 0, n, out, sc);
+                    assertBitsEqual(reference(u, mu), out, ctx(lat, mu, "reused scratch batch=" + batch));
+                }
+            }
     }
 
     @Test void rejectsEmptyBlock() {
