@@ -159,9 +159,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void staples(GaugeField u, int mu, double[] out) {
-        Lattice lat = u.lattice;
-        int V = lat.volume, d = lat.d;
-        double[] f = u.data;
+        int V = u.lattice.volume;
         if (u.group == Group.U1) {
             parallelFor(u.batch * V, i -> LinkUpdates.stapleU1(u, i / V, mu, i % V, out, 2 * i));
         } else {

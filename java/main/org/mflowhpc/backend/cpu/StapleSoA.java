@@ -29,7 +29,7 @@ import org.mflowhpc.lattice.Lattice;
  * AoS into SoA scratch (one double[] per real component, 18 per matrix, indexed by the site within the block), form the
  * product over the block, gather the third link, form the second product, add it into the SoA accumulator; after
  * the last nu, scatter the accumulator to {@code out} in the AoS layout. The scratch (4 matrices x 18 x block doubles
- * + an int[block] of site indices, 72 KiB at block 128, L2-resident) is allocated once per
+ * + two int[block] of site indices, 72 KiB at block 128, L2-resident) is allocated once per
  * thread and reused ({@link #threadScratch}), never per site or per call.
  *
  * <p><b>Cost</b> per site and direction (the counting of benchmarks/java/org/mflowhpc/bench/Costs.java: a 3x3 product
@@ -76,7 +76,7 @@ public final class StapleSoA {
     public static final class Scratch {
         final int block;
         final double[][] a, b, t, acc;
-        final int[] site;
+        final int[] site, siteDn;
 
         /** Scratch for blocks of at most {@code block} sites (block >= 1). */
         public Scratch(int block) {
@@ -87,6 +87,7 @@ public final class StapleSoA {
             t = new double[18][block];
             acc = new double[18][block];
             site = new int[block];
+            siteDn = new int[block];
         }
     }
 
@@ -98,7 +99,7 @@ public final class StapleSoA {
         final Lattice lat = u.lattice;
         final int V = lat.volume, d = lat.d;
         final double[] f = u.data;
-        final int[] site = sc.site;
+        final int[] site = sc.site, siteDn = sc.siteDn;
         for (int i0 = lo; i0 < hi; ) {
             final int b = i0 / V, x0 = i0 % V;
             final int n = Math.min(sc.block, Math.min(hi - i0, V - x0));
@@ -118,13 +119,12 @@ public final class StapleSoA {
                 mulDag(n, sc.t, sc.a, sc.b);
                 add(n, sc.b, sc.acc);
                 // down: (U_mu(x-nu) U_nu(x+mu-nu))^dag U_nu(x-nu)
-                for (int s = 0; s < n; s++) site[s] = lat.dn(nu, x0 + s);
-                gather(n, f, baseMu, site, sc.a);
+                for (int s = 0; s < n; s++) siteDn[s] = lat.dn(nu, x0 + s);
+                gather(n, f, baseMu, siteDn, sc.a);
                 for (int s = 0; s < n; s++) site[s] = lat.dn(nu, lat.up(mu, x0 + s));
                 gather(n, f, baseNu, site, sc.b);
                 mul(n, sc.a, sc.b, sc.t);
-                for (int s = 0; s < n; s++) site[s] = lat.dn(nu, x0 + s);
-                gather(n, f, baseNu, site, sc.a);
+                gather(n, f, baseNu, siteDn, sc.a);
                 dagMul(n, sc.t, sc.a, sc.b);
                 add(n, sc.b, sc.acc);
             }
