@@ -103,7 +103,9 @@ public final class Su3Spectral {
     private static final class Work {
         final double[] v = new double[18], vu = new double[18], h = new double[18], m1 = new double[18],
                 m2 = new double[18], m3 = new double[18];
-        final double[] th = new double[3], thp = new double[3], ph = new double[3];
+        final double[] th = new double[3], thp = new double[3], ph = new double[3], gp = new double[3],
+                gth = new double[3], wb = new double[4], cof = new double[18];
+        final int[] ord = new int[3];
         double x, xb, y, yb;
         final double[] es1, w1, es2, w2, gw1, gs1, gw2, gs2;
         final double[] p1x = new double[5], p1xb = new double[5], p2y = new double[5], p2yb = new double[5];
@@ -162,7 +164,7 @@ public final class Su3Spectral {
         SU3.dagMul(v, 0, s.m1, 0, s.m2, 0);
         double[] gt = s.m2;
         // dL/dtheta'_k = Im(conj(lambda'_k) G~'_kk)
-        double[] gp = new double[3];
+        double[] gp = s.gp;
         for (int j = 0; j < 3; j++) {
             double lr = Math.cos(thp[j]), li = Math.sin(thp[j]);
             double zr = gt[8 * j], zi = gt[8 * j + 1];
@@ -174,7 +176,8 @@ public final class Su3Spectral {
         softmaxBack(s.w1, s.gw1, s.gs1, gRaw, gOff, gStride, 0);
         softmaxBack(s.w2, s.gw2, s.gs2, gRaw, gOff, gStride, 2 * k);
         double ga = s.gA, gb = s.gB;
-        double[] gth = {ga, gb - ga, -gb};
+        double[] gth = s.gth;
+        gth[0] = ga; gth[1] = gb - ga; gth[2] = -gb;
         // G~: diagonal i lambda_k dL/dtheta_k, off-diagonal conj(D_kl) G~'_kl
         double[] gtl = s.m1;
         for (int j = 0; j < 3; j++) {
@@ -370,7 +373,7 @@ public final class Su3Spectral {
         } else {
             gR1xb += q / r1xb; gXb += q * lsD(Xb, X); gxb -= q * lsD(xb, x);
         }
-        double[] wb = new double[4];
+        double[] wb = s.wb;
         // gap b
         if (xb * y <= 0.5) {
             gR1xb += q / r1xb; gR2y += q / r2y;
@@ -435,7 +438,7 @@ public final class Su3Spectral {
         double[] a = s.m1, ai = s.m2, h = s.h;
         System.arraycopy(w, wo, a, 0, 18);
         for (int j = 0; j < 3; j++) { a[8 * j] -= mr; a[8 * j + 1] -= mi; }
-        inverse3(a, ai);
+        inverse3(a, ai, s.cof);
         for (int e = 0; e < 18; e += 2) {
             double zr = ai[e], zi = ai[e + 1];
             h[e] = -2 * (mr * zi + mi * zr);
@@ -472,7 +475,7 @@ public final class Su3Spectral {
         if (ph[i1] < ph[i2]) { t = i1; i1 = i2; i2 = t; }
         if (ph[i0] < ph[i1]) { t = i0; i0 = i1; i1 = t; }
         long n = Math.round((ph[0] + ph[1] + ph[2]) / TWO_PI);
-        int[] ord = new int[3];
+        int[] ord = s.ord;
         double[] th = s.th;
         if (n >= 1) {
             ord[0] = i1; ord[1] = i2; ord[2] = i0;
@@ -555,8 +558,7 @@ public final class Su3Spectral {
     }
 
     /** ai = a^{-1} (3x3 complex) by the adjugate. */
-    private static void inverse3(double[] a, double[] ai) {
-        double[] cof = new double[18];
+    private static void inverse3(double[] a, double[] ai, double[] cof) {
         for (int i = 0; i < 3; i++)
             for (int j = 0; j < 3; j++) {
                 int i1 = (i + 1) % 3, i2 = (i + 2) % 3, j1 = (j + 1) % 3, j2 = (j + 2) % 3;

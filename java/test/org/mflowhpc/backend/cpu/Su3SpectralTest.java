@@ -156,6 +156,7 @@ class Su3SpectralTest {
         double h = 1e-5;
         for (int kk : KS) {
             Su3Spectral f = new Su3Spectral(kk);
+            double maxDev = 0;
             for (int it = 0; it < 8; it++) {
                 double[] raw = randomRaw(f, 0, 1, 0.8);
                 double[] w = new double[18], w0 = new double[18], wpp = new double[18], wmm = new double[18];
@@ -171,8 +172,13 @@ class Su3SpectralTest {
                     for (int b = 0; b < 8; b++) jac[b][a] = -2 * SU3.reTraceMul(generator(b), 0, t, 0);
                 }
                 assertEquals(logAbsDet(jac), lj, 1e-6, "K=" + kk + " seed=" + seed);
-                assertTrue(Math.abs(lj) > 1e-3, "parameters of size ~1 give a non-trivial Jacobian");
+                double dev = 0;
+                for (int a = 0; a < 8; a++)
+                    for (int b = 0; b < 8; b++) dev = Math.max(dev, Math.abs(jac[b][a] - (a == b ? 1 : 0)));
+                maxDev = Math.max(maxDev, dev);
             }
+            // every f fixes x = 0, 1/2, 1, so a single W can be nearly fixed; over 8 Haar draws the map must act
+            assertTrue(maxDev > 1e-2, "parameters of size ~1 give a non-trivial Jacobian, seed=" + seed);
         }
     }
 
@@ -184,15 +190,39 @@ class Su3SpectralTest {
         return reDot(c, 0, wp, 0) + kl * lj; // Re tr(C^dag W') + k log J
     }
 
+    /**
+     * A conjugated diagonal W whose alcove gaps (a, b, c) put it in region `which`: 0: a > pi, 1: b > pi, 2: c > pi
+     * (each selects the complement branch of a different gap ratio), 3: near the wall a = 0 (gap 1e-2), 4: near the
+     * wall c = 0, 5: all gaps < pi.
+     */
+    double[] alcovePoint(int which) {
+        double u = r.uniform(), tp = 2 * Math.PI;
+        double big = Math.PI + 0.3 + 1.5 * u, rest = tp - big, s1 = rest * (0.2 + 0.6 * r.uniform());
+        double[] g;
+        switch (which) {
+            case 0: g = new double[] {big, s1, rest - s1}; break;
+            case 1: g = new double[] {s1, big, rest - s1}; break;
+            case 2: g = new double[] {s1, rest - s1, big}; break;
+            case 3: g = new double[] {1e-2, 2 + u, tp - 2 - u - 1e-2}; break;
+            case 4: g = new double[] {2 + u, tp - 2 - u - 1e-2, 1e-2}; break;
+            default: g = new double[] {1.5 + u, 2.2 - u, tp - 3.7}; break;
+        }
+        double a = g[0], b = g[1];
+        double[] om = new double[18];
+        SU3.haar(r, om, 0);
+        return conj(om, diagSu3((2 * a + b) / 3, (b - a) / 3, -(a + 2 * b) / 3));
+    }
+
     @Test void backwardMatchesFiniteDifferences() {
         double h = 1e-5;
         for (int kk : KS) {
             Su3Spectral f = new Su3Spectral(kk);
-            for (int it = 0; it < 6; it++) {
+            for (int it = 0; it < 8; it++) {
                 int off = 2, stride = 3, gOff = 1, gStride = 2;
                 double[] raw = randomRaw(f, off, stride, 0.8);
                 double[] w = new double[18], c = new double[18];
-                SU3.haar(r, w, 0);
+                if (it < 2) SU3.haar(r, w, 0);
+                else w = alcovePoint(it - 2);
                 for (int i = 0; i < 18; i++) c[i] = r.gaussian();
                 double kl = r.gaussian();
                 double[] gW = new double[20];
@@ -207,16 +237,21 @@ class Su3SpectralTest {
                     rm[off + p * stride] -= h;
                     double fd = (loss(f, w, rp, off, stride, c, kl) - loss(f, w, rm, off, stride, c, kl)) / (2 * h);
                     double an = gRaw[gOff + p * gStride] - pre;
-                    assertEquals(fd, an, 1e-6 * Math.max(1, Math.abs(fd)), "dL/draw_" + p + " K=" + kk + " seed=" + seed);
+                    assertEquals(fd, an, 1e-6 * Math.max(1, Math.abs(fd)), "dL/draw_" + p + " K=" + kk + " it=" + it + " seed=" + seed);
                 }
                 // (ii) link, along the 8 tangent directions t_a W
                 double[] tw = new double[18];
                 for (int a = 0; a < 8; a++) {
                     SU3.mul(generator(a), 0, w, 0, tw, 0);
                     double an = reDot(gW, 2, tw, 0);
-                    double fd = (loss(f, leftMove(w, a, h), raw, off, stride, c, kl)
+                    // Richardson-extrapolated central differences (h, h/2): O(h^4), needed near the walls where
+                    // third derivatives grow like 1/gap^2
+                    double fd1 = (loss(f, leftMove(w, a, h), raw, off, stride, c, kl)
                             - loss(f, leftMove(w, a, -h), raw, off, stride, c, kl)) / (2 * h);
-                    assertEquals(fd, an, 1e-6 * Math.max(1, Math.abs(fd)), "dL/dW along t_" + a + " K=" + kk + " seed=" + seed);
+                    double fd2 = (loss(f, leftMove(w, a, h / 2), raw, off, stride, c, kl)
+                            - loss(f, leftMove(w, a, -h / 2), raw, off, stride, c, kl)) / h;
+                    double fd = (4 * fd2 - fd1) / 3;
+                    assertEquals(fd, an, 1e-6 * Math.max(1, Math.abs(fd)), "dL/dW along t_" + a + " K=" + kk + " it=" + it + " seed=" + seed);
                 }
                 // gradient is tangent-projected: G W^dag is traceless anti-Hermitian
                 double[] gwd = new double[18], ta = new double[18];
