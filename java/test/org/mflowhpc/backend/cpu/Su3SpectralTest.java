@@ -304,6 +304,16 @@ class Su3SpectralTest {
                 f.backward(w, 0, raw, 0, 1, c, 0, 0.7, gW, 0, gRaw, 0, 1);
                 for (double v : gW) assertTrue(Double.isFinite(v), "finite link gradient, seed=" + seed);
                 for (double v : gRaw) assertTrue(Double.isFinite(v), "finite parameter gradient, seed=" + seed);
+                // the map is smooth in the parameters even on walls and vertices (branches depend on W only), so
+                // the guarded (series / convention) branches must still give exact parameter gradients
+                double h = 1e-5;
+                for (int p = 0; p < f.paramsPerElement(); p++) {
+                    double[] rp = raw.clone(), rm = raw.clone();
+                    rp[p] += h;
+                    rm[p] -= h;
+                    double fd = (loss(f, w, rp, 0, 1, c, 0.7) - loss(f, w, rm, 0, 1, c, 0.7)) / (2 * h);
+                    assertEquals(fd, gRaw[p], 1e-6 * Math.max(1, Math.abs(fd)), "degenerate dL/draw_" + p + " seed=" + seed);
+                }
             }
             // a degenerate eigenvalue stays degenerate: W' of diag(e^{i phi}, e^{i phi}, .) has W'_00 = W'_11
             double[] raw = randomRaw(f, 0, 1, 0.8), wp = new double[18];
@@ -326,6 +336,33 @@ class Su3SpectralTest {
         for (double gap : new double[] {1e-4, 1e-6, 1e-8}) {
             double l = f.forward(conj(om, diagSu3(phi + gap, phi, -2 * phi - gap)), 0, raw, 0, 1, wp, 0);
             assertEquals(l0, l, 50 * gap, "gap " + gap + " seed=" + seed);
+        }
+    }
+
+    @Test void linkGradientConvergesTowardsEachWall() {
+        // At a wall g is not differentiable, but the one-sided gradient exists: approaching it, the gradient must
+        // converge (differences ~ gap), including across the switch to the series branch (gap ~ 2 pi 1e-6).
+        Su3Spectral f = new Su3Spectral(2);
+        for (int wall = 0; wall < 3; wall++) {
+            double[] raw = randomRaw(f, 0, 1, 0.8), om = new double[18], c = new double[18];
+            SU3.haar(r, om, 0);
+            for (int i = 0; i < 18; i++) c[i] = r.gaussian();
+            double o1 = 2 + r.uniform();
+            double[] prev = null;
+            double prevGap = 0;
+            for (double gap : new double[] {1e-4, 1e-5, 1e-6, 1e-7}) {
+                double o2 = 2 * Math.PI - o1 - gap;
+                double[] g = wall == 0 ? new double[] {gap, o1, o2} : wall == 1 ? new double[] {o1, gap, o2}
+                        : new double[] {o1, o2, gap};
+                double a = g[0], b = g[1];
+                double[] w = conj(om, diagSu3((2 * a + b) / 3, (b - a) / 3, -(a + 2 * b) / 3));
+                double[] gW = new double[18], gRaw = new double[f.paramsPerElement()];
+                f.backward(w, 0, raw, 0, 1, c, 0, 0.9, gW, 0, gRaw, 0, 1);
+                if (prev != null)
+                    assertTrue(maxDiff(prev, 0, gW, 0) < 1e3 * prevGap, "wall " + wall + " gap " + gap + " seed=" + seed);
+                prev = gW;
+                prevGap = gap;
+            }
         }
     }
 
