@@ -77,7 +77,13 @@ import org.mflowhpc.group.SU3;
  * Backward: the forward plus 5 complex 3x3 products (~1000 flops) and 4 K more per-component terms: ~4500 + 120 K.
  * Inverse: the forward plus safeguarded Newton (~5-8 iterations x 2 x K atan2). Memory: reads 18 doubles (144 B) of W
  * and 4K doubles of raw parameters (32K B), writes 18 doubles (144 B); backward also reads 18 doubles of G', writes
- * 18 of G and read-modify-writes 4K gradient doubles. Compute-bound (~25 flops/byte).
+ * 18 of G and read-modify-writes 4K gradient doubles. Compute-bound (~25 flops/byte). Measured (JDK 17, one core,
+ * K = 4, Haar inputs): forward ~4.6 us, backward ~7 us, inverse ~7 us per element; Jacobi takes ~3.7 rotating sweeps,
+ * and the ~40 transcendental calls dominate.
+ *
+ * <p>Accuracy: eigenphases and g(W) to ~1e-15; inverse(forward(W)) = W to ~1e-14. Within a distance gap of a wall the
+ * link gradient carries the eigenvector conditioning error ~1e-16/gap (it is O(1)-sensitive to the eigenvectors of
+ * the near-degenerate pair), i.e. ~1e-7 at gap 1e-9; parameter gradients are unaffected.
  *
  * <p>Thread-safe: no mutable fields; each call allocates one small scratch object.
  */
@@ -530,11 +536,11 @@ public final class Su3Spectral {
         double p2r = pr * pr - pi * pi, p2i = 2 * pr * pi;
         double p3r = p2r * pr - p2i * pi, p3i = p2r * pi + p2i * pr;
         double dr = (qr * qr - qi * qi) / 4 + p3r / 27, di = qr * qi / 2 + p3i / 27;
-        double dm = Math.hypot(dr, di), da = Math.atan2(di, dr);
+        double dm = Math.sqrt(dr * dr + di * di), da = Math.atan2(di, dr);
         double sr = Math.sqrt(dm) * Math.cos(da / 2), si = Math.sqrt(dm) * Math.sin(da / 2);
         double ur = -qr / 2 + sr, ui = -qi / 2 + si, u2r = -qr / 2 - sr, u2i = -qi / 2 - si;
-        if (Math.hypot(u2r, u2i) > Math.hypot(ur, ui)) { ur = u2r; ui = u2i; }
-        double um = Math.hypot(ur, ui);
+        if (u2r * u2r + u2i * u2i > ur * ur + ui * ui) { ur = u2r; ui = u2i; }
+        double um = Math.sqrt(ur * ur + ui * ui);
         for (int j = 0; j < 3; j++) {
             double zr = 0, zi = 0;
             if (um > 1e-300) {
@@ -590,7 +596,7 @@ public final class Su3Spectral {
                 int p = pq == 2 ? 1 : 0, q = pq == 0 ? 1 : 2;
                 int e = 2 * (3 * p + q), f = 2 * (3 * q + p);
                 double hr = h[e], hi = h[e + 1];
-                double r = Math.hypot(hr, hi);
+                double r = Math.sqrt(hr * hr + hi * hi);
                 if (r < JACOBI_TOL) { h[e] = h[e + 1] = h[f] = h[f + 1] = 0; continue; }
                 rotated = true;
                 double app = h[8 * p], aqq = h[8 * q];
