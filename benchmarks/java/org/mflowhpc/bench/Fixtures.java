@@ -1,5 +1,6 @@
 package org.mflowhpc.bench;
 
+import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
@@ -25,10 +26,10 @@ final class Fixtures {
         return a;
     }
 
-    /** A batch-1 hot-start 4D SU(3) field on an L^4 lattice. */
-    static GaugeField haarField4d(int l) {
+    /** A batch-1 hot-start 4D SU(3) field on an L^4 lattice, resident on {@code be}. */
+    static GaugeField haarField4d(Backend be, int l) {
         Lattice lat = new Lattice(l, l, l, l);
-        return new GaugeField(Group.SU3, lat, 1, haarArray(lat.d * lat.volume, 0));
+        return GaugeField.fromHost(be, Group.SU3, lat, 1, haarArray(lat.d * lat.volume, 0));
     }
 
     /** "all" = one thread per available processor, otherwise the given positive number. */

@@ -45,8 +45,8 @@ public class HeatbathBench {
     long sweep;
 
     @Setup public void setup() {
-        u = Fixtures.haarField4d(L);
         backend = Fixtures.backend(threads);
+        u = Fixtures.haarField4d(backend, L);
         sampler = new Heatbath(backend, BETA, Fixtures.SEED, Costs.SAMPLER_OR_SWEEPS);
         sweep = 0;
     }

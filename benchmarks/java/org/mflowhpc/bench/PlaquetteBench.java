@@ -2,6 +2,7 @@ package org.mflowhpc.bench;
 
 import java.util.concurrent.TimeUnit;
 
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.lattice.GaugeField;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -32,19 +33,22 @@ public class PlaquetteBench {
     @Param({"all"}) public String threads;
 
     GaugeField u;
-    double[] out = new double[1];
+    Buffer out;
+    final double[] host = new double[1];
     CpuBackend backend;
 
     @Setup public void setup() {
-        u = Fixtures.haarField4d(L);
         backend = Fixtures.backend(threads);
+        u = Fixtures.haarField4d(backend, L);
+        out = backend.alloc(1);
     }
 
     @TearDown public void tearDown() { backend.close(); }
 
     /** One op = V sites (6V plaquettes); returns the mean so the result is consumed. */
     @Benchmark public double meanPlaquette() {
-        backend.meanPlaquette(u, out);
-        return out[0];
+        backend.meanPlaquette(u, out, 0);
+        backend.download(out, 0, host, 0, 1);
+        return host[0];
     }
 }

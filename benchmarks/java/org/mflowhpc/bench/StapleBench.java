@@ -2,6 +2,7 @@ package org.mflowhpc.bench;
 
 import java.util.concurrent.TimeUnit;
 
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.lattice.GaugeField;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -33,13 +34,14 @@ public class StapleBench {
     @Param({"all", "1"}) public String threads;
 
     GaugeField u;
-    double[][] out;
+    Buffer[] out;
     CpuBackend backend;
 
     @Setup public void setup() {
-        u = Fixtures.haarField4d(L);
-        out = new double[4][18 * u.lattice.volume];
         backend = Fixtures.backend(threads);
+        u = Fixtures.haarField4d(backend, L);
+        out = new Buffer[4];
+        for (int mu = 0; mu < 4; mu++) out[mu] = backend.alloc(18 * u.lattice.volume);
     }
 
     @TearDown public void tearDown() { backend.close(); }

@@ -3,6 +3,7 @@ package org.mflowhpc.bench;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.backend.cpu.LinkUpdates;
 import org.mflowhpc.lattice.GaugeField;
@@ -44,15 +45,16 @@ public class StapleVariantBench {
     int chunks;
 
     @Setup public void setup() {
-        u = Fixtures.haarField4d(L);
-        out = new double[18 * u.lattice.volume];
         backend = Fixtures.backend(threads);
+        u = Fixtures.haarField4d(backend, L);
+        out = new double[18 * u.lattice.volume];
         // CpuBackend.parallelFor runs fewer than 64 items serially, so use at least 64 chunks (it then splits them
         // into 8 fork-join tasks per thread itself).
         chunks = Math.max(64, 8 * backend.threads());
         // Bit-identical to the backend's kernel (raw bits; the SoA kernel repeats SU3's operations in order).
-        double[] ref = new double[out.length];
-        backend.staples(u, 0, ref);
+        Buffer refB = backend.alloc(out.length);
+        backend.staples(u, 0, refB);
+        double[] ref = backend.download(refB);
         oneDirectionHoisted();
         check(ref, "hoisted");
         Arrays.fill(out, 0);

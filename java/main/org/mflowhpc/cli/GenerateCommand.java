@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.io.EnsembleMeta;
@@ -75,7 +76,7 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
         else meta = meta.withExtra("hmc_steps", (long) hmcSteps).withExtra("hmc_tau", hmcTau);
 
         try (Backend be = compute.create(); EnsembleWriter w = EnsembleWriter.create(out, meta, perShard)) {
-            GaugeField u = start.equals("cold") ? GaugeField.identity(g, lat, 1) : hotStart(g, lat, seed);
+            GaugeField u = start.equals("cold") ? GaugeField.identity(be, g, lat, 1) : hotStart(be, g, lat, seed);
             Heatbath hb = alg.equals("heatbath") ? new Heatbath(be, beta, seed, overrelax) : null;
             Hmc hmc = alg.equals("hmc") ? new Hmc(be, beta, seed, hmcTau, hmcSteps) : null;
             Runnable update = hb != null ? () -> hb.sweep(u) : () -> hmc.trajectory(u);
@@ -83,13 +84,14 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
             try (Progress p = new Progress("thermalise", therm, new java.io.PrintStream(System.err, true))) {
                 for (int i = 0; i < therm; i++) { update.run(); p.step(1); }
             }
-            double[] s = new double[1], pl = new double[1];
+            Buffer sb = be.alloc(1), plb = be.alloc(1);
             boolean topo = g == Group.U1 && lat.d == 2;
             try (Progress p = new Progress("generate", configs, new java.io.PrintStream(System.err, true))) {
                 for (int c = 0; c < configs; c++) {
                     for (int k = 0; k < every; k++) update.run();
-                    be.action(u, beta, s);
-                    be.meanPlaquette(u, pl);
+                    be.action(u, beta, sb, 0);
+                    be.meanPlaquette(u, plb, 0);
+                    double[] s = be.download(sb), pl = be.download(plb);
                     Map<String, double[]> extra = new LinkedHashMap<>();
                     if (topo) extra.put("topological_charge", new Observables(be).topologicalCharge(u));
                     w.append(u, s, pl, extra, null);
@@ -104,11 +106,11 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
         return 0;
     }
 
-    static GaugeField hotStart(Group g, Lattice lat, long seed) {
-        GaugeField u = new GaugeField(g, lat, 1);
+    static GaugeField hotStart(Backend be, Group g, Lattice lat, long seed) {
+        double[] h = new double[GaugeField.checkedSize(g, lat, 1)];
         RngStream r = new RngStream(seed, RngStream.Domain.INIT, 0, 0);
-        if (g == Group.U1) for (int i = 0; i < u.data.length; i++) u.data[i] = r.angle();
-        else for (int o = 0; o < u.data.length; o += 18) SU3.haar(r, u.data, o);
-        return u;
+        if (g == Group.U1) for (int i = 0; i < h.length; i++) h[i] = r.angle();
+        else for (int o = 0; o < h.length; o += 18) SU3.haar(r, h, o);
+        return GaugeField.fromHost(be, g, lat, 1, h);
     }
 }

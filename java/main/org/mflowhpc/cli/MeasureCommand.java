@@ -19,6 +19,7 @@ import org.mflowhpc.io.Ensemble;
 import org.mflowhpc.io.EnsembleFormatException;
 import org.mflowhpc.io.EnsembleMeta;
 import org.mflowhpc.io.Shard;
+import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.observable.Observables;
 import org.mflowhpc.observable.exact.Exact2D;
@@ -89,18 +90,17 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                 } catch (EnsembleFormatException e) {
                     throw new UserError(e.getMessage());
                 }
-                double[] pl = new double[s.n()];
-                be.meanPlaquette(s.configs(), pl);
-                add(series, "plaquette", pl);
-                for (int[] l : rt) add(series, "W(" + l[0] + "x" + l[1] + ")", obs.wilsonLoop(s.configs(), l[0], l[1]));
+                GaugeField u = s.configs(be);
+                add(series, "plaquette", obs.meanPlaquette(u));
+                for (int[] l : rt) add(series, "W(" + l[0] + "x" + l[1] + ")", obs.wilsonLoop(u, l[0], l[1]));
                 if (topo) {
-                    double[] q = obs.topologicalCharge(s.configs());
+                    double[] q = obs.topologicalCharge(u);
                     double[] q2 = new double[q.length];
                     for (int k = 0; k < q.length; k++) q2[k] = q[k] * q[k] / lat.volume;
                     add(series, "Q", q);
                     add(series, "chi_t", q2);
                 }
-                add(series, "|polyakov|", obs.polyakovLoop(s.configs()).abs());
+                add(series, "|polyakov|", obs.polyakovLoop(u).abs());
                 double[] lw = s.extra().get("log_w");
                 if (lw == null) hasLogW = false; else for (double v : lw) logw.add(v);
                 double[] plw = s.extra().get("proposal_log_w");

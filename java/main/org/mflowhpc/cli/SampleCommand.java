@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -16,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.flow.Models;
 import org.mflowhpc.group.Group;
@@ -135,7 +137,9 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                     Ensemble ens = Ensemble.open(out);
                     Shard last = ens.readShard(ens.shards().size() - 1);
                     int i = last.n() - 1;
-                    chain.restore(last.configs().config(i).data, last.extra().get("log_q")[i], last.extra().get("log_w")[i]);
+                    int lcs = last.configSize();
+                    chain.restore(Arrays.copyOfRange(last.configData(), i * lcs, (i + 1) * lcs), last.extra().get("log_q")[i],
+                            last.extra().get("log_w")[i]);
                 }
                 log.printf("mflow sample: resuming at configuration %d of %d%n", start, configs);
             } else {
@@ -152,30 +156,32 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             boolean topo = g == Group.U1 && m.lattice().d == 2;
             long t0 = System.nanoTime();
             try (Progress pr = new Progress("sample", configs - start, new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true))) {
-                GaugeField prop = new GaugeField(g, m.lattice(), batch);
-                double[] logQ = new double[batch], act = new double[batch];
+                GaugeField prop = new GaugeField(be, g, m.lattice(), batch);
+                Buffer logQB = be.alloc(batch), actB = be.alloc(batch);
                 int cs = prop.configSize();
                 long p = start;
                 while (p < configs && !stop) {
                     long k = p / batch;
                     int off = (int) (p % batch);
-                    m.sample(sampleSeed, k, prop, logQ);
-                    be.action(prop, beta, act);
+                    m.sample(sampleSeed, k, prop, logQB);
+                    be.action(prop, beta, actB, 0);
+                    double[] logQ = be.download(logQB), act = be.download(actB);
                     int n = (int) Math.min(batch - off, configs - p);
-                    GaugeField outF = new GaugeField(g, m.lattice(), n);
+                    GaugeField outF = new GaugeField(be, g, m.lattice(), n);
                     double[] oLogQ = new double[n], oLogW = new double[n], oAct = new double[n], pLogW = new double[n];
                     int[] acc = new int[n];
                     double[] allLogW = new double[batch];
                     for (int b = 0; b < batch; b++) allLogW[b] = -act[b] - logQ[b];
                     System.arraycopy(allLogW, off, pLogW, 0, n);
                     if (!mh) {
-                        System.arraycopy(prop.data, off * cs, outF.data, 0, n * cs);
+                        be.copy(prop.links(), off * cs, outF.links(), 0, n * cs);
                         System.arraycopy(logQ, off, oLogQ, 0, n);
                         System.arraycopy(allLogW, off, oLogW, 0, n);
                         System.arraycopy(act, off, oAct, 0, n);
                     } else {
                         chain.advance(prop, off, n, logQ, allLogW, p, outF, oLogQ, oLogW, acc);
-                        be.action(outF, beta, oAct); // from the stored links (bit-consistent with verify)
+                        be.action(outF, beta, actB, 0); // from the stored links (bit-consistent with verify)
+                        be.download(actB, 0, oAct, 0, n);
                     }
                     Map<String, double[]> extra = new LinkedHashMap<>();
                     extra.put("log_q", oLogQ);

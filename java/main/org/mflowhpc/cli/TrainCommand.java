@@ -25,17 +25,19 @@ import picocli.CommandLine.Option;
  * without --resume an OUT that already holds a checkpoint is refused.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a normalizing flow (reverse KL) for 2D U(1); checkpoints, metrics.jsonl and training.png go to --out.",
-                "Models: haar (Haar + coupling layers), multiscale, multiscale+flow (with refinement layers), exact (exact-conditional oracle)."},
-        footer = {"", "Example: mflow train --group U1 --lattice 16x16 --beta 6.0 --model multiscale --steps 500 --batch 64 --seed 1 --out model/"})
+        description = {"Train a normalizing flow (reverse KL); checkpoints, metrics.jsonl and training.png go to --out.",
+                "Models: haar (Haar prior + gauge-equivariant coupling layers; U1 and SU3 in 2, 3, 4 dimensions),",
+                "multiscale, multiscale+flow (with refinement layers), exact (exact-conditional oracle): 2D U1."},
+        footer = {"", "Example: mflow train --group U1 --lattice 16x16 --beta 6.0 --model multiscale --steps 500 --batch 64 --seed 1 --out model/",
+                "         mflow train --group SU3 --lattice 8x8 --beta 4.0 --model haar --steps 1000 --out su3-haar/"})
 final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--group", defaultValue = "U1", description = "Gauge group (flows: U1). Default: ${DEFAULT-VALUE}.") String group;
+    @Option(names = "--group", defaultValue = "U1", description = "Gauge group U1 or SU3 (SU3: model haar). Default: ${DEFAULT-VALUE}.") String group;
     @Option(names = "--lattice", required = true, description = "Extents, e.g. 16x16.") String lattice;
     @Option(names = "--beta", required = true, description = "Wilson coupling beta.") double beta;
     @Option(names = "--model", defaultValue = "multiscale", description = "haar | multiscale | multiscale+flow | exact. Default: ${DEFAULT-VALUE}.") String model;
-    @Option(names = "--model-option", paramLabel = "KEY=VALUE", description = "Model hyperparameter (repeatable), e.g. layers=16, hidden=8,8, flow=ncp6, refine_layers=4.") List<String> modelOptions;
+    @Option(names = "--model-option", paramLabel = "KEY=VALUE", description = "Model hyperparameter (repeatable), e.g. layers=16, hidden=8,8, flow=ncp6 (U1) or spectral4 (SU3), kernel=1, refine_layers=4.") List<String> modelOptions;
     @Option(names = "--steps", defaultValue = "1000", description = "Total training steps (resumed ones included). Default: ${DEFAULT-VALUE}.") long steps;
     @Option(names = "--batch", defaultValue = "64", description = "Samples per step. Default: ${DEFAULT-VALUE}.") int batch;
     @Option(names = "--seed", defaultValue = "1", description = "Seed (network init and training samples). Default: ${DEFAULT-VALUE}.") long seed;

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.mflowhpc.backend.Backend;
 import org.mflowhpc.io.Verifier;
 
 import picocli.CommandLine;
@@ -21,9 +22,13 @@ final class VerifyCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(arity = "1..*", paramLabel = "DIR|FILE", description = "Ensemble directories or shard files.") List<Path> inputs;
+    @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
 
     @Override public Integer call() {
-        Verifier.Report r = Verifier.verify(inputs);
+        Verifier.Report r;
+        try (Backend be = compute.create()) { // recomputes action and plaquette
+            r = Verifier.verify(be, inputs);
+        }
         PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
         for (String n : r.notes()) out.println("note: " + n);
         for (String f : r.faults()) err.println("mflow verify: fault: " + f);

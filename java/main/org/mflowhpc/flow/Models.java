@@ -17,7 +17,9 @@ import org.mflowhpc.lattice.Lattice;
  * {@code multiscale+flow} (the same followed by refinement coupling layers; 8 unless refine_layers is given),
  * {@code exact} (the exact-conditional multiscale oracle for 2D U(1): no parameters, ESS = 1). Checkpoint kinds
  * ("haar+flow", "multiscale", "multiscale+flow", "multiscale-exact") map back to the same constructors.
- * All flow models are 2D U(1) in this version: other groups/dimensions are refused with a one-line error.
+ * {@code haar} exists for U(1) and SU(3) in d = 2, 3, 4; the multiscale models and the oracle are 2D U(1) (the
+ * multiscale construction for SU(3) and d >= 3 is not in this version): other theories are refused with a
+ * one-line error.
  */
 public final class Models {
     public static final List<String> NAMES = List.of("haar", "multiscale", "multiscale+flow", "exact");
@@ -25,24 +27,30 @@ public final class Models {
     private Models() {}
 
     public static FlowModel create(String name, Backend be, Group g, Lattice lat, double beta, Map<String, Object> overrides, long initSeed) {
-        if (g != Group.U1 || lat.d != 2)
-            throw new IllegalArgumentException("flow models are implemented for 2D U(1) in this version; got " + g + " on " + lat.spec());
+        if (!NAMES.contains(name) && !List.of("haar+flow", "multiscale-exact").contains(name))
+            throw new IllegalArgumentException("unknown model '" + name + "' (expected one of " + String.join(", ", NAMES) + ")");
+        if (!name.startsWith("haar") && (g != Group.U1 || lat.d != 2))
+            throw new IllegalArgumentException("model " + name + " is implemented for 2D U(1) in this version (haar covers U1 and SU3 in 2, 3, 4 dimensions); got "
+                    + g + " on " + lat.spec());
         Map<String, Object> cfg;
         switch (name) {
             case "haar": case "haar+flow":
                 cfg = new LinkedHashMap<>(HaarFlowModel.defaultConfig(initSeed));
                 cfg.putAll(overrides);
-                return new HaarFlowModel(be, lat, cfg);
+                return new HaarFlowModel(be, g, lat, cfg);
             case "multiscale": case "multiscale+flow":
                 cfg = new LinkedHashMap<>(LearnedMultiscaleU1.defaultConfig(beta, initSeed));
                 if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
                 cfg.putAll(overrides);
-                if (name.equals("multiscale+flow") && ((Number) cfg.get("refine_layers")).intValue() < 1)
+                if (name.equals("multiscale+flow") && Configs.intOf(cfg, "refine_layers", 0) < 1)
                     throw new IllegalArgumentException("model multiscale+flow needs refine_layers >= 1");
                 return new LearnedMultiscaleU1(be, lat, cfg);
             case "exact": case "multiscale-exact":
-                if (!overrides.isEmpty()) throw new IllegalArgumentException("model exact takes no configuration, got " + overrides.keySet());
-                return new ExactMultiscaleU1(lat, beta);
+                // its only configuration is beta (as written in checkpoints), which must then be the training beta
+                boolean onlyBeta = overrides.isEmpty() || (overrides.size() == 1 && overrides.get("beta") instanceof Number b
+                        && b.doubleValue() == beta);
+                if (!onlyBeta) throw new IllegalArgumentException("model exact takes no configuration, got " + overrides.keySet());
+                return new ExactMultiscaleU1(be, lat, beta);
             default:
                 throw new IllegalArgumentException("unknown model '" + name + "' (expected one of " + String.join(", ", NAMES) + ")");
         }
@@ -53,11 +61,11 @@ public final class Models {
         Map<String, Object> cfg = new LinkedHashMap<>(ck.config);
         switch (ck.kind) {
             case "haar+flow":
-                return new HaarFlowModel(be, ck.lattice, cfg);
+                return new HaarFlowModel(be, ck.group, ck.lattice, cfg);
             case "multiscale": case "multiscale+flow":
                 return new LearnedMultiscaleU1(be, ck.lattice, cfg);
             case "multiscale-exact":
-                return new ExactMultiscaleU1(ck.lattice, ck.beta);
+                return new ExactMultiscaleU1(be, ck.lattice, ck.beta);
             default:
                 throw new IllegalArgumentException("checkpoint holds an unknown model kind '" + ck.kind + "'");
         }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import org.mflowhpc.backend.Backend;
 import org.mflowhpc.lattice.GaugeField;
 
 /**
@@ -126,8 +127,13 @@ public final class Ensemble {
         return s;
     }
 
-    /** All configurations in one batch (reads every shard; only for ensembles that fit in memory). */
-    public GaugeField readAllConfigs() throws IOException {
+    /** All configurations in one batch on {@code be} (reads every shard; only for ensembles that fit in memory). */
+    public GaugeField readAllConfigs(Backend be) throws IOException {
+        return GaugeField.fromHost(be, meta.group(), meta.lattice(), (int) size(), readAllConfigData());
+    }
+
+    /** All configurations as host data in the {@link GaugeField} layout (reads every shard). */
+    public double[] readAllConfigData() throws IOException {
         long total = size() * meta.lattice().d * meta.lattice().volume * meta.group().dof;
         if (total > Integer.MAX_VALUE - 16)
             throw new IllegalStateException("ensemble too large to hold in one array (" + total + " doubles); read shard by shard");
@@ -135,10 +141,10 @@ public final class Ensemble {
         int o = 0;
         for (int i = 0; i < shards.size(); i++) {
             Shard s = readShard(i);
-            System.arraycopy(s.configs().data, 0, data, o, s.configs().data.length);
-            o += s.configs().data.length;
+            System.arraycopy(s.configData(), 0, data, o, s.configData().length);
+            o += s.configData().length;
         }
-        return new GaugeField(meta.group(), meta.lattice(), (int) size(), data);
+        return data;
     }
 
     /**

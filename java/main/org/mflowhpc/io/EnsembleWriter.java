@@ -17,7 +17,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.lattice.GaugeField;
 
 /**
@@ -38,7 +39,8 @@ import org.mflowhpc.lattice.GaugeField;
  *
  * <p>For preemption (SIGTERM) a caller may {@link #flush} the pending configurations as a short shard or
  * {@link #discardPending} them. Extra per-configuration datasets must have the same names in every append (and in
- * the shards being resumed). If action or plaquette is null, it is computed with the CPU backend. Not thread-safe.
+ * the shards being resumed). If action or plaquette is null, it is computed by the backend the batch lives on
+ * ({@link GaugeField#backend()}); the configurations are downloaded once per append. Not thread-safe.
  *
  * <p>While open, a writer holds an exclusive lock on {@value #LOCK} in the directory, so a second writer (another
  * process, e.g. a requeued SLURM job whose predecessor still runs, or another thread) is refused instead of racing
@@ -266,11 +268,12 @@ public final class EnsembleWriter implements AutoCloseable {
             if (e.getValue() == null || e.getValue().length != n)
                 throw new IllegalArgumentException("ensemble writer: extra '" + e.getKey() + "' needs " + n + " entries");
         if (action == null || plaquette == null) {
-            try (CpuBackend cpu = new CpuBackend(1)) {
-                if (action == null) { action = new double[n]; cpu.action(batch, meta.beta(), action); }
-                if (plaquette == null) { plaquette = new double[n]; cpu.meanPlaquette(batch, plaquette); }
-            }
+            Backend be = batch.backend();
+            Buffer out = be.alloc(n);
+            if (action == null) { be.action(batch, meta.beta(), out, 0); action = be.download(out); }
+            if (plaquette == null) { be.meanPlaquette(batch, out, 0); plaquette = be.download(out); }
         }
+        double[] data = batch.toHost();
         if (buf == null) {
             buf = new double[perShard * configSize];
             pAction = new double[perShard];
@@ -282,7 +285,7 @@ public final class EnsembleWriter implements AutoCloseable {
         }
         for (int b = 0; b < n; ) {
             int m = Math.min(n - b, perShard - pending);
-            System.arraycopy(batch.data, b * configSize, buf, pending * configSize, m * configSize);
+            System.arraycopy(data, b * configSize, buf, pending * configSize, m * configSize);
             System.arraycopy(action, b, pAction, pending, m);
             System.arraycopy(plaquette, b, pPlaq, pending, m);
             for (String k : extraKeys) System.arraycopy(ex.get(k), b, pExtra.get(k), pending, m);
@@ -297,14 +300,14 @@ public final class EnsembleWriter implements AutoCloseable {
     public void flush() throws IOException {
         if (pending == 0) return;
         int n = pending;
-        GaugeField f = new GaugeField(meta.group(), meta.lattice(), n, n == perShard ? buf : Arrays.copyOf(buf, n * configSize));
+        double[] data = n == perShard ? buf : Arrays.copyOf(buf, n * configSize);
         Map<String, double[]> ex = new TreeMap<>();
         for (Map.Entry<String, double[]> e : pExtra.entrySet()) ex.put(e.getKey(), Arrays.copyOf(e.getValue(), n));
         Map<String, int[]> exi = new TreeMap<>();
         for (Map.Entry<String, int[]> e : pExtraInt.entrySet()) exi.put(e.getKey(), Arrays.copyOf(e.getValue(), n));
         long first = manifest.endConfigIndex(0);
-        ShardEntry e = ShardWriter.write(dir, manifest.nextShardIndex(), meta, f, Arrays.copyOf(pAction, n), Arrays.copyOf(pPlaq, n),
-                ex, exi, first);
+        ShardEntry e = ShardWriter.write(dir, manifest.nextShardIndex(), meta, meta.group(), meta.lattice(), n, data,
+                Arrays.copyOf(pAction, n), Arrays.copyOf(pPlaq, n), ex, exi, first);
         pending = 0;
         manifest = manifest.with(e);
         manifest.write(dir);

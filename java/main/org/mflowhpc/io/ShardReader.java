@@ -75,7 +75,7 @@ public final class ShardReader {
             int n = hd.nConfigs();
             EnsembleMeta meta = hd.meta();
             double[] cfg = readDoubles(file, p.configs, HdfSchema.DS_CONFIGS, (long) n * meta.lattice().d * meta.lattice().volume * meta.group().dof);
-            GaugeField field = new GaugeField(meta.group(), meta.lattice(), n, cfg);
+            GaugeField.checkedSize(meta.group(), meta.lattice(), n); // the batch must fit in one field
             double[] action = readDoubles(file, p.action, HdfSchema.DS_ACTION, n);
             double[] plaq = readDoubles(file, p.plaquette, HdfSchema.DS_PLAQUETTE, n);
             long[] index = readLongs(file, p.configIndex, HdfSchema.DS_CONFIG_INDEX, n);
@@ -90,7 +90,7 @@ public final class ShardReader {
                     throw new EnsembleFormatException(file, "config_index[" + i + "] = " + index[i] + ", expected first_config_index + " + i
                             + " = " + (hd.firstConfigIndex() + i));
             if (verifyContent) {
-                int cs = field.configSize();
+                int cs = meta.lattice().d * meta.lattice().volume * meta.group().dof;
                 for (int b = 0; b < n; b++) {
                     for (int i = b * cs, e = i + cs; i < e; i++)
                         if (!Double.isFinite(cfg[i]))
@@ -108,7 +108,7 @@ public final class ShardReader {
                                 + "): stored " + hex(sums[b]) + ", computed " + hex(c) + "; the configuration data is corrupt");
                 }
             }
-            return new Shard(hd, field, index, action, plaq, sums, Collections.unmodifiableMap(extra), Collections.unmodifiableMap(extraInt));
+            return new Shard(hd, cfg, index, action, plaq, sums, Collections.unmodifiableMap(extra), Collections.unmodifiableMap(extraInt));
         } catch (EnsembleFormatException e) {
             throw e;
         } catch (RuntimeException e) {

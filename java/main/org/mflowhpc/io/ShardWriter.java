@@ -90,7 +90,24 @@ public final class ShardWriter {
     public static ShardEntry write(Path dir, int shardIndex, EnsembleMeta meta, GaugeField configs, double[] action,
                                    double[] plaquette, Map<String, double[]> extraPerConfig,
                                    Map<String, int[]> extraIntPerConfig, long firstConfigIndex) throws IOException {
-        Plan plan = plan(shardIndex, meta, configs, action, plaquette, extraPerConfig, extraIntPerConfig, firstConfigIndex);
+        return write(dir, plan(shardIndex, meta, configs, action, plaquette, extraPerConfig, extraIntPerConfig, firstConfigIndex),
+                shardIndex, firstConfigIndex);
+    }
+
+    /**
+     * As {@link #write(Path, int, EnsembleMeta, GaugeField, double[], double[], Map, Map, long)} for n
+     * configurations of the given group and lattice held as host data in the {@link GaugeField} layout
+     * (n x configSize doubles).
+     */
+    public static ShardEntry write(Path dir, int shardIndex, EnsembleMeta meta, Group group, Lattice lattice, int n,
+                                   double[] configData, double[] action, double[] plaquette,
+                                   Map<String, double[]> extraPerConfig, Map<String, int[]> extraIntPerConfig,
+                                   long firstConfigIndex) throws IOException {
+        return write(dir, plan(shardIndex, meta, group, lattice, n, configData, action, plaquette, extraPerConfig, extraIntPerConfig,
+                firstConfigIndex), shardIndex, firstConfigIndex);
+    }
+
+    private static ShardEntry write(Path dir, Plan plan, int shardIndex, long firstConfigIndex) throws IOException {
         String name = HdfSchema.shardName(shardIndex);
         Files.createDirectories(dir);
         Path target = dir.resolve(name);
@@ -155,25 +172,37 @@ public final class ShardWriter {
         long[] checksums;
     }
 
+    /** Plan for a field (downloaded to the host once). */
     static Plan plan(int shardIndex, EnsembleMeta meta, GaugeField configs, double[] action, double[] plaquette,
                      Map<String, double[]> extra, Map<String, int[]> extraInt, long firstConfigIndex) {
-        if (meta == null || configs == null || action == null || plaquette == null)
+        if (configs == null) throw new IllegalArgumentException("shard writer: meta, configs, action and plaquette are required");
+        return plan(shardIndex, meta, configs.group, configs.lattice, configs.batch, configs.toHost(), action, plaquette, extra, extraInt,
+                firstConfigIndex);
+    }
+
+    /** Plan for n configurations of (group, lattice) as host data in the {@link GaugeField} layout. */
+    static Plan plan(int shardIndex, EnsembleMeta meta, Group group, Lattice lattice, int n, double[] data, double[] action,
+                     double[] plaquette, Map<String, double[]> extra, Map<String, int[]> extraInt, long firstConfigIndex) {
+        if (meta == null || data == null || group == null || lattice == null || action == null || plaquette == null)
             throw new IllegalArgumentException("shard writer: meta, configs, action and plaquette are required");
         if (shardIndex < 0) throw new IllegalArgumentException("shard writer: shard index must be >= 0, got " + shardIndex);
         if (firstConfigIndex < 0) throw new IllegalArgumentException("shard writer: first config index must be >= 0, got " + firstConfigIndex);
-        if (configs.group != meta.group())
-            throw new IllegalArgumentException("shard writer: configurations are " + configs.group + " but meta says " + meta.group());
-        if (!configs.lattice.equals(meta.lattice()))
-            throw new IllegalArgumentException("shard writer: configurations are on " + configs.lattice + " but meta says " + meta.lattice());
-        int n = configs.batch;
+        if (group != meta.group())
+            throw new IllegalArgumentException("shard writer: configurations are " + group + " but meta says " + meta.group());
+        if (!lattice.equals(meta.lattice()))
+            throw new IllegalArgumentException("shard writer: configurations are on " + lattice + " but meta says " + meta.lattice());
+        if (n < 1) throw new IllegalArgumentException("shard writer: need at least one configuration, got " + n);
+        int cs = lattice.d * lattice.volume * group.dof;
+        if ((long) n * cs != data.length)
+            throw new IllegalArgumentException("shard writer: configuration data has " + data.length + " doubles, expected " + n + " x " + cs);
         checkLength("action", action.length, n);
         checkLength("plaquette", plaquette.length, n);
         Map<String, double[]> ex = extra == null ? Map.of() : new TreeMap<>(extra);
         Map<String, int[]> exi = extraInt == null ? Map.of() : new TreeMap<>(extraInt);
-        long size = estimatedShardBytes(configs.group, configs.lattice, n, ex.size(), exi.size());
+        long size = estimatedShardBytes(group, lattice, n, ex.size(), exi.size());
         if (size > MAX_SHARD_BYTES)
             throw new IllegalArgumentException("shard writer: " + n + " configurations need about " + size + " bytes, over the shard limit "
-                    + MAX_SHARD_BYTES + "; use at most " + maxConfigsPerShard(configs.group, configs.lattice, ex.size(), exi.size()) + " per shard");
+                    + MAX_SHARD_BYTES + "; use at most " + maxConfigsPerShard(group, lattice, ex.size(), exi.size()) + " per shard");
         for (Map.Entry<String, double[]> e : ex.entrySet()) {
             checkExtraName(e.getKey());
             if (e.getValue() == null) throw new IllegalArgumentException("shard writer: extra dataset '" + e.getKey() + "' is null");
@@ -188,13 +217,12 @@ public final class ShardWriter {
             if (e.getValue() == null) throw new IllegalArgumentException("shard writer: extra dataset '" + e.getKey() + "' is null");
             checkLength(e.getKey(), e.getValue().length, n);
         }
-        int cs = configs.configSize();
         for (int b = 0; b < n; b++) {
             for (int i = b * cs, end = i + cs; i < end; i++) {
-                double v = configs.data[i];
+                double v = data[i];
                 if (!Double.isFinite(v))
                     throw new IllegalArgumentException("shard writer: configuration " + b + " contains a non-finite value " + v);
-                if (configs.group == Group.U1 && Math.abs(v) > Math.PI)
+                if (group == Group.U1 && Math.abs(v) > Math.PI)
                     throw new IllegalArgumentException("shard writer: configuration " + b + " contains the U(1) angle " + v
                             + " outside [-pi, pi] (wrap angles before writing)");
             }
@@ -204,7 +232,7 @@ public final class ShardWriter {
 
         Plan p = new Plan();
         p.n = n;
-        p.checksums = HdfSchema.configChecksums(configs.data, n, cs);
+        p.checksums = HdfSchema.configChecksums(data, n, cs);
         long[] index = new long[n];
         for (int b = 0; b < n; b++) index[b] = firstConfigIndex + b;
 
@@ -229,7 +257,7 @@ public final class ShardWriter {
         a.putAll(meta.extra());
 
         Map<String, Object> d = p.datasets;
-        d.put(HdfSchema.DS_CONFIGS, nested(configs));
+        d.put(HdfSchema.DS_CONFIGS, nested(data, n, lattice, group));
         d.put(HdfSchema.DS_ACTION, action.clone());
         d.put(HdfSchema.DS_PLAQUETTE, plaquette.clone());
         d.put(HdfSchema.DS_CONFIG_INDEX, index);
@@ -251,14 +279,14 @@ public final class ShardWriter {
     }
 
     /** [n][d][V][dof] copy of the flat C-order data (jhdf derives the HDF5 shape from nested arrays). */
-    private static double[][][][] nested(GaugeField f) {
-        int n = f.batch, d = f.lattice.d, v = f.lattice.volume, dof = f.group.dof;
+    private static double[][][][] nested(double[] data, int n, Lattice lat, Group g) {
+        int d = lat.d, v = lat.volume, dof = g.dof;
         double[][][][] out = new double[n][d][v][];
         int o = 0;
         for (int b = 0; b < n; b++)
             for (int mu = 0; mu < d; mu++)
                 for (int s = 0; s < v; s++, o += dof)
-                    out[b][mu][s] = Arrays.copyOfRange(f.data, o, o + dof);
+                    out[b][mu][s] = Arrays.copyOfRange(data, o, o + dof);
         return out;
     }
 

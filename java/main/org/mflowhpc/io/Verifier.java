@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
-import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.lattice.GaugeField;
@@ -29,7 +30,7 @@ import org.mflowhpc.lattice.GaugeField;
  *   <li>each shard: schema, attributes, dtypes and shapes ({@link ShardReader}); per configuration: finite values,
  *       checksum recomputed, unitarity (SU(3): {@link SU3#unitarityDeviation} &lt; {@value #UNITARITY_TOLERANCE}
  *       for every link; U(1): every angle finite and in [-pi, pi]), stored plaquette and Wilson action recomputed
- *       with the CPU backend (|dP| &lt;= {@value #PLAQUETTE_TOLERANCE}, |dS| &lt;= {@value #PLAQUETTE_TOLERANCE}
+ *       on the given backend (|dP| &lt;= {@value #PLAQUETTE_TOLERANCE}, |dS| &lt;= {@value #PLAQUETTE_TOLERANCE}
  *       x max(1, |beta| V planes)); no NaN in extras;
  *   <li>across all inputs: the same group, lattice, beta and action kind.
  * </ul>
@@ -65,19 +66,19 @@ public final class Verifier {
         void fault(Path f, String s) { fault(f + ": " + s); }
     }
 
-    public static Report verify(Path... paths) {
-        return verify(List.of(paths));
+    /** Verifies ensemble directories and shard files; action and plaquette are recomputed on {@code be}. */
+    public static Report verify(Backend be, Path... paths) {
+        return verify(be, List.of(paths));
     }
 
-    public static Report verify(List<Path> paths) {
+    public static Report verify(Backend be, List<Path> paths) {
+        if (be == null) throw new IllegalArgumentException("verifier: backend is null");
         Report r = new Report();
         List<ShardHeader> headers = new ArrayList<>();
-        try (CpuBackend cpu = new CpuBackend()) {
-            for (Path p : paths) {
-                if (!Files.exists(p)) r.fault(p, "does not exist");
-                else if (Files.isDirectory(p)) verifyDirectory(p, r, headers, cpu);
-                else verifyShard(p, null, null, r, headers, cpu);
-            }
+        for (Path p : paths) {
+            if (!Files.exists(p)) r.fault(p, "does not exist");
+            else if (Files.isDirectory(p)) verifyDirectory(p, r, headers, be);
+            else verifyShard(p, null, null, r, headers, be);
         }
         if (!headers.isEmpty()) {
             ShardHeader first = headers.get(0);
@@ -89,7 +90,7 @@ public final class Verifier {
         return r;
     }
 
-    private static void verifyDirectory(Path dir, Report r, List<ShardHeader> headers, CpuBackend cpu) {
+    private static void verifyDirectory(Path dir, Report r, List<ShardHeader> headers, Backend be) {
         TreeMap<Integer, Path> onDisk;
         try {
             onDisk = Ensemble.shardFiles(dir);
@@ -113,7 +114,7 @@ public final class Verifier {
         }
         if (m == null) { // check the shard files on their own
             List<ShardHeader> local = new ArrayList<>();
-            for (Path p : onDisk.values()) verifyShard(p, null, null, r, local, cpu);
+            for (Path p : onDisk.values()) verifyShard(p, null, null, r, local, be);
             local.sort(Comparator.comparingLong(ShardHeader::firstConfigIndex));
             for (int i = 1; i < local.size(); i++)
                 if (local.get(i).firstConfigIndex() < local.get(i - 1).endConfigIndex())
@@ -142,16 +143,16 @@ public final class Verifier {
                 r.fault(sp, "cannot read: " + ex);
                 continue;
             }
-            verifyShard(sp, e, m.meta(), r, headers, cpu);
+            verifyShard(sp, e, m.meta(), r, headers, be);
         }
         for (Path p : onDisk.values())
             if (!listed.contains(p.getFileName().toString())) {
                 r.fault(p, "not listed in manifest.json");
-                verifyShard(p, null, m.meta(), r, headers, cpu);
+                verifyShard(p, null, m.meta(), r, headers, be);
             }
     }
 
-    private static void verifyShard(Path f, ShardEntry expected, EnsembleMeta manifestMeta, Report r, List<ShardHeader> headers, CpuBackend cpu) {
+    private static void verifyShard(Path f, ShardEntry expected, EnsembleMeta manifestMeta, Report r, List<ShardHeader> headers, Backend be) {
         Shard s;
         try {
             s = ShardReader.read(f, false);
@@ -176,41 +177,43 @@ public final class Verifier {
             r.fault(f, "file name says shard " + fromName + " but attribute shard_index is " + h.shardIndex());
 
         Faults faults = new Faults(f);
-        GaugeField u = s.configs();
-        int cs = u.configSize(), n = s.n();
-        Group g = u.group;
-        double[] plq = new double[1], act = new double[1];
-        int planes = u.lattice.planes();
-        double actionTol = PLAQUETTE_TOLERANCE * Math.max(1.0, Math.abs(h.meta().beta()) * u.lattice.volume * planes);
+        double[] data = s.configData();
+        int cs = s.configSize(), n = s.n();
+        Group g = h.meta().group();
+        Buffer out = be.alloc(1);
+        int planes = h.meta().lattice().planes();
+        double actionTol = PLAQUETTE_TOLERANCE * Math.max(1.0, Math.abs(h.meta().beta()) * h.meta().lattice().volume * planes);
         for (int b = 0; b < n; b++) {
             String where = "configuration " + b + " (config_index " + s.configIndex()[b] + ")";
             int o = b * cs;
             boolean finite = true;
-            for (int i = o; i < o + cs; i++) if (!Double.isFinite(u.data[i])) { finite = false; break; }
+            for (int i = o; i < o + cs; i++) if (!Double.isFinite(data[i])) { finite = false; break; }
             if (!finite) faults.add("non-finite link values", where);
-            long c = HdfSchema.configChecksum(u.data, o, cs);
+            long c = HdfSchema.configChecksum(data, o, cs);
             if (c != s.checksum()[b])
                 faults.add("checksum mismatch", where + ": stored " + ShardReader.hex(s.checksum()[b]) + ", computed " + ShardReader.hex(c));
             double worst = 0;
             if (g == Group.SU3) {
                 for (int l = o; l < o + cs; l += 18) {
-                    double dev = SU3.unitarityDeviation(u.data, l);
+                    double dev = SU3.unitarityDeviation(data, l);
                     if (Double.isNaN(dev)) { worst = dev; break; }
                     worst = Math.max(worst, dev);
                 }
                 if (!(worst < UNITARITY_TOLERANCE)) faults.add("not SU(3)", where + ": max unitarity deviation " + worst);
             } else {
                 for (int i = o; i < o + cs; i++) {
-                    double a = u.data[i];
+                    double a = data[i];
                     if (!(Math.abs(a) <= Math.PI)) { faults.add("U(1) angle outside [-pi, pi]", where + ": angle " + a + " at element " + (i - o)); break; }
                 }
             }
             if (!Double.isFinite(s.action()[b])) faults.add("non-finite action", where + ": " + s.action()[b]);
             if (!Double.isFinite(s.plaquette()[b])) faults.add("non-finite plaquette", where + ": " + s.plaquette()[b]);
             if (finite) {
-                GaugeField one = u.config(b);
-                cpu.meanPlaquette(one, plq);
-                cpu.action(one, h.meta().beta(), act);
+                GaugeField one = s.config(be, b);
+                be.meanPlaquette(one, out, 0);
+                double[] plq = be.download(out);
+                be.action(one, h.meta().beta(), out, 0);
+                double[] act = be.download(out);
                 if (!(Math.abs(plq[0] - s.plaquette()[b]) <= PLAQUETTE_TOLERANCE))
                     faults.add("stored plaquette disagrees with the configuration", where + ": stored " + s.plaquette()[b] + ", recomputed " + plq[0]);
                 if (!(Math.abs(act[0] - s.action()[b]) <= actionTol))

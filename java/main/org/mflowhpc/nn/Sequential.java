@@ -5,83 +5,83 @@ import java.util.Collections;
 import java.util.List;
 
 import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
+import org.mflowhpc.backend.Index;
 import org.mflowhpc.rng.RngStream;
 
 /**
- * A chain of {@link Layer}s: y = L_n(...L_1(x)). Forward allocates one fresh buffer per intermediate output and
- * (when training) records every layer's context; backward runs the layers in reverse.
+ * A chain of {@link Layer}s: y = L_n(...L_1(x)). Forward allocates one backend buffer per intermediate output and
+ * (when training) records every layer's context; backward runs the layers in reverse. Output on a site subset
+ * applies to the LAST layer only (a {@link Conv}): the coupling layers evaluate it only where a link flow acts.
  *
- * <p>{@link #convNet} builds the conditioner CNN of the tutorial (arXiv:2101.08176): periodic k x k convolutions
- * cin -> h1 -> ... -> hn -> cout with an activation after every hidden convolution and none after the last.
- * Parameter blocks are named {@code <prefix>.conv<i>.weight|bias}.
+ * <p>{@link #convNet} builds the conditioner of the coupling layers (tutorial arXiv:2101.08176 in 2D): periodic
+ * k^d convolutions cin -> h1 -> ... -> hn -> cout with an activation after every hidden convolution and none
+ * after the last; k = 1 is a per-site MLP. Parameter blocks are named {@code <prefix>.conv<i>.weight|bias}.
  */
 public final class Sequential implements Layer {
     private final List<Layer> layers;
+    private final Params params;
 
-    public Sequential(List<Layer> layers) {
+    public Sequential(Params params, List<Layer> layers) {
         if (layers.isEmpty()) throw new IllegalArgumentException("empty network");
         for (int i = 1; i < layers.size(); i++)
             if (layers.get(i).inChannels() != layers.get(i - 1).outChannels())
                 throw new IllegalArgumentException("layer " + i + " expects " + layers.get(i).inChannels()
                         + " channels but layer " + (i - 1) + " produces " + layers.get(i - 1).outChannels());
+        this.params = params;
         this.layers = new ArrayList<>(layers);
     }
 
-    public static Sequential convNet(Backend be, Params p, String prefix, int cin, int[] hidden, int cout, int kernel,
-                                     Activation.Kind act) {
+    public static Sequential convNet(Params p, String prefix, int d, int cin, int[] hidden, int cout, int kernel, Backend.Act act) {
         List<Layer> ls = new ArrayList<>();
         int c = cin;
         for (int i = 0; i < hidden.length; i++) {
-            ls.add(new Conv2D(be, p, prefix + ".conv" + i, c, hidden[i], kernel));
-            ls.add(new Activation(act, hidden[i]));
+            ls.add(new Conv(p, prefix + ".conv" + i, d, c, hidden[i], kernel));
+            ls.add(new Activation(p, act, hidden[i]));
             c = hidden[i];
         }
-        ls.add(new Conv2D(be, p, prefix + ".conv" + hidden.length, c, cout, kernel));
-        return new Sequential(ls);
+        ls.add(new Conv(p, prefix + ".conv" + hidden.length, d, c, cout, kernel));
+        return new Sequential(p, ls);
     }
 
     public List<Layer> layers() { return Collections.unmodifiableList(layers); }
     @Override public int inChannels() { return layers.get(0).inChannels(); }
     @Override public int outChannels() { return layers.get(layers.size() - 1).outChannels(); }
 
+    /** The last layer (a {@link Conv} for networks built by {@link #convNet}). */
+    public Layer last() { return layers.get(layers.size() - 1); }
+
     /** Initialises every layer in order from the same stream. */
-    @Override public void init(RngStream rng) { for (Layer l : layers) l.init(rng); }
+    @Override public void init(RngStream rng, double[] values) { for (Layer l : layers) l.init(rng, values); }
 
     private static final class Ctx {
-        final Object[] sub; final double[][] in; final int nb, V;
-        Ctx(int n, int nb, int V) { sub = new Object[n]; in = new double[n][]; this.nb = nb; this.V = V; }
+        final Object[] sub; final Buffer[] in; final int nb, V;
+        Ctx(int n, int nb, int V) { sub = new Object[n]; in = new Buffer[n]; this.nb = nb; this.V = V; }
     }
 
-    @Override public Object forward(double[] x, int nb, int l0, int l1, double[] y, boolean train) {
-        return forwardAt(x, nb, l0, l1, null, y, train);
-    }
-
-    /**
-     * Forward with the LAST layer evaluated only at {@code sites} (null: all sites); the last layer must then be a
-     * {@link Conv2D}. y is laid out [b][c][j], j indexing sites.
-     */
-    public Object forwardAt(double[] x, int nb, int l0, int l1, int[] sites, double[] y, boolean train) {
-        int V = l0 * l1, n = layers.size();
-        if (sites != null && !(layers.get(n - 1) instanceof Conv2D))
-            throw new IllegalArgumentException("output on a site subset needs a Conv2D last layer");
+    @Override public Object forward(Buffer x, int nb, int[] ext, Index outSites, Buffer y, boolean train) {
+        int V = 1;
+        for (int e : ext) V *= e;
+        int n = layers.size();
+        Backend be = params.backend();
         Ctx ctx = train ? new Ctx(n, nb, V) : null;
-        double[] cur = x;
+        Buffer cur = x;
         for (int i = 0; i < n; i++) {
             Layer l = layers.get(i);
-            double[] out = i == n - 1 ? y : new double[nb * l.outChannels() * V];
-            Object c = i == n - 1 && sites != null ? ((Conv2D) l).forwardAt(cur, nb, l0, l1, sites, out, train)
-                    : l.forward(cur, nb, l0, l1, out, train);
+            Buffer out = i == n - 1 ? y : be.alloc(nb * l.outChannels() * V);
+            Object c = l.forward(cur, nb, ext, i == n - 1 ? outSites : null, out, train);
             if (train) { ctx.sub[i] = c; ctx.in[i] = cur; }
             cur = out;
         }
         return ctx;
     }
 
-    @Override public void backward(Object ctxObj, double[] dy, double[] dx) {
+    @Override public void backward(Object ctxObj, Buffer dy, Buffer dx) {
         Ctx ctx = (Ctx) ctxObj;
-        double[] g = dy;
+        Backend be = params.backend();
+        Buffer g = dy;
         for (int i = layers.size() - 1; i >= 0; i--) {
-            double[] gin = i == 0 ? dx : new double[ctx.nb * layers.get(i).inChannels() * ctx.V];
+            Buffer gin = i == 0 ? dx : be.alloc(ctx.nb * layers.get(i).inChannels() * ctx.V);
             layers.get(i).backward(ctx.sub[i], g, gin);
             g = gin;
         }

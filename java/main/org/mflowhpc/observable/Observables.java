@@ -8,7 +8,7 @@
  *                        L_mu^l(x) = U_mu(x) U_mu(x+mu) ... U_mu(x+(l-1)mu) (straight line of l links).
  *                        R is along mu and T along nu; both orientations of every plane are included, so
  *                        W(R,T) = W(T,R) and W(1,1) = meanPlaquette. Loops longer than an extent wrap around.
- *   Q[b]               = (1/2pi) sum_x arg P_01(x), arg in (-pi, pi]  (2D U(1) only; via Backend.u1PlaquetteAngles;
+ *   Q[b]               = (1/2pi) sum_x arg P_01(x), arg in (-pi, pi]  (2D U(1) only; via Backend.plaquetteAngles;
  *                        an integer up to rounding on the torus)
  *   Polyakov loop [b]  = (1/V_s) sum_{x_s} (1/N) tr prod_{t=0}^{L_t-1} U_{d-1}(x_s + t e_{d-1}), complex, along the
  *                        last direction (t = d-1, the slowest index: spatial site x_s in [0, V/L_t), site = x_s + (V/L_t) t).
@@ -17,7 +17,8 @@
  * measure() assembles the standard table: "plaquette", "W_RxT" for each requested loop, "Q" (2D U(1)),
  * "poly_re", "poly_im", "poly_abs". Work is parallel over sites within a configuration; every per-site value is
  * written once and summed in site order, so results do not depend on the thread count.
- * Memory: two line arrays of V * dof doubles per configuration at a time for Wilson loops.
+ * Memory: two line arrays of V * dof doubles per configuration at a time for Wilson loops. Wilson and Polyakov
+ * loops run on one host copy of the batch per call ({@link GaugeField#toHost()}).
  */
 package org.mflowhpc.observable;
 
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.lattice.GaugeField;
@@ -42,9 +44,9 @@ public final class Observables {
 
     /** (1/N) Re tr P averaged over all plaquettes, per configuration. */
     public double[] meanPlaquette(GaugeField u) {
-        double[] out = new double[u.batch];
-        backend.meanPlaquette(u, out);
-        return out;
+        Buffer out = backend.alloc(u.batch);
+        backend.meanPlaquette(u, out, 0);
+        return backend.download(out);
     }
 
     /** W(R,T) per configuration for each requested {R, T}: out[k][b] for sizes[k]. */
@@ -63,6 +65,7 @@ public final class Observables {
         if (R < 1 || T < 1) throw new IllegalArgumentException("Wilson loop " + R + "x" + T + ": sizes must be >= 1");
         Lattice lat = u.lattice;
         int V = lat.volume, d = lat.d, dof = u.group.dof;
+        double[] f = u.toHost();
         double[] out = new double[u.batch];
         double[] site = new double[V];
         double[] lineR = new double[V * dof], lineT = new double[V * dof];
@@ -71,10 +74,10 @@ public final class Observables {
         for (int b = 0; b < u.batch; b++) {
             double total = 0;
             for (int mu = 0; mu < d; mu++) {
-                line(u, b, mu, R, lineR);
+                line(u, f, b, mu, R, lineR);
                 for (int nu = 0; nu < d; nu++) {
                     if (nu == mu) continue;
-                    line(u, b, nu, T, lineT);
+                    line(u, f, b, nu, T, lineT);
                     final int[] xr = shR[mu], xt = shT[nu];
                     if (u.group == Group.U1) {
                         forChunks(V, (lo, hi) -> {
@@ -127,11 +130,10 @@ public final class Observables {
         return s;
     }
 
-    /** Straight lines L_mu^l(x) of configuration b for all x: angles (U1) or 3x3 matrices (SU3). */
-    private static void line(GaugeField u, int b, int mu, int l, double[] out) {
+    /** Straight lines L_mu^l(x) of configuration b for all x: angles (U1) or 3x3 matrices (SU3); f = host copy of u. */
+    private static void line(GaugeField u, double[] f, int b, int mu, int l, double[] out) {
         Lattice lat = u.lattice;
         int V = lat.volume;
-        double[] f = u.data;
         if (u.group == Group.U1) {
             forChunks(V, (lo, hi) -> {
                 for (int x = lo; x < hi; x++) {
@@ -163,8 +165,9 @@ public final class Observables {
         if (u.group != Group.U1 || u.lattice.d != 2)
             throw new IllegalArgumentException("topological charge (1/2pi) sum arg P is defined for 2D U(1), got " + u.group + " in " + u.lattice.d + "D");
         int V = u.lattice.volume;
-        double[] ang = new double[u.batch * V];
-        backend.u1PlaquetteAngles(u, ang);
+        Buffer angB = backend.alloc(u.batch * V);
+        backend.plaquetteAngles(u, angB);
+        double[] ang = backend.download(angB);
         double[] q = new double[u.batch];
         for (int b = 0; b < u.batch; b++) {
             double s = 0;
@@ -188,7 +191,7 @@ public final class Observables {
     public PolyakovLoop polyakovLoop(GaugeField u) {
         Lattice lat = u.lattice;
         int t = lat.d - 1, Lt = lat.extent(t), Vs = lat.volume / Lt;
-        double[] f = u.data;
+        double[] f = u.toHost();
         double[] re = new double[u.batch], im = new double[u.batch];
         double[] sr = new double[Vs], si = new double[Vs];
         for (int b = 0; b < u.batch; b++) {

@@ -1,9 +1,7 @@
 package org.mflowhpc.sample;
 
-import java.util.function.IntConsumer;
-
 import org.mflowhpc.backend.Backend;
-import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.lattice.GaugeField;
@@ -13,7 +11,7 @@ import org.mflowhpc.rng.RngStream;
  * Hybrid Monte Carlo for the Wilson action, any group and dimension, every configuration of the batch an
  * independent chain with its own Metropolis decision.
  *
- * <p>Hamiltonian H = K + S. Momenta live in the gauge-field layout ({@code p.length == u.data.length}):
+ * <p>Hamiltonian H = K + S. Momenta are backend {@link Buffer}s in the gauge-field layout ({@code p.length() == u.size()}):
  * U(1) one real p per link, K = sum p^2/2, update theta <- wrap(theta + c p); SU(3) an anti-Hermitian traceless
  * matrix P = p_a t_a per link (18 doubles), K = sum -tr(P^2) = sum p_a^2/2, update U <- exp(c P) U
  * ({@link SU3#exp}). Momentum update P <- P - c F with F the backend {@link Backend#force} (U(1) dS/dtheta,
@@ -51,7 +49,8 @@ public final class Hmc {
     private double[] lastDeltaH = new double[0];
     private boolean[] lastAccepted = new boolean[0];
     private long proposed, accepted;
-    private double[] force;
+    private Buffer force;
+    private GaugeField saved;
 
     public Hmc(Backend backend, double beta, long seed, double tau, int steps) {
         this(backend, beta, seed, tau, steps, Integrator.LEAPFROG);
@@ -78,31 +77,25 @@ public final class Hmc {
     public void trajectory(GaugeField u) {
         long t = trajectories;
         int nb = u.batch;
-        double[] p = drawMomenta(u, t);
-        double[] k0 = kinetic(u, p), s0 = new double[nb];
-        backend.action(u, beta, s0);
-        double[] saved = u.data.clone();
+        Buffer p = drawMomenta(u, t);
+        double[] k0 = kinetic(u, p), s0 = action(u);
+        GaugeField saved = savedCopy(u);
         integrate(u, p);
-        double[] k1 = kinetic(u, p), s1 = new double[nb];
-        backend.action(u, beta, s1);
+        double[] k1 = kinetic(u, p), s1 = action(u);
 
         double[] dH = new double[nb];
         boolean[] acc = new boolean[nb];
-        int n = u.configSize();
+        boolean anyAccepted = false;
         for (int b = 0; b < nb; b++) {
             dH[b] = (k1[b] - k0[b]) + (s1[b] - s0[b]);
             double r = new RngStream(seed, RngStream.Domain.HMC_ACCEPT, t, b).uniform();
             acc[b] = dH[b] <= 0 || r < Math.exp(-dH[b]); // false for NaN
-            if (!acc[b]) System.arraycopy(saved, b * n, u.data, b * n, n);
-            else {
-                accepted++;
-                if (u.group == Group.SU3) {
-                    int o0 = b * n;
-                    forEach(n / 18, l -> SU3.reunitarize(u.data, o0 + 18 * l));
-                }
-            }
+            if (acc[b]) { accepted++; anyAccepted = true; }
             proposed++;
         }
+        // accepted SU(3) configurations are reunitarised; rejected ones are then restored bit-exactly
+        if (anyAccepted && u.group == Group.SU3) backend.reunitarize(u);
+        for (int b = 0; b < nb; b++) if (!acc[b]) u.copyConfig(b, saved, b);
         lastDeltaH = dH;
         lastAccepted = acc;
         trajectories++;
@@ -113,66 +106,77 @@ public final class Hmc {
         for (int i = 0; i < n; i++) trajectory(u);
     }
 
+    /** A copy of u in a field kept between trajectories (reallocated when the shape or backend changes). */
+    private GaugeField savedCopy(GaugeField u) {
+        if (saved == null || saved.backend() != u.backend() || saved.group != u.group || !saved.lattice.equals(u.lattice)
+                || saved.batch != u.batch) saved = new GaugeField(u.backend(), u.group, u.lattice, u.batch);
+        saved.copyFrom(u);
+        return saved;
+    }
+
     // ------------------------------------------------------------------ molecular dynamics, exposed for tests
 
-    /** Fresh momenta for trajectory index t (see class comment for the streams), in the gauge-field layout. */
-    public double[] drawMomenta(GaugeField u, long t) {
-        double[] p = new double[u.data.length];
-        int links = u.data.length / u.group.dof;
-        if (u.group == Group.U1) {
-            forEach(links, l -> p[l] = new RngStream(seed, RngStream.Domain.HMC_MOMENTA, t, l).gaussian());
-        } else {
-            forEach(links, l -> SU3.gaussianAlgebra(new RngStream(seed, RngStream.Domain.HMC_MOMENTA, t, l), p, 18 * l));
-        }
+    /**
+     * Fresh momenta for trajectory index t (see class comment for the streams), in the gauge-field layout, in a new
+     * buffer on the backend.
+     */
+    public Buffer drawMomenta(GaugeField u, long t) {
+        Buffer p = backend.alloc(u.size());
+        backend.drawMomenta(u.group, u.lattice, u.batch, RngStream.Domain.HMC_MOMENTA, seed, t, p);
         return p;
     }
 
     /** Kinetic energy per configuration: sum p^2/2 (U(1)), sum -tr(P^2) (SU(3)). Fixed summation order. */
-    public double[] kinetic(GaugeField u, double[] p) {
-        double[] k = new double[u.batch];
-        int n = u.configSize();
-        for (int b = 0; b < u.batch; b++) {
-            double s = 0;
-            if (u.group == Group.U1) for (int i = b * n, e = i + n; i < e; i++) s += 0.5 * p[i] * p[i];
-            else for (int o = b * n, e = o + n; o < e; o += 18) s += SU3.kinetic(p, o);
-            k[b] = s;
-        }
-        return k;
+    public double[] kinetic(GaugeField u, Buffer p) {
+        checkMomenta(u, p);
+        Buffer k = backend.alloc(u.batch);
+        backend.kineticEnergy(u.group, u.lattice, u.batch, p, k, 0);
+        return backend.download(k);
+    }
+
+    /** Wilson action per configuration. */
+    private double[] action(GaugeField u) {
+        Buffer s = backend.alloc(u.batch);
+        backend.action(u, beta, s, 0);
+        return backend.download(s);
     }
 
     /** H = K + S per configuration. */
-    public double[] hamiltonian(GaugeField u, double[] p) {
-        double[] h = kinetic(u, p), s = new double[u.batch];
-        backend.action(u, beta, s);
+    public double[] hamiltonian(GaugeField u, Buffer p) {
+        double[] h = kinetic(u, p), s = action(u);
         for (int b = 0; b < u.batch; b++) h[b] += s[b];
         return h;
     }
 
     /** Molecular-dynamics evolution of (u, p) over time tau with the configured integrator, in place. */
-    public void integrate(GaugeField u, double[] p) {
-        if (p.length != u.data.length) throw new IllegalArgumentException("momenta have " + p.length + " doubles, field " + u.data.length);
+    public void integrate(GaugeField u, Buffer p) {
+        checkMomenta(u, p);
         double eps = tau / steps;
         if (integrator == Integrator.LEAPFROG) {
             updateMomenta(u, p, 0.5 * eps);
             for (int s = 0; s < steps; s++) {
-                updateLinks(u, p, eps);
+                backend.updateLinks(u, p, eps);
                 updateMomenta(u, p, s == steps - 1 ? 0.5 * eps : eps);
             }
         } else {
             double lam = OMELYAN_LAMBDA;
             updateMomenta(u, p, lam * eps);
             for (int s = 0; s < steps; s++) {
-                updateLinks(u, p, 0.5 * eps);
+                backend.updateLinks(u, p, 0.5 * eps);
                 updateMomenta(u, p, (1 - 2 * lam) * eps);
-                updateLinks(u, p, 0.5 * eps);
+                backend.updateLinks(u, p, 0.5 * eps);
                 updateMomenta(u, p, (s == steps - 1 ? 1 : 2) * lam * eps);
             }
         }
     }
 
-    /** p <- -p (time reversal). */
-    public static void flipMomenta(double[] p) {
-        for (int i = 0; i < p.length; i++) p[i] = -p[i];
+    private static void checkMomenta(GaugeField u, Buffer p) {
+        if (p.length() != u.size()) throw new IllegalArgumentException("momenta have " + p.length() + " doubles, field " + u.size());
+    }
+
+    /** p <- -p (time reversal), on the momenta's backend. */
+    public static void flipMomenta(Buffer p) {
+        p.owner().scale(p, 0, p.length(), -1.0);
     }
 
     /** Result of {@link #reversibilityCheck}: max over links of |U_back - U_0| (element-wise, U(1) angles wrapped),
@@ -185,53 +189,37 @@ public final class Hmc {
      */
     public Reversibility reversibilityCheck(GaugeField u, long t) {
         GaugeField w = u.copy();
-        double[] p0 = drawMomenta(u, t), p = p0.clone();
+        Buffer p0 = drawMomenta(u, t), p = backend.alloc(p0.length());
+        backend.copy(p0, 0, p, 0, p0.length());
         double[] h0 = hamiltonian(w, p);
         integrate(w, p);
         flipMomenta(p);
         integrate(w, p);
         flipMomenta(p);
         double[] h1 = hamiltonian(w, p);
+        double[] wh = w.toHost(), uh = u.toHost(), ph = backend.download(p), p0h = backend.download(p0);
         double dl = 0, dp = 0, de = 0;
-        for (int i = 0; i < p.length; i++) {
-            double x = w.data[i] - u.data[i];
-            if (u.group == Group.U1) x = CpuBackend.wrap(x);
+        for (int i = 0; i < ph.length; i++) {
+            double x = wh[i] - uh[i];
+            if (u.group == Group.U1) x = wrap(x);
             dl = Math.max(dl, Math.abs(x));
-            dp = Math.max(dp, Math.abs(p[i] - p0[i]));
+            dp = Math.max(dp, Math.abs(ph[i] - p0h[i]));
         }
         for (int b = 0; b < u.batch; b++) de = Math.max(de, Math.abs(h1[b] - h0[b]));
         return new Reversibility(dl, dp, de);
     }
 
-    private void updateMomenta(GaugeField u, double[] p, double c) {
-        if (force == null || force.length != p.length) force = new double[p.length];
+    /** An angle difference mapped to (-pi, pi]. */
+    private static double wrap(double a) {
+        double r = Math.IEEEremainder(a, 2 * Math.PI); // in [-pi, pi]
+        return r <= -Math.PI ? r + 2 * Math.PI : r;
+    }
+
+    /** p <- p - c F with F the backend force. */
+    private void updateMomenta(GaugeField u, Buffer p, double c) {
+        if (force == null || force.length() != p.length() || force.owner() != backend) force = backend.alloc(p.length());
         backend.force(u, beta, force);
-        double[] f = force;
-        int links = p.length / u.group.dof, dof = u.group.dof;
-        forEach(links, l -> { for (int i = l * dof, e = i + dof; i < e; i++) p[i] -= c * f[i]; });
-    }
-
-    private void updateLinks(GaugeField u, double[] p, double c) {
-        double[] f = u.data;
-        int links = f.length / u.group.dof;
-        if (u.group == Group.U1) {
-            forEach(links, l -> f[l] = CpuBackend.wrap(f[l] + c * p[l]));
-        } else {
-            forEach(links, l -> {
-                double[] x = new double[18], e = new double[18], t = new double[18];
-                int o = 18 * l;
-                for (int i = 0; i < 18; i++) x[i] = c * p[o + i];
-                SU3.exp(x, 0, e, 0);
-                SU3.mul(e, 0, f, o, t, 0);
-                System.arraycopy(t, 0, f, o, 18);
-            });
-        }
-    }
-
-    /** Element-wise loops: on the CPU backend's pool when there is one (each index written by one task only). */
-    private void forEach(int n, IntConsumer body) {
-        if (backend instanceof CpuBackend) ((CpuBackend) backend).parallelFor(n, body);
-        else for (int i = 0; i < n; i++) body.accept(i);
+        backend.axpy(p.length(), -c, force, 0, p, 0);
     }
 
     // ------------------------------------------------------------------ state and statistics

@@ -9,12 +9,14 @@ import org.mflowhpc.rng.RngStream;
  * uniform is drawn from the stream (seed, MH_ACCEPT, p, 0), so the chain depends only on the proposals and their
  * global indices (never on batching or threads). The first proposal seen by an empty chain is accepted.
  *
- * <p>State: the current configuration (one config's links), its log q and log w, and counters. It can be restored
- * from a stored chain (the last configuration of an MH ensemble with its log q and log w) to resume exactly.
+ * <p>State: the current configuration (a batch-1 field on the proposals' backend; accepting and emitting are
+ * backend-side copies), its log q and log w, and counters. It can be restored from a stored chain (the last
+ * configuration of an MH ensemble, as host data, with its log q and log w) to resume exactly.
  */
 public final class IndependenceMetropolis {
     private final long seed;
-    private double[] state;
+    private GaugeField state;
+    private double[] restored; // host links from restore(), uploaded on the first advance
     private double stateLogQ, stateLogW;
     private long accepted, proposed;
 
@@ -22,7 +24,8 @@ public final class IndependenceMetropolis {
 
     /** Restores the chain state (for resuming); {@code links} has one configuration's doubles. */
     public void restore(double[] links, double logQ, double logW) {
-        state = links.clone();
+        restored = links.clone();
+        state = null;
         stateLogQ = logQ;
         stateLogW = logW;
     }
@@ -34,21 +37,25 @@ public final class IndependenceMetropolis {
      */
     public void advance(GaugeField prop, int off, int n, double[] logQ, double[] logW, long firstIndex,
                         GaugeField out, double[] outLogQ, double[] outLogW, int[] acceptedFlags) {
-        int cs = prop.configSize();
+        if (state == null && restored != null) {
+            state = new GaugeField(prop.backend(), prop.group, prop.lattice, 1);
+            state.setConfigFromHost(0, restored, 0);
+            restored = null;
+        }
         for (int j = 0; j < n; j++) {
             int b = off + j;
             boolean a = state == null
                     || new RngStream(seed, RngStream.Domain.MH_ACCEPT, firstIndex + j, 0).uniform() < Math.exp(Math.min(0, logW[b] - stateLogW));
             if (a) {
-                if (state == null) state = new double[cs];
-                System.arraycopy(prop.data, b * cs, state, 0, cs);
+                if (state == null) state = new GaugeField(prop.backend(), prop.group, prop.lattice, 1);
+                state.copyConfig(0, prop, b);
                 stateLogQ = logQ[b];
                 stateLogW = logW[b];
                 accepted++;
             }
             proposed++;
             acceptedFlags[j] = a ? 1 : 0;
-            System.arraycopy(state, 0, out.data, j * cs, cs);
+            out.copyConfig(j, state, 0);
             outLogQ[j] = stateLogQ;
             outLogW[j] = stateLogW;
         }

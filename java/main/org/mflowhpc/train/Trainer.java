@@ -19,6 +19,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 
 import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.io.Checkpoint;
 import org.mflowhpc.io.CheckpointException;
@@ -26,17 +27,19 @@ import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.nn.Adam;
 import org.mflowhpc.nn.LrSchedule;
 import org.mflowhpc.nn.Params;
+import org.mflowhpc.observable.stats.Ess;
 
 /**
- * Reverse-KL training of any U(1) {@link FlowModel} (gradients w.r.t. link angles; SU(3) needs an algebra-valued
- * link gradient in FlowModel.backward and is rejected for now).
+ * Reverse-KL training of any {@link FlowModel}, U(1) or SU(3), through the compute seam: the step runs on the
+ * model's backend, and only scalars (loss, ESS, var log w, gradient norm) come back to the host.
  *
  * <p>Step s (0-based; the step counter is also the RNG position, since the model draws from streams keyed by
  * (seed, domain, s, index)):
  * <pre>
  *   U_b ~ q (batch B, sampleForTraining(seed, s)),  S_b = Backend.action,  log w_b = -S_b - log q_b
  *   loss = (1/B) sum_b (log q_b + S_b)      (= KL(q||p) - log Z)
- *   dloss/dtheta = Backend.force / B,  dloss/dlog q = 1/B  -> model.backward (reparameterisation gradient)
+ *   dloss/dU = Backend.actionGradient / B (Euclidean link gradient; U(1) dS/dtheta, SU(3) -(beta/N) A^dag),
+ *   dloss/dlog q = 1/B  -> model.backward (reparameterisation gradient)
  *   global-norm clipping, lr = schedule.lr(s) * lr_factor, Adam(W) step
  * </pre>
  * Non-finite loss or gradient: the update is skipped, lr_factor halves, the skip is counted; more than
@@ -110,8 +113,7 @@ public final class Trainer {
     public Trainer(FlowModel model, Backend be, double beta, Options opt) {
         if (opt.runDir == null) throw new IllegalArgumentException("Trainer needs a run directory");
         if (opt.batch < 1) throw new IllegalArgumentException("batch must be >= 1");
-        if (model.group() != org.mflowhpc.group.Group.U1)
-            throw new IllegalArgumentException("the Trainer supports U(1) models only (link-angle gradients); got " + model.group());
+        if (model.params().backend() != be) throw new IllegalArgumentException("the model lives on another backend than the trainer's");
         this.model = model; this.be = be; this.beta = beta; this.opt = opt;
         this.adam = new Adam(model.params(), opt.adamBeta1, opt.adamBeta2, opt.adamEps, opt.weightDecay);
     }
@@ -148,9 +150,9 @@ public final class Trainer {
         st.put("consecutive_bad", consecutiveBad);
         st.put("wall_s", wallBefore);
         Map<String, double[]> arrays = new LinkedHashMap<>();
-        arrays.put("params", p.values().clone());
-        arrays.put("adam_m", adam.m().clone());
-        arrays.put("adam_v", adam.v().clone());
+        arrays.put("params", p.valuesToHost());
+        arrays.put("adam_m", adam.mToHost());
+        arrays.put("adam_v", adam.vToHost());
         return new Checkpoint(model.kind(), model.group(), model.lattice(), beta, step, model.config(),
                 p.layoutSignature(), st, arrays);
     }
@@ -204,30 +206,6 @@ public final class Trainer {
 
     // ------------------------------------------------------------------ training
 
-    /** Effective sample size per sample, (sum w)^2 / (N sum w^2), computed in log space. */
-    public static double ess(double[] logw) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double x : logw) m = Math.max(m, x);
-        if (!Double.isFinite(m)) return Double.NaN;
-        double s1 = 0, s2 = 0;
-        for (double x : logw) { double e = Math.exp(x - m); s1 += e; s2 += e * e; }
-        return s1 * s1 / (logw.length * s2);
-    }
-
-    private static double variance(double[] a) {
-        double mean = 0;
-        for (double x : a) mean += x;
-        mean /= a.length;
-        double v = 0;
-        for (double x : a) v += (x - mean) * (x - mean);
-        return a.length > 1 ? v / (a.length - 1) : 0;
-    }
-
-    private static boolean allFinite(double[] a) {
-        for (double x : a) if (!Double.isFinite(x)) return false;
-        return true;
-    }
-
     /** Trains until opt.steps steps have been taken in total (counting resumed ones), or stop/divergence. */
     public Result run() throws IOException {
         Files.createDirectories(opt.runDir);
@@ -244,10 +222,10 @@ public final class Trainer {
         ProgressBar pb = null;
         Params p = model.params();
         int B = opt.batch;
-        GaugeField u = new GaugeField(model.group(), model.lattice(), B);
-        double[] logQ = new double[B], act = new double[B], logw = new double[B], dLogQ = new double[B];
-        double[] dLinks = new double[u.data.length];
-        double[] backupP = new double[p.size()], backupM = new double[p.size()], backupV = new double[p.size()];
+        GaugeField u = new GaugeField(be, model.group(), model.lattice(), B);
+        Buffer logQ = be.alloc(B), act = be.alloc(B), logw = be.alloc(B), dLogQ = be.alloc(B), tmp = be.alloc(B);
+        Buffer dLinks = be.alloc(u.size());
+        Buffer backupP = null, backupM = null, backupV = null;
         List<Params.Block> frozen = null;
         if (opt.trainBlocks != null) {
             frozen = new ArrayList<>();
@@ -269,38 +247,45 @@ public final class Trainer {
                 long ts = System.nanoTime();
                 p.zeroGrads();
                 Object tape = model.sampleForTraining(opt.seed, step, u, logQ);
-                be.action(u, beta, act);
-                double loss = 0;
-                for (int b = 0; b < B; b++) { loss += logQ[b] + act[b]; logw[b] = -act[b] - logQ[b]; }
-                loss /= B;
-                be.force(u, beta, dLinks);
-                for (int i = 0; i < dLinks.length; i++) dLinks[i] /= B;
-                java.util.Arrays.fill(dLogQ, 1.0 / B);
-                model.backward(tape, dLinks, dLogQ);
-                if (frozen != null) for (Params.Block bl : frozen) java.util.Arrays.fill(p.grads(), bl.offset, bl.offset + bl.size, 0.0);
+                be.action(u, beta, act, 0);
+                double loss = (be.sum(logQ, 0, B) + be.sum(act, 0, B)) / B;
+                // log w = -S - log q; ESS and var(log w) from reductions (scalars only cross the seam)
+                be.fill(logw, 0, B, 0.0);
+                be.axpy(B, -1.0, act, 0, logw, 0);
+                be.axpy(B, -1.0, logQ, 0, logw, 0);
+                double lse1 = be.logSumExp(logw, 0, B);
+                be.fill(tmp, 0, B, 0.0);
+                be.axpy(B, 2.0, logw, 0, tmp, 0);
+                double lse2 = be.logSumExp(tmp, 0, B);
+                double ess = Ess.fromLogSums(lse1, lse2, B);
+                double sw = be.sum(logw, 0, B), sw2 = be.sumSquares(logw, 0, B);
+                double varLw = B > 1 ? Math.max(0, (sw2 - sw * sw / B) / (B - 1)) : 0;
+                be.actionGradient(u, beta, dLinks);
+                be.scale(dLinks, 0, u.size(), 1.0 / B);
+                be.fill(dLogQ, 0, B, 1.0 / B);
+                model.backward(tape, u, dLinks, dLogQ);
+                if (frozen != null) for (Params.Block bl : frozen) be.fill(p.grads(), bl.offset, bl.size, 0.0);
                 double gnorm = Adam.clipGradNorm(p, opt.clipNorm);
                 double lr = opt.schedule.lr(step) * lrFactor;
                 boolean ok = Double.isFinite(loss) && Double.isFinite(gnorm);
                 if (ok) {
-                    System.arraycopy(p.values(), 0, backupP, 0, backupP.length);
-                    System.arraycopy(adam.m(), 0, backupM, 0, backupM.length);
-                    System.arraycopy(adam.v(), 0, backupV, 0, backupV.length);
+                    if (backupP == null) { backupP = be.alloc(p.size()); backupM = be.alloc(p.size()); backupV = be.alloc(p.size()); }
+                    be.copy(p.values(), 0, backupP, 0, p.size());
+                    adam.copyStateTo(backupM, backupV);
                     long tBefore = adam.t();
                     adam.step(lr);
                     if (frozen != null) for (Params.Block bl : frozen) {
-                        System.arraycopy(backupP, bl.offset, p.values(), bl.offset, bl.size);
-                        System.arraycopy(backupM, bl.offset, adam.m(), bl.offset, bl.size);
-                        System.arraycopy(backupV, bl.offset, adam.v(), bl.offset, bl.size);
+                        be.copy(backupP, bl.offset, p.values(), bl.offset, bl.size);
+                        adam.restoreBlock(backupM, backupV, bl.offset, bl.size);
                     }
-                    if (!allFinite(p.values())) {
-                        p.setValues(backupP);
-                        adam.restore(backupM, backupV, tBefore);
+                    if (!Double.isFinite(be.maxAbs(p.values(), 0, p.size()))) {
+                        be.copy(backupP, 0, p.values(), 0, p.size());
+                        adam.restoreState(backupM, backupV, tBefore);
                         ok = false;
                     }
                 }
                 if (ok) consecutiveBad = 0;
                 else { skippedTotal++; consecutiveBad++; lrFactor *= 0.5; }
-                double ess = ess(logw), varLw = variance(logw);
                 step++;
                 double stepS = (System.nanoTime() - ts) * 1e-9, wall = wallBefore + (System.nanoTime() - t0) * 1e-9;
                 metrics.write(String.format(Locale.ROOT,

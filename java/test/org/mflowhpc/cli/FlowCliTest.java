@@ -50,7 +50,7 @@ class FlowCliTest {
         CliTest.Out again = run(concat(base, "--configs", "40", "--out", part.toString()));
         assertEquals(2, again.rc(), "without --resume an existing sampler run is refused");
         assertEquals(0, run(concat(base, "--configs", "40", "--resume", "--out", part.toString())).rc());
-        assertArrayEquals(Ensemble.open(full).readAllConfigs().data, Ensemble.open(part).readAllConfigs().data);
+        assertArrayEquals(Ensemble.open(full).readAllConfigData(), Ensemble.open(part).readAllConfigData());
         assertArrayEquals(column(full, "accepted"), column(part, "accepted"));
         CliTest.Out other = run("sample", "--model", m.toString(), "--mh", "--seed", "10", "--batch", "7", "--configs", "50",
                 "--resume", "--out", part.toString());

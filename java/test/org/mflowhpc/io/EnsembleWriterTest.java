@@ -28,7 +28,7 @@ class EnsembleWriterTest {
     @TempDir Path root;
 
     private static GaugeField slice(GaugeField f, int from, int n) {
-        return new GaugeField(f.group, f.lattice, n, Arrays.copyOfRange(f.data, from * f.configSize(), (from + n) * f.configSize()));
+        return GaugeField.fromHost(BE, f.group, f.lattice, n, Arrays.copyOfRange(f.toHost(), from * f.configSize(), (from + n) * f.configSize()));
     }
 
     private static double[] range(int from, int n) {
@@ -89,12 +89,12 @@ class EnsembleWriterTest {
         Ensemble ens = Ensemble.open(dir);
         assertEquals(10, ens.size());
         assertEquals(m, ens.meta());
-        assertArrayEquals(ShardRoundTripTest.bits(all.data), ShardRoundTripTest.bits(ens.readAllConfigs().data));
+        assertArrayEquals(ShardRoundTripTest.bits(all.toHost()), ShardRoundTripTest.bits(ens.readAllConfigs(BE).toHost()));
         assertArrayEquals(range(0, 10), ens.readColumn("log_w"));
         assertArrayEquals(action(all, 5.5), ens.readColumn("action"));
         assertArrayEquals(plaquette(all), ens.readColumn("plaquette"));
         assertArrayEquals(ints(8, 2), ens.readShard(2).extraInt().get("accepted"));
-        assertTrue(Verifier.verify(dir).ok(), () -> Verifier.verify(dir).faults().toString());
+        assertTrue(Verifier.verify(BE, dir).ok(), () -> Verifier.verify(BE, dir).faults().toString());
     }
 
     @Test void createRefusesAnotherRunsDirectoryAndLeavesItUntouched() throws Exception {
@@ -142,9 +142,9 @@ class EnsembleWriterTest {
         assertEquals(List.of(0, 1, 2, 3), mf.shards().stream().map(ShardEntry::shardIndex).toList());
         assertEquals("0.2.0", ShardReader.readHeader(dir.resolve("shard-00003.h5")).meta().mflowVersion());
         Ensemble ens = Ensemble.open(dir);
-        assertArrayEquals(ShardRoundTripTest.bits(all.data), ShardRoundTripTest.bits(ens.readAllConfigs().data));
+        assertArrayEquals(ShardRoundTripTest.bits(all.toHost()), ShardRoundTripTest.bits(ens.readAllConfigs(BE).toHost()));
         assertArrayEquals(range(0, 11), ens.readColumn("log_w"));
-        assertTrue(Verifier.verify(dir).ok(), () -> Verifier.verify(dir).faults().toString());
+        assertTrue(Verifier.verify(BE, dir).ok(), () -> Verifier.verify(BE, dir).faults().toString());
 
         IOException e = assertThrows(IOException.class, () -> EnsembleWriter.open(dir, meta(all, 2.5, "flow-mh"), 4, EnsembleWriter.Mode.RESUME));
         assertTrue(e.getMessage().contains("cannot resume") && e.getMessage().contains("beta 2.5 differs from 2.0"), e.getMessage());
@@ -168,7 +168,7 @@ class EnsembleWriterTest {
         // crash between publishing shard 1 and rewriting the manifest, while shard 2 was being written
         Files.copy(saved, dir.resolve("manifest.json"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(dir.resolve(".shard-00002.h5.tmp"), "partial");
-        assertFalse(Verifier.verify(dir).ok(), "an unlisted shard is a fault until it is adopted");
+        assertFalse(Verifier.verify(BE, dir).ok(), "an unlisted shard is a fault until it is adopted");
         try (EnsembleWriter w = EnsembleWriter.open(dir, m, 2, EnsembleWriter.Mode.RESUME)) {
             assertEquals(4, w.nextConfigIndex());
             String notes = w.recoveryNotes().toString();
@@ -179,8 +179,8 @@ class EnsembleWriterTest {
         assertFalse(Files.exists(dir.resolve(".shard-00002.h5.tmp")));
         Ensemble ens = Ensemble.open(dir);
         assertEquals(7, ens.size());
-        assertArrayEquals(ShardRoundTripTest.bits(all.data), ShardRoundTripTest.bits(ens.readAllConfigs().data));
-        assertTrue(Verifier.verify(dir).ok(), () -> Verifier.verify(dir).faults().toString());
+        assertArrayEquals(ShardRoundTripTest.bits(all.toHost()), ShardRoundTripTest.bits(ens.readAllConfigs(BE).toHost()));
+        assertTrue(Verifier.verify(BE, dir).ok(), () -> Verifier.verify(BE, dir).faults().toString());
     }
 
     @Test void aSecondWriterOnTheSameDirectoryIsRefused() throws Exception {
@@ -196,7 +196,7 @@ class EnsembleWriterTest {
         try (EnsembleWriter w = EnsembleWriter.open(dir, m, 2, EnsembleWriter.Mode.RESUME)) { // released on close
             assertEquals(4, w.nextConfigIndex());
         }
-        assertTrue(Verifier.verify(dir).ok(), () -> Verifier.verify(dir).faults().toString());
+        assertTrue(Verifier.verify(BE, dir).ok(), () -> Verifier.verify(BE, dir).faults().toString());
         assertEquals(4, Ensemble.open(dir).size());
     }
 
@@ -218,8 +218,8 @@ class EnsembleWriterTest {
         Files.delete(dir.resolve("manifest.json"));
         Ensemble ens = Ensemble.open(dir); // falls back to shard-*.h5
         assertEquals(2, ens.size());
-        assertArrayEquals(Arrays.copyOf(all.data, 2 * all.configSize()), ens.readAllConfigs().data);
-        Verifier.Report r = Verifier.verify(dir);
+        assertArrayEquals(Arrays.copyOf(all.toHost(), 2 * all.configSize()), ens.readAllConfigData());
+        Verifier.Report r = Verifier.verify(BE, dir);
         assertEquals(1, r.faults().size(), r.faults().toString());
         assertOneLine(r.faults().get(0), dir.resolve("manifest.json"), "missing");
     }

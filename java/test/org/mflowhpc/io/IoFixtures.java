@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Assumptions;
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
@@ -31,35 +33,39 @@ final class IoFixtures {
 
     static final Lattice L2 = new Lattice(8, 6);
     static final Lattice L4 = new Lattice(4, 4, 2, 4);
+    /** The backend the fixtures' fields live on (single-threaded CPU: no pool to close). */
+    static final Backend BE = new CpuBackend(1);
 
     static GaugeField randomU1(Lattice lat, int n, long seed) {
-        GaugeField f = new GaugeField(Group.U1, lat, n);
+        double[] h = new double[GaugeField.checkedSize(Group.U1, lat, n)];
+        int cs = h.length / n;
         for (int b = 0; b < n; b++) {
             RngStream r = new RngStream(seed, RngStream.Domain.TEST, b, 0);
-            for (int i = 0; i < f.configSize(); i++) f.data[b * f.configSize() + i] = r.angle();
+            for (int i = 0; i < cs; i++) h[b * cs + i] = r.angle();
         }
-        return f;
+        return GaugeField.fromHost(BE, Group.U1, lat, n, h);
     }
 
     static GaugeField randomSU3(Lattice lat, int n, long seed) {
-        GaugeField f = new GaugeField(Group.SU3, lat, n);
+        double[] h = new double[GaugeField.checkedSize(Group.SU3, lat, n)];
+        int cs = h.length / n;
         for (int b = 0; b < n; b++) {
             RngStream r = new RngStream(seed, RngStream.Domain.TEST, b, 1);
-            for (int o = b * f.configSize(); o < (b + 1) * f.configSize(); o += 18) SU3.haar(r, f.data, o);
+            for (int o = b * cs; o < (b + 1) * cs; o += 18) SU3.haar(r, h, o);
         }
-        return f;
+        return GaugeField.fromHost(BE, Group.SU3, lat, n, h);
     }
 
     static double[] action(GaugeField f, double beta) {
-        double[] a = new double[f.batch];
-        try (CpuBackend cpu = new CpuBackend(1)) { cpu.action(f, beta, a); }
-        return a;
+        Buffer a = f.backend().alloc(f.batch);
+        f.backend().action(f, beta, a, 0);
+        return f.backend().download(a);
     }
 
     static double[] plaquette(GaugeField f) {
-        double[] p = new double[f.batch];
-        try (CpuBackend cpu = new CpuBackend(1)) { cpu.meanPlaquette(f, p); }
-        return p;
+        Buffer p = f.backend().alloc(f.batch);
+        f.backend().meanPlaquette(f, p, 0);
+        return f.backend().download(p);
     }
 
     static EnsembleMeta meta(GaugeField f, double beta, String algorithm) {

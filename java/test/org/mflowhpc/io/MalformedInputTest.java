@@ -58,7 +58,7 @@ class MalformedInputTest {
             EnsembleFormatException o = assertThrows(EnsembleFormatException.class, () -> Ensemble.open(file));
             assertOneLine(o.getMessage(), file, fragments);
         }
-        Verifier.Report r = Verifier.verify(file);
+        Verifier.Report r = Verifier.verify(BE, file);
         assertFalse(r.ok(), "verifier must report a fault for " + file);
         for (String fault : r.faults()) assertOneLine(fault, file);
         assertArrayEquals(before, bytes(file), "inputs must never be modified");
@@ -85,7 +85,7 @@ class MalformedInputTest {
     @Test void tamperedConfigurationByteIsACheckSumFault() throws Exception {
         byte[] all = bytes(good);
         int k = f.configSize() + 17; // an element of configuration 1
-        byte[] pattern = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(f.data[k]).array();
+        byte[] pattern = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putDouble(f.toHost()[k]).array();
         int at = indexOf(all, pattern);
         assertTrue(at > 0, "configuration bytes must be stored contiguously, little-endian");
         all[at] ^= 0x01; // lowest mantissa bit: still a valid angle, a different configuration
@@ -93,7 +93,7 @@ class MalformedInputTest {
         Files.write(p, all);
         assertRejected(p, false, "checksum mismatch in configuration 1", "config_index 1");
         assertDoesNotThrow(() -> ShardReader.readHeader(p), "the structure is intact");
-        Verifier.Report r = Verifier.verify(p);
+        Verifier.Report r = Verifier.verify(BE, p);
         assertEquals(1, r.faults().size(), r.faults().toString());
         assertOneLine(r.faults().get(0), p, "checksum mismatch", "configuration 1");
     }
@@ -126,7 +126,7 @@ class MalformedInputTest {
         Path p = variant("transposed", pl -> pl.attributes.put(HdfSchema.A_LATTICE, new int[] {6, 8}));
         byte[] before = bytes(p);
         assertEquals(new Lattice(6, 8), ShardReader.read(p).meta().lattice());
-        Verifier.Report r = Verifier.verify(p);
+        Verifier.Report r = Verifier.verify(BE, p);
         assertFalse(r.ok());
         assertTrue(r.faults().stream().anyMatch(x -> x.contains("stored plaquette disagrees")), r.faults().toString());
         for (String x : r.faults()) assertOneLine(x, p);
@@ -172,7 +172,7 @@ class MalformedInputTest {
         Path sshard = su3.resolve(writeShard(su3, 0, meta(s, 2.0, "hmc"), s, 0).file());
         e = assertThrows(EnsembleFormatException.class, () -> Ensemble.open(good.getParent(), sshard));
         assertOneLine(e.getMessage(), sshard, "group SU3 differs from U1");
-        Verifier.Report r = Verifier.verify(good, bshard);
+        Verifier.Report r = Verifier.verify(BE, good, bshard);
         assertEquals(1, r.faults().size(), r.faults().toString());
         assertOneLine(r.faults().get(0), bshard, "beta 2.5 differs from 2.0");
         e = assertThrows(EnsembleFormatException.class, () -> Ensemble.open(good, good));

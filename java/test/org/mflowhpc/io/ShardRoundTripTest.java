@@ -44,13 +44,14 @@ class ShardRoundTripTest {
 
         Shard s = ShardReader.read(file);
         assertEquals(m, s.meta());
-        assertEquals(Group.U1, s.configs().group);
-        assertEquals(L2, s.configs().lattice);
-        assertArrayEquals(bits(f.data), bits(s.configs().data));
+        assertEquals(Group.U1, s.configs(BE).group);
+        assertEquals(L2, s.configs(BE).lattice);
+        assertArrayEquals(bits(f.toHost()), bits(s.configs(BE).toHost()));
+        assertArrayEquals(bits(f.toHost()), bits(s.configData()));
         assertArrayEquals(bits(a), bits(s.action()));
         assertArrayEquals(bits(p), bits(s.plaquette()));
         assertArrayEquals(new long[] {42, 43, 44, 45, 46}, s.configIndex());
-        assertArrayEquals(HdfSchema.configChecksums(f.data, 5, f.configSize()), s.checksum());
+        assertArrayEquals(HdfSchema.configChecksums(f.toHost(), 5, f.configSize()), s.checksum());
         assertEquals(Map.of("log_q", 0, "log_w", 0).keySet(), s.extra().keySet());
         assertArrayEquals(bits(logq), bits(s.extra().get("log_q")));
         assertArrayEquals(bits(logw), bits(s.extra().get("log_w")));
@@ -71,7 +72,7 @@ class ShardRoundTripTest {
         ShardEntry e = writeShard(dir, 0, m, f, 0);
         Shard s = ShardReader.read(dir.resolve(e.file()));
         assertEquals(m, s.meta());
-        assertArrayEquals(bits(f.data), bits(s.configs().data));
+        assertArrayEquals(bits(f.toHost()), bits(s.configs(BE).toHost()));
         assertArrayEquals(bits(action(f, 5.7)), bits(s.action()));
         assertArrayEquals(bits(plaquette(f)), bits(s.plaquette()));
         assertEquals(3, s.n());
@@ -111,11 +112,13 @@ class ShardRoundTripTest {
         assertThrows(IllegalArgumentException.class, () -> ShardWriter.write(dir, 0, m, f, a, p, Map.of("log_w", new double[] {0, Double.NaN, 0}), null, 0));
         assertThrows(IllegalArgumentException.class, () -> ShardWriter.write(dir, 0, m, f, a, p, Map.of("x", new double[3]), Map.of("x", new int[3]), 0));
         assertThrows(IllegalArgumentException.class, () -> ShardWriter.write(dir, 0, meta(randomSU3(L4, 1, 1), 1.0, "hmc"), f, a, p, null, null, 0));
-        GaugeField bad = f.copy();
-        bad.data[7] = Double.NaN;
+        double[] bh = f.toHost();
+        bh[7] = Double.NaN;
+        GaugeField bad = GaugeField.fromHost(BE, f.group, f.lattice, f.batch, bh);
         assertThrows(IllegalArgumentException.class, () -> ShardWriter.write(dir, 0, m, bad, a, p, null, null, 0));
-        GaugeField wide = f.copy();
-        wide.data[4] = 3.2;
+        double[] wh = f.toHost();
+        wh[4] = 3.2;
+        GaugeField wide = GaugeField.fromHost(BE, f.group, f.lattice, f.batch, wh);
         assertThrows(IllegalArgumentException.class, () -> ShardWriter.write(dir, 0, m, wide, a, p, null, null, 0));
         assertThrows(IllegalArgumentException.class, () -> m.withExtra("beta", 3.0));
         assertThrows(IllegalArgumentException.class, () -> m.withExtra("bad key", 3.0));

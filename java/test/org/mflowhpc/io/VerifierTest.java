@@ -25,21 +25,23 @@ class VerifierTest {
         Path dir = root.resolve("good");
         GaugeField all = randomSU3(L4, 3, 12);
         try (EnsembleWriter w = EnsembleWriter.create(dir, meta(all, 6.0, "heatbath"), 2)) { w.append(all, null, null); }
-        Verifier.Report r = Verifier.verify(dir);
+        Verifier.Report r = Verifier.verify(BE, dir);
         assertTrue(r.ok(), r.faults().toString());
         assertEquals(2, r.shardsChecked());
         assertEquals(3, r.configsChecked());
         assertEquals("verified 2 shard(s), 3 configuration(s): OK", r.summary());
-        assertTrue(Verifier.verify(dir.resolve("shard-00001.h5")).ok());
+        assertTrue(Verifier.verify(BE, dir.resolve("shard-00001.h5")).ok());
     }
 
     @Test void nonUnitaryLinkIsAFault() throws Exception {
         GaugeField f = randomSU3(L4, 2, 3);
         int o = f.offset(1, 2, 37);
-        for (int k = 0; k < 18; k++) f.data[o + k] *= 1.0 + 1e-7;
-        assertTrue(SU3.unitarityDeviation(f.data, o) > 1e-10);
+        double[] h = f.toHost();
+        for (int k = 0; k < 18; k++) h[o + k] *= 1.0 + 1e-7;
+        f.setFromHost(h);
+        assertTrue(SU3.unitarityDeviation(f.toHost(), o) > 1e-10);
         Path file = root.resolve(writeShard(root, 0, meta(f, 6.0, "hmc"), f, 0).file()); // plaquette stored from these links
-        Verifier.Report r = Verifier.verify(file);
+        Verifier.Report r = Verifier.verify(BE, file);
         assertEquals(1, r.faults().size(), r.faults().toString());
         assertOneLine(r.faults().get(0), file, "not SU(3)", "configuration 1 (config_index 1)", "max unitarity deviation");
     }
@@ -47,17 +49,18 @@ class VerifierTest {
     @Test void u1AngleOutOfRangeIsAFault() throws Exception {
         GaugeField f = randomU1(L2, 2, 3);
         ShardWriter.Plan p = ShardWriter.plan(0, meta(f, 1.0, "hmc"), f, action(f, 1.0), plaquette(f), null, null, 0);
-        GaugeField bad = f.copy();
-        bad.data[bad.offset(0, 1, 3)] = 4.0; // the writer refuses this; build the file by hand
+        double[] bh = f.toHost();
+        bh[f.offset(0, 1, 3)] = 4.0; // the writer refuses this; build the file by hand
+        GaugeField bad = GaugeField.fromHost(BE, f.group, f.lattice, f.batch, bh);
         ((double[][][][]) p.datasets.get(HdfSchema.DS_CONFIGS))[0][1][3][0] = 4.0;
-        p.datasets.put(HdfSchema.DS_CHECKSUM, HdfSchema.configChecksums(bad.data, 2, bad.configSize()));
+        p.datasets.put(HdfSchema.DS_CHECKSUM, HdfSchema.configChecksums(bad.toHost(), 2, bad.configSize()));
         p.datasets.put(HdfSchema.DS_ACTION, action(bad, 1.0));
         p.datasets.put(HdfSchema.DS_PLAQUETTE, plaquette(bad));
         Path file = root.resolve("wide.h5");
         Files.createFile(file);
         ShardWriter.writePlan(file, p);
         assertDoesNotThrow(() -> ShardReader.read(file), "structurally valid");
-        Verifier.Report r = Verifier.verify(file);
+        Verifier.Report r = Verifier.verify(BE, file);
         assertEquals(1, r.faults().size(), r.faults().toString());
         assertOneLine(r.faults().get(0), file, "U(1) angle outside [-pi, pi]", "configuration 0", "angle 4.0");
     }
@@ -68,7 +71,7 @@ class VerifierTest {
         for (int i = 0; i < 8; i++) p[i] += 1e-6; // e.g. a code that normalises differently
         a[2] *= 2;
         Path file = root.resolve(ShardWriter.write(root, 0, meta(f, 3.0, "hmc"), f, a, p, null, null, 0).file());
-        List<String> faults = Verifier.verify(file).faults();
+        List<String> faults = Verifier.verify(BE, file).faults();
         assertEquals(Verifier.LISTED_PER_KIND + 2, faults.size(), faults.toString());
         for (String x : faults) assertOneLine(x, file);
         assertEquals(Verifier.LISTED_PER_KIND, faults.stream().filter(x -> x.contains("stored plaquette disagrees with the configuration: configuration")).count());
@@ -80,14 +83,14 @@ class VerifierTest {
         Path dir = root.resolve("ens");
         GaugeField all = randomU1(L2, 6, 9);
         try (EnsembleWriter w = EnsembleWriter.create(dir, meta(all, 2.0, "hmc"), 2)) { w.append(all, null, null); }
-        assertTrue(Verifier.verify(dir).ok());
+        assertTrue(Verifier.verify(BE, dir).ok());
         Path mf = dir.resolve("manifest.json");
         Manifest m = Manifest.read(mf);
         ShardEntry e1 = m.shards().get(1);
         String json = Files.readString(mf);
 
         Files.writeString(mf, json.replace(e1.sha256(), "0".repeat(64)));
-        List<String> faults = Verifier.verify(dir).faults();
+        List<String> faults = Verifier.verify(BE, dir).faults();
         assertEquals(1, faults.size(), faults.toString());
         assertOneLine(faults.get(0), dir.resolve("shard-00001.h5"), "SHA-256 " + e1.sha256() + " differs from manifest.json");
         Files.writeString(mf, json);
@@ -95,11 +98,11 @@ class VerifierTest {
         Path s2 = dir.resolve("shard-00002.h5");
         Path aside = root.resolve("aside.h5");
         Files.move(s2, aside);
-        faults = Verifier.verify(dir).faults();
+        faults = Verifier.verify(BE, dir).faults();
         assertEquals(1, faults.size(), faults.toString());
         assertOneLine(faults.get(0), s2, "listed in manifest.json but missing");
         Files.move(aside, dir.resolve("shard-00003.h5"));
-        faults = Verifier.verify(dir).faults();
+        faults = Verifier.verify(BE, dir).faults();
         assertEquals(3, faults.size(), faults.toString());
         assertTrue(faults.stream().anyMatch(x -> x.startsWith(dir.resolve("shard-00003.h5") + ": not listed in manifest.json")), faults.toString());
         assertTrue(faults.stream().anyMatch(x -> x.contains("file name says shard 3 but attribute shard_index is 2")), faults.toString());

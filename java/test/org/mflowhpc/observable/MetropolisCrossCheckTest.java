@@ -22,7 +22,7 @@ class MetropolisCrossCheckTest {
         Lattice lat = new Lattice(4, 4);
         int V = lat.volume, nMeas = 12000;
         double[] th = new double[2 * V];
-        GaugeField ens = new GaugeField(Group.U1, lat, nMeas);
+        double[] ensH = new double[GaugeField.checkedSize(Group.U1, lat, nMeas)];
         RngStream r = new RngStream(2024, RngStream.Domain.TEST, 0, 0);
         for (int i = 0; i < th.length; i++) th[i] = r.angle();
         for (int sweep = -200; sweep < nMeas; sweep++) {
@@ -36,10 +36,11 @@ class MetropolisCrossCheckTest {
                     double dS = local(th, lat, x, xd, beta) - sOld;
                     if (dS > 0 && r.uniform() >= Math.exp(-dS)) th[i] = old;
                 }
-            if (sweep >= 0) for (int i = 0; i < 2 * V; i++) ens.data[sweep * 2 * V + i] = CpuBackend.wrap(th[i]);
+            if (sweep >= 0) for (int i = 0; i < 2 * V; i++) ensH[sweep * 2 * V + i] = CpuBackend.wrap(th[i]);
         }
         try (CpuBackend cpu = new CpuBackend(1)) {
             Observables obs = new Observables(cpu);
+            GaugeField ens = GaugeField.fromHost(cpu, Group.U1, lat, nMeas, ensH);
             double[] plaq = obs.meanPlaquette(ens);
             double[] q = obs.topologicalCharge(ens);
             double[] w12 = obs.wilsonLoop(ens, 1, 2);

@@ -30,25 +30,25 @@ class ObservablesTest {
     static final int[][] LOOPS = {{1, 1}, {1, 2}, {2, 1}, {2, 3}, {3, 2}};
 
     static GaugeField random(Group g, Lattice lat, int batch, long seed) {
-        GaugeField u = new GaugeField(g, lat, batch);
+        double[] u = new double[GaugeField.checkedSize(g, lat, batch)];
         RngStream r = new RngStream(seed, RngStream.Domain.TEST, 1, 0);
-        if (g == Group.U1) for (int i = 0; i < u.data.length; i++) u.data[i] = r.angle();
-        else for (int o = 0; o < u.data.length; o += 18) SU3.haar(r, u.data, o);
-        return u;
+        if (g == Group.U1) for (int i = 0; i < u.length; i++) u[i] = r.angle();
+        else for (int o = 0; o < u.length; o += 18) SU3.haar(r, u, o);
+        return GaugeField.fromHost(cpu, g, lat, batch, u);
     }
 
     /** Links near the identity (U(1): angles 0.3 * N(0,1); SU(3): exp(0.3 X), X Gaussian in the algebra): O(1) loops. */
     static GaugeField smooth(Group g, Lattice lat, int batch, long seed) {
-        GaugeField u = new GaugeField(g, lat, batch);
+        double[] u = new double[GaugeField.checkedSize(g, lat, batch)];
         RngStream r = new RngStream(seed, RngStream.Domain.TEST, 3, 0);
         double[] x = new double[18];
-        if (g == Group.U1) for (int i = 0; i < u.data.length; i++) u.data[i] = 0.3 * r.gaussian();
-        else for (int o = 0; o < u.data.length; o += 18) {
+        if (g == Group.U1) for (int i = 0; i < u.length; i++) u[i] = 0.3 * r.gaussian();
+        else for (int o = 0; o < u.length; o += 18) {
             SU3.gaussianAlgebra(r, x, 0);
             for (int k = 0; k < 18; k++) x[k] *= 0.3;
-            SU3.exp(x, 0, u.data, o);
+            SU3.exp(x, 0, u, o);
         }
-        return u;
+        return GaugeField.fromHost(cpu, g, lat, batch, u);
     }
 
     static double[] randomOmega(Group g, Lattice lat, int batch, long seed) {
@@ -71,10 +71,11 @@ class ObservablesTest {
         Lattice lat = u.lattice;
         Measurement before = obs.measure(u, LOOPS);
         GaugeField v = u.copy();
-        cpu.gaugeTransform(v, randomOmega(g, lat, 2, seed + 1));
+        cpu.gaugeTransform(v, cpu.upload(randomOmega(g, lat, 2, seed + 1)));
         // the transformation really changed the links
+        double[] uh = u.toHost(), vh = v.toHost();
         double diff = 0;
-        for (int i = 0; i < u.data.length; i++) diff = Math.max(diff, Math.abs(u.data[i] - v.data[i]));
+        for (int i = 0; i < uh.length; i++) diff = Math.max(diff, Math.abs(uh[i] - vh[i]));
         assertTrue(diff > 0.1);
         Measurement after = obs.measure(v, LOOPS);
         assertEquals(before.names(), after.names());
@@ -90,8 +91,8 @@ class ObservablesTest {
     @Test void gaugeInvarianceU1_4D() { assertInvariant(Group.U1, new Lattice(4, 4, 4, 6), 20); }
     @Test void gaugeInvarianceSU3_4D() { assertInvariant(Group.SU3, new Lattice(4, 4, 4, 6), 30); }
 
-    /** Independent reference: (1/N) Re tr of the R x T loop at x in (mu, nu), walking link by link. */
-    static double walkLoop(GaugeField u, int b, int x, int mu, int nu, int R, int T) {
+    /** Independent reference: (1/N) Re tr of the R x T loop at x in (mu, nu), walking link by link; f = u.toHost(). */
+    static double walkLoop(GaugeField u, double[] f, int b, int x, int mu, int nu, int R, int T) {
         Lattice lat = u.lattice;
         int[] dirs = new int[2 * (R + T)];
         int k = 0;
@@ -106,13 +107,13 @@ class ObservablesTest {
         for (int s : dirs) {
             int m = Math.abs(s) - 1;
             if (s > 0) {
-                if (u.group == Group.U1) angle += u.data[u.offset(b, m, y)];
-                else { SU3.mul(acc, 0, u.data, u.offset(b, m, y), tmp, 0); System.arraycopy(tmp, 0, acc, 0, 18); }
+                if (u.group == Group.U1) angle += f[u.offset(b, m, y)];
+                else { SU3.mul(acc, 0, f, u.offset(b, m, y), tmp, 0); System.arraycopy(tmp, 0, acc, 0, 18); }
                 y = lat.up(m, y);
             } else {
                 y = lat.dn(m, y);
-                if (u.group == Group.U1) angle -= u.data[u.offset(b, m, y)];
-                else { SU3.dagger(u.data, u.offset(b, m, y), link, 0); SU3.mul(acc, 0, link, 0, tmp, 0); System.arraycopy(tmp, 0, acc, 0, 18); }
+                if (u.group == Group.U1) angle -= f[u.offset(b, m, y)];
+                else { SU3.dagger(f, u.offset(b, m, y), link, 0); SU3.mul(acc, 0, link, 0, tmp, 0); System.arraycopy(tmp, 0, acc, 0, 18); }
             }
         }
         assertEquals(x, y, "loop closes");
@@ -123,12 +124,13 @@ class ObservablesTest {
         for (Group g : new Group[] {Group.U1, Group.SU3}) {
             Lattice lat = new Lattice(4, 6, 4);
             GaugeField u = random(g, lat, 2, 40);
+            double[] f = u.toHost();
             for (int[] rt : new int[][] {{1, 1}, {2, 3}, {3, 1}, {4, 2}}) {
                 double[] w = obs.wilsonLoop(u, rt[0], rt[1]);
                 for (int b = 0; b < 2; b++) {
                     double s = 0;
                     for (int mu = 0; mu < 3; mu++) for (int nu = 0; nu < 3; nu++) if (mu != nu)
-                        for (int x = 0; x < lat.volume; x++) s += walkLoop(u, b, x, mu, nu, rt[0], rt[1]);
+                        for (int x = 0; x < lat.volume; x++) s += walkLoop(u, f, b, x, mu, nu, rt[0], rt[1]);
                     assertEquals(s / (lat.volume * 6.0), w[b], 1e-12, g + " W" + rt[0] + "x" + rt[1]);
                 }
             }
@@ -151,7 +153,7 @@ class ObservablesTest {
     @Test void coldConfigurations() {
         for (Group g : new Group[] {Group.U1, Group.SU3}) {
             Lattice lat = g == Group.U1 ? new Lattice(6, 4) : new Lattice(4, 4, 4, 4);
-            GaugeField u = GaugeField.identity(g, lat, 2);
+            GaugeField u = GaugeField.identity(cpu, g, lat, 2);
             Measurement m = obs.measure(u, LOOPS);
             for (String name : m.names()) {
                 double expect = name.equals("Q") || name.equals("poly_im") ? 0 : 1;
@@ -176,8 +178,9 @@ class ObservablesTest {
     @Test void constantFluxU1() {
         Lattice lat = new Lattice(8, 6);
         for (int k : new int[] {1, -2, 3}) {
-            GaugeField u = new GaugeField(Group.U1, lat, 1, fluxAngles(lat, k));
-            for (int i = 0; i < u.data.length; i++) u.data[i] = org.mflowhpc.backend.cpu.CpuBackend.wrap(u.data[i]);
+            double[] th = fluxAngles(lat, k);
+            for (int i = 0; i < th.length; i++) th[i] = CpuBackend.wrap(th[i]);
+            GaugeField u = GaugeField.fromHost(cpu, Group.U1, lat, 1, th);
             double phi = 2 * Math.PI * k / 48;
             assertEquals(Math.cos(phi), obs.meanPlaquette(u)[0], 1e-13);
             assertEquals(k, obs.topologicalCharge(u)[0], 1e-11);
@@ -188,8 +191,10 @@ class ObservablesTest {
             assertEquals(0.0, p.abs()[0], 1e-13);
         }
         // Polyakov loop of a constant temporal link: exp(i a L1)
-        GaugeField c = GaugeField.identity(Group.U1, lat, 1);
-        for (int x = 0; x < lat.volume; x++) c.data[c.offset(0, 1, x)] = 0.3;
+        GaugeField c = GaugeField.identity(cpu, Group.U1, lat, 1);
+        double[] ch = c.toHost();
+        for (int x = 0; x < lat.volume; x++) ch[c.offset(0, 1, x)] = 0.3;
+        c.setFromHost(ch);
         Observables.PolyakovLoop p = obs.polyakovLoop(c);
         assertEquals(Math.cos(0.3 * 6), p.re()[0], 1e-13);
         assertEquals(Math.sin(0.3 * 6), p.im()[0], 1e-13);
@@ -199,14 +204,16 @@ class ObservablesTest {
         Lattice lat = new Lattice(4, 6, 4, 4);
         int k = 1;
         double[] th = fluxAngles(lat, k);
-        GaugeField u = new GaugeField(Group.SU3, lat, 1);
+        GaugeField u = new GaugeField(cpu, Group.SU3, lat, 1);
+        double[] uh = new double[u.size()];
         for (int mu = 0; mu < 4; mu++) for (int x = 0; x < lat.volume; x++) {
             double a = th[mu * lat.volume + x];
             int o = u.offset(0, mu, x);
-            u.data[o] = Math.cos(a); u.data[o + 1] = Math.sin(a);
-            u.data[o + 8] = Math.cos(a); u.data[o + 9] = -Math.sin(a);
-            u.data[o + 16] = 1;
+            uh[o] = Math.cos(a); uh[o + 1] = Math.sin(a);
+            uh[o + 8] = Math.cos(a); uh[o + 9] = -Math.sin(a);
+            uh[o + 16] = 1;
         }
+        u.setFromHost(uh);
         double phi = 2 * Math.PI * k / 24;
         assertEquals((5 + (2 * Math.cos(phi) + 1) / 3) / 6, obs.meanPlaquette(u)[0], 1e-13);
         double w23 = (10 + 2 * (2 * Math.cos(6 * phi) + 1) / 3) / 12;
@@ -215,7 +222,7 @@ class ObservablesTest {
         assertEquals(1.0, obs.polyakovLoop(u).re()[0], 1e-13);
         // and it is gauge invariant with Haar Omega
         GaugeField v = u.copy();
-        cpu.gaugeTransform(v, randomOmega(Group.SU3, lat, 1, 77));
+        cpu.gaugeTransform(v, cpu.upload(randomOmega(Group.SU3, lat, 1, 77)));
         assertEquals(w23, obs.wilsonLoop(v, 2, 3)[0], 1e-12);
     }
 
@@ -231,7 +238,7 @@ class ObservablesTest {
         assertThrows(IllegalArgumentException.class, () -> a.put("z", new double[] {1}));
         assertThrows(IllegalArgumentException.class, () -> a.get("nope"));
         assertThrows(IllegalArgumentException.class, () -> a.append(new Measurement(1).put("x", new double[] {1})));
-        Measurement m = obs.measure(GaugeField.identity(Group.U1, new Lattice(4, 4), 3), new int[][] {{1, 1}, {1, 1}, {2, 2}});
+        Measurement m = obs.measure(GaugeField.identity(cpu, Group.U1, new Lattice(4, 4), 3), new int[][] {{1, 1}, {1, 1}, {2, 2}});
         assertEquals(java.util.List.of("plaquette", "W_1x1", "W_2x2", "Q", "poly_re", "poly_im", "poly_abs"), m.names());
     }
 }

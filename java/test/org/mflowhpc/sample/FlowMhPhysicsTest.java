@@ -8,6 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.flow.Models;
@@ -42,17 +43,19 @@ class FlowMhPhysicsTest {
             IndependenceMetropolis mh = new IndependenceMetropolis(12345);
             Observables obs = new Observables(be);
             double[] plaq = new double[n], chi = new double[n];
-            GaugeField prop = new GaugeField(Group.U1, lat, batch), chain = new GaugeField(Group.U1, lat, batch);
-            double[] logQ = new double[batch], act = new double[batch], logW = new double[batch];
+            GaugeField prop = new GaugeField(be, Group.U1, lat, batch), chain = new GaugeField(be, Group.U1, lat, batch);
+            Buffer logQB = be.alloc(batch), actB = be.alloc(batch), pB = be.alloc(batch);
+            double[] logW = new double[batch];
             double[] cq = new double[batch], cw = new double[batch];
             int[] acc = new int[batch];
             for (int k = 0; k < batches; k++) {
-                m.sample(SAMPLE_SEED, k, prop, logQ);
-                be.action(prop, beta, act);
+                m.sample(SAMPLE_SEED, k, prop, logQB);
+                be.action(prop, beta, actB, 0);
+                double[] logQ = be.download(logQB), act = be.download(actB);
                 for (int b = 0; b < batch; b++) logW[b] = -act[b] - logQ[b];
                 mh.advance(prop, 0, batch, logQ, logW, (long) k * batch, chain, cq, cw, acc);
-                double[] p = new double[batch];
-                be.meanPlaquette(chain, p);
+                be.meanPlaquette(chain, pB, 0);
+                double[] p = be.download(pB);
                 double[] q = obs.topologicalCharge(chain);
                 for (int b = 0; b < batch; b++) { plaq[k * batch + b] = p[b]; chi[k * batch + b] = q[b] * q[b] / lat.volume; }
             }

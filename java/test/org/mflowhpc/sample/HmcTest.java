@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
@@ -20,7 +21,7 @@ class HmcTest {
 
     /** A moderately thermalised start (a few heatbath sweeps from hot), so forces are realistic. */
     private static GaugeField start(CpuBackend be, Group g, Lattice lat, int batch, double beta) {
-        GaugeField u = SamplerFixtures.hot(g, lat, batch, 31);
+        GaugeField u = SamplerFixtures.hot(be, g, lat, batch, 31);
         new Heatbath(be, beta, 31, 1).sweeps(u, 10);
         return u;
     }
@@ -62,7 +63,7 @@ class HmcTest {
                     for (int k = 0; k < 3; k++) {
                         Hmc h = new Hmc(be, beta, 6, tau, ns[k], in);
                         GaugeField w = u.copy();
-                        double[] p = h.drawMomenta(w, 0);
+                        Buffer p = h.drawMomenta(w, 0);
                         double[] h0 = h.hamiltonian(w, p);
                         h.integrate(w, p);
                         double[] h1 = h.hamiltonian(w, p);
@@ -89,36 +90,37 @@ class HmcTest {
                 h.trajectory(u);
                 for (boolean a : h.lastAccepted()) assertFalse(a);
                 for (double dh : h.lastDeltaH()) assertTrue(dh > 50, "dH = " + dh);
-                assertArrayEquals(before.data, u.data);
+                assertArrayEquals(before.toHost(), u.toHost());
                 assertEquals(0.0, h.acceptanceRate());
                 assertEquals(1, h.trajectoryCount());
             }
         }
     }
 
-    private static GaugeField chain(int threads, Group g, long seed, int trajectories, double[][] dhOut) {
+    /** The final links (host copy) of a chain run on a fresh CpuBackend(threads). */
+    private static double[] chain(int threads, Group g, long seed, int trajectories, double[][] dhOut) {
         try (CpuBackend be = new CpuBackend(threads)) {
-            GaugeField u = SamplerFixtures.hot(g, new Lattice(8, 4), 4, 9);
+            GaugeField u = SamplerFixtures.hot(be, g, new Lattice(8, 4), 4, 9);
             Hmc h = new Hmc(be, g == Group.U1 ? 2.0 : 4.0, seed, 0.5, 5, Hmc.Integrator.OMELYAN);
             for (int t = 0; t < trajectories; t++) { h.trajectory(u); dhOut[t] = h.lastDeltaH(); }
-            return u;
+            return u.toHost();
         }
     }
 
     @Test void bitReproducibleAndThreadCountIndependent() {
         for (Group g : Group.values()) {
             double[][] d1 = new double[3][], d2 = new double[3][], d3 = new double[3][];
-            GaugeField a = chain(1, g, 77, 3, d1), b = chain(2, g, 77, 3, d2), c = chain(2, g, 78, 3, d3);
-            assertArrayEquals(a.data, b.data, g.toString());
+            double[] a = chain(1, g, 77, 3, d1), b = chain(2, g, 77, 3, d2), c = chain(2, g, 78, 3, d3);
+            assertArrayEquals(a, b, g.toString());
             for (int t = 0; t < 3; t++) assertArrayEquals(d1[t], d2[t]);
-            assertFalse(java.util.Arrays.equals(a.data, c.data));
-            if (g == Group.SU3) for (int o = 0; o < a.data.length; o += 18) assertTrue(SU3.unitarityDeviation(a.data, o) < 1e-13);
+            assertFalse(java.util.Arrays.equals(a, c));
+            if (g == Group.SU3) for (int o = 0; o < a.length; o += 18) assertTrue(SU3.unitarityDeviation(a, o) < 1e-13);
         }
     }
 
     @Test void resumeContinuesTheSameChain() {
         try (CpuBackend be = new CpuBackend(2)) {
-            GaugeField a = SamplerFixtures.hot(Group.SU3, new Lattice(4, 4), 2, 3), b = a.copy();
+            GaugeField a = SamplerFixtures.hot(be, Group.SU3, new Lattice(4, 4), 2, 3), b = a.copy();
             Hmc h1 = new Hmc(be, 4.0, 12, 1.0, 8);
             h1.trajectories(a, 5);
             Hmc h2 = new Hmc(be, 4.0, 12, 1.0, 8);
@@ -126,7 +128,7 @@ class HmcTest {
             Hmc h3 = new Hmc(be, 4.0, 12, 1.0, 8);
             h3.setTrajectoryCount(h2.trajectoryCount());
             h3.trajectories(b, 2);
-            assertArrayEquals(a.data, b.data);
+            assertArrayEquals(a.toHost(), b.toHost());
             assertEquals(5, h3.trajectoryCount());
         }
     }
@@ -136,9 +138,9 @@ class HmcTest {
     record Measured(double plaq, double plaqErr, double chi, double chiErr, double expDh, double expDhErr, double acc) {}
 
     static Measured run(Group g, Lattice lat, double beta, int batch, double tau, int steps, Hmc.Integrator in,
-                        GaugeField init, int therm, int meas, long seed) {
+                        double[] init, int therm, int meas, long seed) {
         try (CpuBackend be = new CpuBackend(2)) {
-            GaugeField u = init != null ? init.copy() : SamplerFixtures.hot(g, lat, batch, seed);
+            GaugeField u = init != null ? GaugeField.fromHost(be, g, lat, batch, init) : SamplerFixtures.hot(be, g, lat, batch, seed);
             Hmc h = new Hmc(be, beta, seed, tau, steps, in);
             h.trajectories(u, therm);
             h.resetStatistics();
@@ -203,8 +205,12 @@ class HmcTest {
         double beta = 6.0;
         int batch = 8;
         HeatbathTest.Measured hb = HeatbathTest.run(Group.SU3, L4, beta, batch, 4, 100, 800, 330);
-        GaugeField init = SamplerFixtures.hot(Group.SU3, L4, batch, 331);
-        try (CpuBackend be = new CpuBackend(2)) { new Heatbath(be, beta, 331, 4).sweeps(init, 100); }
+        double[] init;
+        try (CpuBackend be = new CpuBackend(2)) {
+            GaugeField f = SamplerFixtures.hot(be, Group.SU3, L4, batch, 331);
+            new Heatbath(be, beta, 331, 4).sweeps(f, 100);
+            init = f.toHost();
+        }
         Measured hmc = run(Group.SU3, L4, beta, batch, 1.0, 10, Hmc.Integrator.OMELYAN, init, 20, 500, 332);
         double err = Math.hypot(hb.plaqErr(), hmc.plaqErr);
         System.out.printf("4^4 SU(3) beta=6: heatbath %.6f +- %.6f, HMC %.6f +- %.6f, difference %.2f sigma%n",

@@ -1,6 +1,7 @@
 package org.mflowhpc.sample;
 
 import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.lattice.GaugeField;
@@ -22,32 +23,38 @@ public final class SamplerFixtures {
 
     // ---------------------------------------------------------------- fields
 
-    /** Haar-random (hot) configurations from RngStream(seed, INIT, 0, link). */
-    public static GaugeField hot(Group g, Lattice lat, int batch, long seed) {
-        GaugeField u = new GaugeField(g, lat, batch);
-        int links = u.data.length / g.dof;
+    /** Haar-random (hot) configurations from RngStream(seed, INIT, 0, link), as host data. */
+    public static double[] hotHost(Group g, Lattice lat, int batch, long seed) {
+        double[] u = new double[GaugeField.checkedSize(g, lat, batch)];
+        int links = u.length / g.dof;
         for (int l = 0; l < links; l++) {
             RngStream r = new RngStream(seed, RngStream.Domain.INIT, 0, l);
-            if (g == Group.U1) u.data[l] = r.angle();
-            else SU3.haar(r, u.data, 18 * l);
+            if (g == Group.U1) u[l] = r.angle();
+            else SU3.haar(r, u, 18 * l);
         }
         return u;
+    }
+
+    /** {@link #hotHost} on {@code be}. */
+    public static GaugeField hot(Backend be, Group g, Lattice lat, int batch, long seed) {
+        return GaugeField.fromHost(be, g, lat, batch, hotHost(g, lat, batch, seed));
     }
 
     // ---------------------------------------------------------------- measurements
 
     /** Mean plaquette (1/N) Re tr P per configuration. */
     public static double[] plaquette(Backend be, GaugeField u) {
-        double[] out = new double[u.batch];
-        be.meanPlaquette(u, out);
-        return out;
+        Buffer out = be.alloc(u.batch);
+        be.meanPlaquette(u, out, 0);
+        return be.download(out);
     }
 
     /** 2D U(1) topological charge per configuration, Q = (1/2pi) sum arg P (asserted integer to 1e-9). */
     public static double[] charge(Backend be, GaugeField u) {
         int V = u.lattice.volume, np = u.lattice.planes();
-        double[] ang = new double[u.batch * np * V];
-        be.u1PlaquetteAngles(u, ang);
+        Buffer angB = be.alloc(u.batch * np * V);
+        be.plaquetteAngles(u, angB);
+        double[] ang = be.download(angB);
         double[] q = new double[u.batch];
         for (int b = 0; b < u.batch; b++) {
             double s = 0;

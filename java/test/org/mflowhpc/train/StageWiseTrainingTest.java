@@ -23,12 +23,12 @@ class StageWiseTrainingTest {
     @Test void onlyMatchingBlocksAreUpdated() throws Exception {
         try (CpuBackend be = new CpuBackend(1)) {
             FlowModel m = Models.create("multiscale", be, Group.U1, new Lattice(4, 4), 1.5, Map.of(), 3);
-            double[] before = m.params().values().clone();
+            double[] before = m.params().valuesToHost();
             Trainer.Options o = new Trainer.Options();
             o.seed = 3; o.batch = 8; o.steps = 5; o.runDir = tmp; o.log = null; o.plot = false; o.handleSigterm = false;
             o.trainBlocks = Pattern.compile("level1\\..*");
             new Trainer(m, be, 1.5, o).run();
-            double[] after = m.params().values();
+            double[] after = m.params().valuesToHost();
             int moved = 0;
             for (Params.Block b : m.params().blocks()) {
                 boolean same = Arrays.equals(Arrays.copyOfRange(before, b.offset, b.offset + b.size),

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.flow.HaarFlowModel;
+import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.nn.LrSchedule;
 
@@ -14,7 +15,7 @@ public final class TrainerSigtermMain {
     private TrainerSigtermMain() {}
 
     static HaarFlowModel model(CpuBackend be) {
-        return new HaarFlowModel(be, new Lattice(8, 8), Map.of("layers", 2, "flow", "ncp2", "hidden", List.of(3), "init_seed", 9L));
+        return new HaarFlowModel(be, Group.U1, new Lattice(8, 8), Map.of("layers", 2, "flow", "ncp2", "hidden", List.of(3), "init_seed", 9L));
     }
 
     static Trainer.Options options(Path dir, long steps) {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.flow.HaarFlowModel;
@@ -25,6 +26,8 @@ import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.nn.LrSchedule;
 import org.mflowhpc.nn.Params;
+import org.mflowhpc.observable.stats.Ess;
+import org.mflowhpc.observable.stats.LogSumExp;
 
 /**
  * Trainer: bit-identical resume (after a requested stop, after a crash between checkpoints, after a real SIGTERM
@@ -36,7 +39,7 @@ class TrainerTest {
     static final Lattice LAT = new Lattice(8, 8);
 
     static HaarFlowModel small(int layers) {
-        return new HaarFlowModel(BE, LAT, Map.of("layers", layers, "flow", "ncp3", "hidden", List.of(4), "init_seed", 5L));
+        return new HaarFlowModel(BE, Group.U1, LAT, Map.of("layers", layers, "flow", "ncp3", "hidden", List.of(4), "init_seed", 5L));
     }
 
     static Trainer.Options opts(Path dir, long steps) {
@@ -70,9 +73,9 @@ class TrainerTest {
         b2.resume(b.checkpointPath());
         assertEquals(6, b2.step());
         assertEquals(Trainer.Status.COMPLETED, b2.run().status);
-        assertArrayEquals(ref.params().values(), m2.params().values(), "params after resume");
-        assertArrayEquals(a.adam().m(), b2.adam().m());
-        assertArrayEquals(a.adam().v(), b2.adam().v());
+        assertArrayEquals(ref.params().valuesToHost(), m2.params().valuesToHost(), "params after resume");
+        assertArrayEquals(a.adam().mToHost(), b2.adam().mToHost());
+        assertArrayEquals(a.adam().vToHost(), b2.adam().vToHost());
         assertEquals(losses(ma), losses(Files.readAllLines(b2.metricsPath())));
 
         // (2) crash after step 6 with the last checkpoint at step 4: metrics lines 4, 5 are dropped and redone
@@ -86,7 +89,7 @@ class TrainerTest {
         c2.resume(c.checkpointPath());
         assertEquals(4, c2.step());
         c2.run();
-        assertArrayEquals(ref.params().values(), m4.params().values(), "params after crash + resume");
+        assertArrayEquals(ref.params().valuesToHost(), m4.params().valuesToHost(), "params after crash + resume");
         assertEquals(losses(ma), losses(Files.readAllLines(c2.metricsPath())));
     }
 
@@ -102,15 +105,15 @@ class TrainerTest {
         t.run();
         Path ck = t.checkpointPath();
         Checkpoint good = Checkpoint.read(ck);
-        assertArrayEquals(m.params().values(), good.array("params"));
+        assertArrayEquals(m.params().valuesToHost(), good.array("params"));
         good.validateFor(m, 1.0);
 
         List<CheckpointException> errs = new ArrayList<>();
         errs.add(assertThrows(CheckpointException.class, () -> new Trainer(small(3), BE, 1.0, opts(tmp, 4)).resume(ck)));
         errs.add(assertThrows(CheckpointException.class, () -> new Trainer(small(2), BE, 2.0, opts(tmp, 4)).resume(ck)));
-        HaarFlowModel other = new HaarFlowModel(BE, new Lattice(8, 12), Map.of("layers", 2, "flow", "ncp3", "hidden", List.of(4), "init_seed", 5L));
+        HaarFlowModel other = new HaarFlowModel(BE, Group.U1, new Lattice(8, 12), Map.of("layers", 2, "flow", "ncp3", "hidden", List.of(4), "init_seed", 5L));
         errs.add(assertThrows(CheckpointException.class, () -> good.validateFor(other, 1.0)));
-        HaarFlowModel spline = new HaarFlowModel(BE, LAT, Map.of("layers", 2, "flow", "rqs3", "hidden", List.of(4), "init_seed", 5L));
+        HaarFlowModel spline = new HaarFlowModel(BE, Group.U1, LAT, Map.of("layers", 2, "flow", "rqs3", "hidden", List.of(4), "init_seed", 5L));
         errs.add(assertThrows(CheckpointException.class, () -> good.validateFor(spline, 1.0)));
 
         byte[] bytes = Files.readAllBytes(ck);
@@ -143,14 +146,14 @@ class TrainerTest {
         public Params params() { return m.params(); }
         public String kind() { return m.kind(); }
         public Map<String, Object> config() { return m.config(); }
-        public void sample(long seed, long step, GaugeField out, double[] logQ) { m.sample(seed, step, out, logQ); }
-        public void logDensity(GaugeField u, double[] logQ) { m.logDensity(u, logQ); }
-        public Object sampleForTraining(long seed, long step, GaugeField out, double[] logQ) {
+        public void sample(long seed, long step, GaugeField out, Buffer logQ) { m.sample(seed, step, out, logQ); }
+        public void logDensity(GaugeField u, Buffer logQ) { m.logDensity(u, logQ); }
+        public Object sampleForTraining(long seed, long step, GaugeField out, Buffer logQ) {
             Object t = m.sampleForTraining(seed, step, out, logQ);
-            if (always || bad.contains(step)) logQ[0] = Double.NaN;
+            if (always || bad.contains(step)) logQ.owner().fill(logQ, 0, 1, Double.NaN);
             return t;
         }
-        public void backward(Object tape, double[] g, double[] gl) { m.backward(tape, g, gl); }
+        public void backward(Object tape, GaugeField out, Buffer gLinks, Buffer gLogQ) { m.backward(tape, out, gLinks, gLogQ); }
     }
 
     @Test void nonFiniteStepsAreSkippedAndTooManyStopTheRun(@TempDir Path tmp) throws Exception {
@@ -163,7 +166,7 @@ class TrainerTest {
         assertTrue(Files.readAllLines(t.metricsPath()).get(2).contains("\"skipped\":true"));
 
         HaarFlowModel base = small(2);
-        double[] init = base.params().values().clone();
+        double[] init = base.params().valuesToHost();
         Trainer.Options o = opts(tmp.resolve("b"), 100);
         o.maxConsecutiveBad = 3;
         Trainer d = new Trainer(new Poisoned(base, Set.of(), true), BE, 1.0, o);
@@ -180,9 +183,11 @@ class TrainerTest {
         double[] lw = {-1.0, 0.3, 2.0, -0.5};
         double s1 = 0, s2 = 0;
         for (double x : lw) { s1 += Math.exp(x); s2 += Math.exp(2 * x); }
-        assertEquals(s1 * s1 / (4 * s2), Trainer.ess(lw), 1e-14);
+        assertEquals(s1 * s1 / (4 * s2), Ess.essFraction(lw), 1e-14);
         double[] big = {1000, 1000.5, 999};
-        assertEquals(Trainer.ess(new double[] {0, 0.5, -1}), Trainer.ess(big), 1e-14);
+        assertEquals(Ess.essFraction(new double[] {0, 0.5, -1}), Ess.essFraction(big), 1e-14);
+        // the training loop's form from two backend log-sum-exps agrees
+        assertEquals(s1 * s1 / (4 * s2), Ess.fromLogSums(LogSumExp.lse(lw), LogSumExp.lse(lw, 2.0), 4), 1e-14);
     }
 
     /** A real SIGTERM to a child JVM: it finishes its step, checkpoints, exits; resuming matches an uninterrupted run. */
@@ -216,6 +221,6 @@ class TrainerTest {
         HaarFlowModel ref = TrainerSigtermMain.model(BE);
         Trainer u = new Trainer(ref, BE, 1.0, TrainerSigtermMain.options(tmp.resolve("ref"), total));
         u.run();
-        assertArrayEquals(ref.params().values(), resumed.params().values());
+        assertArrayEquals(ref.params().valuesToHost(), resumed.params().valuesToHost());
     }
 }

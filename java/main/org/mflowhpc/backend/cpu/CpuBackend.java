@@ -5,6 +5,9 @@ import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
 
 import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
+import org.mflowhpc.backend.Index;
+import org.mflowhpc.backend.LinkFlow;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.lattice.GaugeField;
@@ -40,6 +43,49 @@ public final class CpuBackend implements Backend {
     @Override public int threads() { return threads; }
 
     @Override public void close() { if (pool != null) pool.shutdown(); }
+
+    // ------------------------------------------------------------------ memory: host arrays behind the seam
+
+    /** A CPU buffer: a plain double[] (the seam's host view is a copy, {@link #download}). */
+    static final class CpuBuffer extends Buffer {
+        final double[] a;
+        CpuBuffer(Backend owner, int n) { super(owner, n); a = new double[n]; }
+    }
+
+    static final class CpuIndex extends Index {
+        final int[] a;
+        CpuIndex(Backend owner, int[] a) { super(owner, a.length); this.a = a; }
+    }
+
+    /** The array behind a CPU buffer (package-private: only this backend's kernels see it). */
+    static double[] arr(Buffer b) {
+        if (b == null) return null;
+        if (!(b instanceof CpuBuffer)) throw new IllegalArgumentException("buffer of backend " + b.owner().name() + " passed to the cpu backend");
+        return ((CpuBuffer) b).a;
+    }
+
+    static int[] idx(Index i) {
+        if (i == null) return null;
+        if (!(i instanceof CpuIndex)) throw new IllegalArgumentException("index of backend " + i.owner().name() + " passed to the cpu backend");
+        return ((CpuIndex) i).a;
+    }
+
+    /** The link array of a field on a CPU backend. */
+    static double[] data(GaugeField u) { return arr(u.links()); }
+
+    @Override public Buffer alloc(int n) { return new CpuBuffer(this, n); }
+
+    @Override public void upload(double[] src, int sOff, Buffer dst, int dOff, int n) { System.arraycopy(src, sOff, arr(dst), dOff, n); }
+
+    @Override public void download(Buffer src, int sOff, double[] dst, int dOff, int n) { System.arraycopy(arr(src), sOff, dst, dOff, n); }
+
+    @Override public void copy(Buffer src, int sOff, Buffer dst, int dOff, int n) { System.arraycopy(arr(src), sOff, arr(dst), dOff, n); }
+
+    @Override public void fill(Buffer b, int off, int n, double v) { java.util.Arrays.fill(arr(b), off, off + n, v); }
+
+    @Override public Index index(int[] host) { return new CpuIndex(this, host.clone()); }
+
+    @Override public void sync() {}
 
     /** Runs body(i) for i in [0, n), split into contiguous chunks across the pool. */
     public void parallelFor(int n, IntConsumer body) { parallelFor(n, body, 64); }
@@ -80,11 +126,12 @@ public final class CpuBackend implements Backend {
         return pp;
     }
 
-    @Override public void plaquettes(GaugeField u, double[] out) {
+    @Override public void plaquettes(GaugeField u, Buffer outB) {
+        double[] out = arr(outB);
         Lattice lat = u.lattice;
         int V = lat.volume, np = lat.planes();
         int[][] pp = planePairs(lat.d);
-        double[] f = u.data;
+        double[] f = data(u);
         if (u.group == Group.U1) {
             parallelFor(u.batch * V, i -> {
                 int b = i / V, x = i % V;
@@ -113,12 +160,13 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    @Override public void u1PlaquetteAngles(GaugeField u, double[] out) {
+    @Override public void plaquetteAngles(GaugeField u, Buffer outB) {
+        double[] out = arr(outB);
         if (u.group != Group.U1) throw new IllegalArgumentException("plaquette angles are defined for U1 only");
         Lattice lat = u.lattice;
         int V = lat.volume, np = lat.planes();
         int[][] pp = planePairs(lat.d);
-        double[] f = u.data;
+        double[] f = data(u);
         parallelFor(u.batch * V, i -> {
             int b = i / V, x = i % V;
             for (int p = 0; p < np; p++) {
@@ -136,29 +184,33 @@ public final class CpuBackend implements Backend {
         return r <= -Math.PI ? r + 2 * Math.PI : r;
     }
 
-    @Override public void meanPlaquette(GaugeField u, double[] out) {
+    /** Per-configuration sums of the plaquette field, in index order. */
+    private double[] plaquetteSums(GaugeField u) {
         int V = u.lattice.volume, np = u.lattice.planes();
-        double[] pl = new double[u.batch * np * V];
-        plaquettes(u, pl);
-        for (int b = 0; b < u.batch; b++) {
-            double s = 0;
-            for (int i = b * np * V, e = (b + 1) * np * V; i < e; i++) s += pl[i];
-            out[b] = s / (np * V);
-        }
+        CpuBuffer plB = new CpuBuffer(this, u.batch * np * V);
+        plaquettes(u, plB);
+        double[] pl = plB.a, s = new double[u.batch];
+        for (int b = 0; b < u.batch; b++)
+            for (int i = b * np * V, e = (b + 1) * np * V; i < e; i++) s[b] += pl[i];
+        return s;
     }
 
-    @Override public void action(GaugeField u, double beta, double[] out) {
-        int V = u.lattice.volume, np = u.lattice.planes();
-        double[] pl = new double[u.batch * np * V];
-        plaquettes(u, pl);
-        for (int b = 0; b < u.batch; b++) {
-            double s = 0;
-            for (int i = b * np * V, e = (b + 1) * np * V; i < e; i++) s += pl[i];
-            out[b] = -beta * s; // -(beta/N) sum Re tr P = -beta sum (1/N) Re tr P
-        }
+    @Override public void meanPlaquette(GaugeField u, Buffer out, int outOff) {
+        double[] s = plaquetteSums(u), o = arr(out);
+        int n = u.lattice.volume * u.lattice.planes();
+        for (int b = 0; b < u.batch; b++) o[outOff + b] = s[b] / n;
     }
 
-    @Override public void staples(GaugeField u, int mu, double[] out) {
+    @Override public void action(GaugeField u, double beta, Buffer out, int outOff) {
+        double[] s = plaquetteSums(u), o = arr(out);
+        for (int b = 0; b < u.batch; b++) o[outOff + b] = -beta * s[b]; // -(beta/N) sum Re tr P = -beta sum (1/N) Re tr P
+    }
+
+    @Override public void staples(GaugeField u, int mu, Buffer outB) {
+        staplesInto(u, mu, arr(outB));
+    }
+
+    private void staplesInto(GaugeField u, int mu, double[] out) {
         int V = u.lattice.volume;
         if (u.group == Group.U1) {
             parallelFor(u.batch * V, i -> LinkUpdates.stapleU1(u, i / V, mu, i % V, out, 2 * i));
@@ -169,17 +221,19 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    @Override public void force(GaugeField u, double beta, double[] out) {
+    @Override public void force(GaugeField u, double beta, Buffer outB) {
+        double[] out = arr(outB);
         Lattice lat = u.lattice;
         int V = lat.volume, d = lat.d;
         if (u.group == Group.U1) {
             double[] a = new double[2 * u.batch * V];
             for (int mu = 0; mu < d; mu++) {
-                staples(u, mu, a);
+                staplesInto(u, mu, a);
                 final int m = mu;
+                double[] f = data(u);
                 parallelFor(u.batch * V, i -> {
                     int b = i / V, x = i % V;
-                    double th = u.data[u.offset(b, m, x)];
+                    double th = f[u.offset(b, m, x)];
                     // S_loc = -beta Re(e^{i th} A) => dS/dth = beta Im(e^{i th} A)
                     out[u.offset(b, m, x)] = beta * (Math.cos(th) * a[2 * i + 1] + Math.sin(th) * a[2 * i]);
                 });
@@ -188,13 +242,14 @@ public final class CpuBackend implements Backend {
             double[] a = new double[18 * u.batch * V];
             double coef = beta / (2.0 * u.group.n);
             for (int mu = 0; mu < d; mu++) {
-                staples(u, mu, a);
+                staplesInto(u, mu, a);
                 final int m = mu;
+                double[] f = data(u);
                 parallelRange(u.batch * V, 64, (lo, hi) -> {
                     double[] w = new double[18];
                     for (int i = lo; i < hi; i++) {
                         int o = u.offset(i / V, m, i % V);
-                        SU3.mul(u.data, o, a, 18 * i, w, 0);
+                        SU3.mul(f, o, a, 18 * i, w, 0);
                         SU3.projectTA(w, 0, out, o);
                         for (int k = 0; k < 18; k++) out[o + k] *= coef;
                     }
@@ -203,10 +258,32 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    @Override public void gaugeTransform(GaugeField u, double[] omega) {
+    @Override public void actionGradient(GaugeField u, double beta, Buffer gB) {
+        double[] g = arr(gB), f = data(u);
         Lattice lat = u.lattice;
         int V = lat.volume, d = lat.d;
-        double[] f = u.data;
+        if (u.group == Group.U1) {
+            force(u, beta, gB); // dS/dtheta
+            return;
+        }
+        double[] a = new double[18 * u.batch * V];
+        double coef = -beta / u.group.n;
+        for (int mu = 0; mu < d; mu++) {
+            staplesInto(u, mu, a);
+            final int m = mu;
+            parallelFor(u.batch * V, i -> {
+                int o = u.offset(i / V, m, i % V);
+                SU3.dagger(a, 18 * i, g, o);
+                for (int k = 0; k < 18; k++) g[o + k] *= coef;
+            });
+        }
+    }
+
+    @Override public void gaugeTransform(GaugeField u, Buffer omegaB) {
+        double[] omega = arr(omegaB);
+        Lattice lat = u.lattice;
+        int V = lat.volume, d = lat.d;
+        double[] f = data(u);
         if (u.group == Group.U1) {
             parallelFor(u.batch * V, i -> {
                 int b = i / V, x = i % V;
@@ -253,7 +330,7 @@ public final class CpuBackend implements Backend {
         Lattice lat = u.lattice;
         int V = lat.volume, d = lat.d;
         int[][] ps = paritySites(lat);
-        double[] f = u.data;
+        double[] f = data(u);
         for (int mu = 0; mu < d; mu++) {
             final int m = mu;
             for (int par = 0; par < 2; par++) {
@@ -290,7 +367,7 @@ public final class CpuBackend implements Backend {
         Lattice lat = u.lattice;
         int d = lat.d;
         int[][] ps = paritySites(lat);
-        double[] f = u.data;
+        double[] f = data(u);
         for (int mu = 0; mu < d; mu++) {
             final int m = mu;
             for (int par = 0; par < 2; par++) {
@@ -321,7 +398,11 @@ public final class CpuBackend implements Backend {
     /** Column-block width of the GEMM tiles: a k x 256 panel of B stays in L2 while the rows of a tile reuse it. */
     private static final int GEMM_NB = 256;
 
-    @Override public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int aOff,
+    /**
+     * Row-major dense GEMM on host arrays (used by the convolution kernels): C[m x n] = alpha op(A) op(B) + beta C,
+     * op(A) = A or A^T (A stored m x k, or k x m when transposed), leading dimensions in elements. 2mnk flops.
+     */
+    public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int aOff,
                                int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
         // Tiles of one row of C by GEMM_NB columns; each tile is owned by one task and accumulated in a fixed order
         // (p ascending), so the result is independent of the thread count.
@@ -353,5 +434,192 @@ public final class CpuBackend implements Backend {
         int tiles = m * nb;
         if ((long) m * n * k < 32768 || tiles == 1) { for (int t = 0; t < tiles; t++) tile.accept(t); }
         else parallelFor(tiles, tile, 2);
+    }
+
+    // ------------------------------------------------------------------ priors, gauge randomisation
+
+    @Override public void haarLinks(GaugeField u, int domain, long seed, long step) {
+        double[] f = data(u);
+        int V = u.lattice.volume, d = u.lattice.d;
+        boolean u1 = u.group == Group.U1;
+        parallelFor(u.batch * V, i -> {
+            int b = i / V, x = i % V;
+            RngStream r = new RngStream(seed, domain, step, (long) b * V + x);
+            for (int mu = 0; mu < d; mu++) {
+                if (u1) f[u.offset(b, mu, x)] = r.angle();
+                else SU3.haar(r, f, u.offset(b, mu, x));
+            }
+        });
+    }
+
+    @Override public void randomGauge(GaugeField u, int domain, long seed, long step) {
+        int V = u.lattice.volume, dof = u.group.dof;
+        CpuBuffer om = new CpuBuffer(this, u.batch * V * dof);
+        double[] o = om.a;
+        boolean u1 = u.group == Group.U1;
+        parallelFor(u.batch * V, i -> {
+            RngStream r = new RngStream(seed, domain, step, i);
+            if (u1) o[i] = r.angle(); else SU3.haar(r, o, 18 * i);
+        });
+        gaugeTransform(u, om);
+    }
+
+    // ------------------------------------------------------------------ HMC pieces
+
+    @Override public void drawMomenta(Group g, Lattice lat, int batch, int domain, long seed, long step, Buffer pB) {
+        double[] p = arr(pB);
+        int links = batch * lat.d * lat.volume;
+        if (g == Group.U1) parallelFor(links, l -> p[l] = new RngStream(seed, domain, step, l).gaussian());
+        else parallelFor(links, l -> SU3.gaussianAlgebra(new RngStream(seed, domain, step, l), p, 18 * l));
+    }
+
+    @Override public void kineticEnergy(Group g, Lattice lat, int batch, Buffer pB, Buffer out, int outOff) {
+        double[] p = arr(pB), o = arr(out);
+        int per = lat.d * lat.volume;
+        for (int b = 0; b < batch; b++) {
+            double s = 0;
+            if (g == Group.U1) for (int l = b * per; l < (b + 1) * per; l++) s += 0.5 * p[l] * p[l];
+            else for (int l = b * per; l < (b + 1) * per; l++) s += SU3.kinetic(p, 18 * l);
+            o[outOff + b] = s;
+        }
+    }
+
+    @Override public void updateLinks(GaugeField u, Buffer pB, double c) {
+        double[] f = data(u), p = arr(pB);
+        int links = u.size() / u.group.dof;
+        if (u.group == Group.U1) {
+            parallelFor(links, l -> f[l] = wrap(f[l] + c * p[l]));
+        } else {
+            parallelRange(links, 16, (lo, hi) -> {
+                double[] x = new double[18], e = new double[18], t = new double[18];
+                for (int l = lo; l < hi; l++) {
+                    int o = 18 * l;
+                    for (int i = 0; i < 18; i++) x[i] = c * p[o + i];
+                    SU3.exp(x, 0, e, 0);
+                    SU3.mul(e, 0, f, o, t, 0);
+                    System.arraycopy(t, 0, f, o, 18);
+                }
+            });
+        }
+    }
+
+    @Override public void reunitarize(GaugeField u) {
+        double[] f = data(u);
+        int links = u.size() / u.group.dof;
+        if (u.group == Group.U1) parallelFor(links, l -> f[l] = wrap(f[l]));
+        else parallelFor(links, l -> SU3.reunitarize(f, 18 * l));
+    }
+
+    // ------------------------------------------------------------------ coupling layers (FlowKernels)
+
+    @Override public void loopFeatures(GaugeField u, Index frozen, Buffer out) { FlowKernels.loopFeatures(this, u, idx(frozen), arr(out)); }
+
+    @Override public void loopFeaturesBackward(GaugeField u, Index frozen, Buffer gFeat, Buffer gLinks) {
+        FlowKernels.loopFeaturesBackward(this, u, idx(frozen), arr(gFeat), arr(gLinks));
+    }
+
+    @Override public void gatherActive(GaugeField u, int mu, int nu, Index sites, Buffer w) {
+        FlowKernels.gather(this, u, mu, nu, idx(sites), arr(w));
+    }
+
+    @Override public void scatterActive(GaugeField u, int mu, int nu, Index sites, Buffer wNew) {
+        FlowKernels.scatter(this, u, mu, nu, idx(sites), arr(wNew));
+    }
+
+    @Override public void scatterActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW) {
+        FlowKernels.scatterBackward(this, u, mu, nu, idx(sites), arr(wNew), arr(gLinks), arr(gW));
+    }
+
+    @Override public void gatherActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks) {
+        FlowKernels.gatherBackward(this, u, mu, nu, idx(sites), arr(wOld), arr(gW), arr(gLinks));
+    }
+
+    @Override public void linkFlowForward(LinkFlow f, int n, int m, Buffer w, Buffer raw, int rOff, int rB, Buffer wOut, Buffer logJ) {
+        FlowKernels.linkFlow(this, f, n, m, arr(w), arr(raw), rOff, rB, arr(wOut), arr(logJ), false);
+    }
+
+    @Override public void linkFlowInverse(LinkFlow f, int n, int m, Buffer wPrime, Buffer raw, int rOff, int rB, Buffer wOut, Buffer logJ) {
+        FlowKernels.linkFlow(this, f, n, m, arr(wPrime), arr(raw), rOff, rB, arr(wOut), arr(logJ), true);
+    }
+
+    @Override public void linkFlowBackward(LinkFlow f, int n, int m, Buffer w, Buffer raw, int rOff, int rB, Buffer gOut,
+                                           Buffer gLogJ, Buffer gW, Buffer gRaw) {
+        FlowKernels.linkFlowBackward(this, f, n, m, arr(w), arr(raw), rOff, rB, arr(gOut), arr(gLogJ), arr(gW), arr(gRaw));
+    }
+
+    // ------------------------------------------------------------------ networks, optimiser, reductions (NnKernels)
+
+    @Override public void conv(int[] lat, int nb, int cin, int cout, int k, Buffer x, Buffer wts, int wOff, int bOff, Index outSites, Buffer y) {
+        NnKernels.conv(this, lat, nb, cin, cout, k, arr(x), arr(wts), wOff, bOff, idx(outSites), arr(y));
+    }
+
+    @Override public void convBackward(int[] lat, int nb, int cin, int cout, int k, Buffer x, Buffer wts, int wOff, Index outSites,
+                                       Buffer dy, Buffer dx, Buffer grads, int gwOff, int gbOff) {
+        NnKernels.convBackward(this, lat, nb, cin, cout, k, arr(x), arr(wts), wOff, idx(outSites), arr(dy), arr(dx), arr(grads), gwOff, gbOff);
+    }
+
+    @Override public void activation(Act a, int n, Buffer x, Buffer y) { NnKernels.activation(this, a, n, arr(x), arr(y)); }
+
+    @Override public void activationBackward(Act a, int n, Buffer x, Buffer dy, Buffer dx) {
+        NnKernels.activationBackward(this, a, n, arr(x), arr(dy), arr(dx));
+    }
+
+    @Override public void adamStep(int n, Buffer p, Buffer g, Buffer m, Buffer v, double lr, double b1, double b2, double eps, double wd, long t) {
+        NnKernels.adam(n, arr(p), arr(g), arr(m), arr(v), lr, b1, b2, eps, wd, t);
+    }
+
+    @Override public void scale(Buffer x, int off, int n, double s) {
+        double[] a = arr(x);
+        for (int i = off; i < off + n; i++) a[i] *= s;
+    }
+
+    @Override public double sum(Buffer x, int off, int n) {
+        double[] a = arr(x);
+        double s = 0;
+        for (int i = off; i < off + n; i++) s += a[i];
+        return s;
+    }
+
+    @Override public double sumSquares(Buffer x, int off, int n) {
+        double[] a = arr(x);
+        double s = 0;
+        for (int i = off; i < off + n; i++) s += a[i] * a[i];
+        return s;
+    }
+
+    @Override public void sumRows(int nb, int m, Buffer x, Buffer out, boolean accumulate) {
+        double[] a = arr(x), o = arr(out);
+        for (int b = 0; b < nb; b++) {
+            double s = 0;
+            for (int j = b * m; j < (b + 1) * m; j++) s += a[j];
+            o[b] = accumulate ? o[b] + s : s;
+        }
+    }
+
+    @Override public void broadcastRows(int nb, int m, Buffer x, Buffer out) {
+        double[] a = arr(x), o = arr(out);
+        for (int b = 0; b < nb; b++) java.util.Arrays.fill(o, b * m, (b + 1) * m, a[b]);
+    }
+
+    @Override public void axpy(int n, double a, Buffer x, int xOff, Buffer y, int yOff) {
+        double[] xa = arr(x), ya = arr(y);
+        for (int i = 0; i < n; i++) ya[yOff + i] += a * xa[xOff + i];
+    }
+
+    @Override public double logSumExp(Buffer x, int off, int n) {
+        double[] a = arr(x);
+        double mx = Double.NEGATIVE_INFINITY;
+        for (int i = off; i < off + n; i++) { if (Double.isNaN(a[i])) return Double.NaN; mx = Math.max(mx, a[i]); }
+        if (mx == Double.NEGATIVE_INFINITY || mx == Double.POSITIVE_INFINITY) return mx;
+        double s = 0;
+        for (int i = off; i < off + n; i++) s += Math.exp(a[i] - mx);
+        return mx + Math.log(s);
+    }
+
+    @Override public double maxAbs(Buffer x, int off, int n) {
+        double[] a = arr(x);
+        double mx = 0;
+        for (int i = off; i < off + n; i++) { if (Double.isNaN(a[i])) return Double.NaN; mx = Math.max(mx, Math.abs(a[i])); }
+        return mx;
     }
 }

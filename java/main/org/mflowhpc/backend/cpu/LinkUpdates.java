@@ -49,7 +49,7 @@ public final class LinkUpdates {
     /** As above, writing (re, im) to out[oo], out[oo+1]. */
     public static void stapleU1(GaugeField u, int b, int mu, int x, double[] out, int oo) {
         Lattice lat = u.lattice;
-        double[] f = u.data;
+        double[] f = CpuBackend.data(u);
         double re = 0, im = 0;
         int xm = lat.up(mu, x);
         for (int nu = 0; nu < lat.d; nu++) {
@@ -72,7 +72,7 @@ public final class LinkUpdates {
      */
     public static void stapleSU3(GaugeField u, int b, int mu, int x, double[] out, int oo, double[] t1, double[] t2) {
         Lattice lat = u.lattice;
-        double[] f = u.data;
+        double[] f = CpuBackend.data(u);
         for (int k = 0; k < 18; k++) out[oo + k] = 0;
         int xm = lat.up(mu, x);
         for (int nu = 0; nu < lat.d; nu++) {

@@ -98,7 +98,7 @@ public final class StapleSoA {
     public static void staples(GaugeField u, int mu, int lo, int hi, double[] out, Scratch sc) {
         final Lattice lat = u.lattice;
         final int V = lat.volume, d = lat.d;
-        final double[] f = u.data;
+        final double[] f = CpuBackend.data(u);
         final int[] site = sc.site, siteDn = sc.siteDn;
         for (int i0 = lo; i0 < hi; ) {
             final int b = i0 / V, x0 = i0 % V;

@@ -4,6 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
 
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.Coarsening;
@@ -42,13 +44,16 @@ public final class ExactMultiscaleU1 implements FlowModel {
     private final Coarsening chain;
     private final U1Doubling2D doubling;
     private final U1BlockDensity density;
-    private final Params params = new Params().freeze();
+    private final Backend be;
+    private final Params params;
 
     /**
      * @throws IllegalArgumentException if the lattice is not 2D, an extent is not a power of two, or beta is not a
      *         finite number >= 0.
      */
-    public ExactMultiscaleU1(Lattice lattice, double beta) {
+    public ExactMultiscaleU1(Backend be, Lattice lattice, double beta) {
+        this.be = be;
+        this.params = new Params().freeze(be);
         this.chain = checkLattice(lattice, "exact multiscale model");
         if (!(beta >= 0) || Double.isInfinite(beta))
             throw new IllegalArgumentException("exact multiscale model needs a finite beta >= 0, got " + beta);
@@ -88,15 +93,19 @@ public final class ExactMultiscaleU1 implements FlowModel {
         return c;
     }
 
-    private void checkField(GaugeField u, double[] logQ) {
+    private void checkField(GaugeField u, int logQLength) {
         if (u.group != Group.U1 || !u.lattice.equals(lattice))
             throw new IllegalArgumentException("field is " + u.group + " on " + u.lattice + ", model is U1 on " + lattice);
-        if (logQ.length < u.batch) throw new IllegalArgumentException("logQ has " + logQ.length + " entries for batch " + u.batch);
+        if (logQLength < u.batch) throw new IllegalArgumentException("logQ has " + logQLength + " entries for batch " + u.batch);
     }
 
-    @Override public void sample(long seed, long step, GaugeField out, double[] logQ) {
-        checkField(out, logQ);
-        IntStream.range(0, out.batch).parallel().forEach(b -> logQ[b] = sampleOne(seed, step, b, out.data, b * out.configSize()));
+    /** The construction runs on the host (per-configuration in parallel); links and log q are then uploaded. */
+    @Override public void sample(long seed, long step, GaugeField out, Buffer logQ) {
+        checkField(out, logQ.length());
+        double[] h = new double[out.size()], lq = new double[out.batch];
+        IntStream.range(0, out.batch).parallel().forEach(b -> lq[b] = sampleOne(seed, step, b, h, b * out.configSize()));
+        out.setFromHost(h);
+        be.upload(lq, 0, logQ, 0, out.batch);
     }
 
     private double sampleOne(long seed, long step, int b, double[] dst, int dstOff) {
@@ -127,16 +136,17 @@ public final class ExactMultiscaleU1 implements FlowModel {
         return logq;
     }
 
-    @Override public void logDensity(GaugeField u, double[] logQ) {
-        checkField(u, logQ);
+    @Override public void logDensity(GaugeField u, Buffer logQ) {
+        checkField(u, logQ.length());
         int n = chain.layers() + 1;
-        double[] parts = new double[u.batch * n];
+        double[] parts = new double[u.batch * n], lq = new double[u.batch];
         logDensityByLevel(u, parts);
         for (int b = 0; b < u.batch; b++) {
             double s = 0;
             for (int k = n - 1; k >= 0; k--) s += parts[b * n + k];
-            logQ[b] = s;
+            lq[b] = s;
         }
+        be.upload(lq, 0, logQ, 0, u.batch);
     }
 
     /**
@@ -145,9 +155,10 @@ public final class ExactMultiscaleU1 implements FlowModel {
      * {@link LearnedMultiscaleU1#logDensityByLevel}.
      */
     public void logDensityByLevel(GaugeField u, double[] out) {
-        checkField(u, new double[u.batch]);
+        checkField(u, u.batch);
         int n = chain.layers() + 1;
-        IntStream.range(0, u.batch).parallel().forEach(b -> logDensityOne(u.data, b * u.configSize(), out, b * n));
+        double[] h = u.toHost();
+        IntStream.range(0, u.batch).parallel().forEach(b -> logDensityOne(h, b * u.configSize(), out, b * n));
     }
 
     private void logDensityOne(double[] src, int off, double[] out, int outOff) {
@@ -169,12 +180,12 @@ public final class ExactMultiscaleU1 implements FlowModel {
         out[outOff + layers] = 0; // log q(1x1 links) = 0 (Haar), no refinement
     }
 
-    @Override public Object sampleForTraining(long seed, long step, GaugeField out, double[] logQ) {
+    @Override public Object sampleForTraining(long seed, long step, GaugeField out, Buffer logQ) {
         sample(seed, step, out, logQ);
         return null;
     }
 
-    @Override public void backward(Object tape, double[] dLossdLinks, double[] dLossdLogQ) {
+    @Override public void backward(Object tape, GaugeField out, Buffer gLinks, Buffer gLogQ) {
         // no parameters
     }
 }

@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Map;
 
 import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
+import org.mflowhpc.backend.LinkFlow;
+import org.mflowhpc.flow.Configs;
+import org.mflowhpc.flow.CouplingLayer;
 import org.mflowhpc.flow.FlowModel;
-import org.mflowhpc.flow.GaugeFlowLayer;
-import org.mflowhpc.flow.U1PlaquetteCoupling;
-import org.mflowhpc.flow.linkflow.CircleFlow;
-import org.mflowhpc.flow.linkflow.CircleFlows;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.Coarsening;
+import org.mflowhpc.lattice.CouplingMask;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.nn.Activation;
@@ -25,7 +26,7 @@ import org.mflowhpc.rng.RngStream;
  * Learned multiscale flow for 2D U(1) ("Multiscale" / "Multiscale + flow", DESIGN.md §4): the geometry and
  * bookkeeping of {@link ExactMultiscaleU1}, with the exact conditional replaced by a learned conditional circle
  * flow per doubling layer (own network per layer), optionally followed by gauge-equivariant coupling layers
- * ({@link U1PlaquetteCoupling}) on the full lattice.
+ * ({@link CouplingLayer}) on the full lattice.
  *
  * <p>Doubling layer k (coarse level k, block size M = V/V_k, fine blocks a = M/2; see {@link U1Doubling2D}):
  * <pre>
@@ -82,12 +83,13 @@ public final class LearnedMultiscaleU1 implements FlowModel {
     private final Coarsening chain;
     private final U1Doubling2D doubling;
     private final Params params = new Params();
+    private final Backend be;
     private final Sequential[] nets;
-    private final CircleFlow flow;
+    private final LinkFlow flow;
     private final int nraw;
     private final double[] betaEff;
     private final boolean latentSpline, logisticBase;
-    private final List<U1PlaquetteCoupling> refine = new ArrayList<>();
+    private final List<CouplingLayer> refine = new ArrayList<>();
     private final Map<String, Object> config;
 
     /** Default config for coupling beta (all other keys at their defaults). */
@@ -101,6 +103,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
     public LearnedMultiscaleU1(Backend be, Lattice lattice, Map<String, Object> cfg) {
         for (String k : cfg.keySet())
             if (!KEYS.contains(k)) throw new IllegalArgumentException("unknown multiscale config key '" + k + "'");
+        this.be = be;
         this.chain = ExactMultiscaleU1.checkLattice(lattice, "multiscale model");
         this.lattice = lattice;
         this.doubling = new U1Doubling2D(chain);
@@ -108,26 +111,27 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         if (!(bo instanceof Number)) throw new IllegalArgumentException("multiscale config needs a numeric 'beta'");
         double beta = ((Number) bo).doubleValue();
         if (!(beta >= 0) || Double.isInfinite(beta)) throw new IllegalArgumentException("multiscale model needs a finite beta >= 0, got " + beta);
-        String flowSpec = String.valueOf(cfg.getOrDefault("flow", "rqs8"));
-        int[] hidden = intsOf(cfg, "hidden", new int[] {16, 16});
-        int kernel = intOf(cfg, "kernel", 1);
-        Activation.Kind act = Activation.Kind.parse(String.valueOf(cfg.getOrDefault("activation", "tanh")));
-        boolean analytic = boolOf(cfg, "analytic_init", true), zero = boolOf(cfg, "zero_init", true);
-        this.latentSpline = boolOf(cfg, "latent_flow", false);
+        String flowSpec = Configs.stringOf(cfg, "flow", "rqs8");
+        int[] hidden = Configs.intsOf(cfg, "hidden", new int[] {16, 16});
+        int kernel = Configs.intOf(cfg, "kernel", 1);
+        Backend.Act act = Activation.parse(Configs.stringOf(cfg, "activation", "tanh"));
+        boolean analytic = Configs.boolOf(cfg, "analytic_init", true), zero = Configs.boolOf(cfg, "zero_init", true);
+        this.latentSpline = Configs.boolOf(cfg, "latent_flow", false);
         String baseKind = String.valueOf(cfg.getOrDefault("base", "logistic")).toLowerCase();
         if (!baseKind.equals("logistic") && !baseKind.equals("cauchy"))
             throw new IllegalArgumentException("unknown multiscale base '" + baseKind + "' (logistic or cauchy)");
         this.logisticBase = baseKind.equals("logistic");
-        int nref = intOf(cfg, "refine_layers", 0);
-        String refFlowSpec = String.valueOf(cfg.getOrDefault("refine_flow", "ncp6"));
-        int[] refHidden = intsOf(cfg, "refine_hidden", new int[] {8, 8});
-        int refKernel = intOf(cfg, "refine_kernel", 3);
-        long initSeed = ((Number) cfg.getOrDefault("init_seed", 0L)).longValue();
+        int nref = Configs.intOf(cfg, "refine_layers", 0);
+        String refFlowSpec = Configs.stringOf(cfg, "refine_flow", "ncp6");
+        int[] refHidden = Configs.intsOf(cfg, "refine_hidden", new int[] {8, 8});
+        int refKernel = Configs.intOf(cfg, "refine_kernel", 3);
+        long initSeed = Configs.longOf(cfg, "init_seed", 0L);
         if (nref < 0) throw new IllegalArgumentException("refine_layers must be >= 0");
         if (nref > 0 && (lattice.extent(0) % 4 != 0 || lattice.extent(1) % 4 != 0))
             throw new IllegalArgumentException("multiscale+flow refinement layers need extents divisible by 4, lattice is " + lattice);
-        this.flow = CircleFlows.parse(flowSpec);
-        CircleFlow refFlow = CircleFlows.parse(refFlowSpec);
+        this.flow = LinkFlow.parse(flowSpec);
+        LinkFlow refFlow = LinkFlow.parse(refFlowSpec);
+        if (!flow.isU1() || !refFlow.isU1()) throw new IllegalArgumentException("the 2D U(1) multiscale model needs U(1) circle flows (ncpK, rqsK)");
         this.nraw = 1 + flow.paramsPerElement();
         int layers = chain.layers();
         nets = new Sequential[layers];
@@ -135,25 +139,27 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         double r1 = BesselI.ratios(beta, 1)[1];
         long vt = chain.volume(layers);
         for (int k = 0; k < layers; k++) {
-            nets[k] = Sequential.convNet(be, params, "level" + k, 2, hidden, nraw, kernel, act);
+            nets[k] = Sequential.convNet(params, "level" + k, 2, 2, hidden, nraw, kernel, act);
             long a = vt / chain.volume(k) / 2;
             betaEff[k] = analytic ? inverseBesselRatio(Math.pow(r1, a)) : 0.0;
         }
         for (int i = 0; i < nref; i++)
-            refine.add(new U1PlaquetteCoupling(be, params, "refine" + i, i % 2, (i / 2) % 4, refFlow, refHidden, refKernel, act));
-        params.freeze();
+            refine.add(new CouplingLayer(params, be, "refine" + i, Group.U1, lattice, CouplingMask.forLayer(lattice, i), refFlow, refHidden, refKernel, act));
+        params.freeze(be);
+        double[] v = params.valuesToHost();
         for (int k = 0; k < layers; k++) {
-            nets[k].init(new RngStream(initSeed, RngStream.Domain.NN_INIT, k, 1));
-            if (zero) zeroBlocks("level" + k + ".conv" + hidden.length);
+            nets[k].init(new RngStream(initSeed, RngStream.Domain.NN_INIT, k, 1), v);
+            if (zero) zeroBlocks(v, "level" + k + ".conv" + hidden.length);
         }
         for (int i = 0; i < nref; i++) {
-            refine.get(i).init(new RngStream(initSeed, RngStream.Domain.NN_INIT, i, 2));
-            if (zero) zeroBlocks("refine" + i + ".conv" + refHidden.length);
+            refine.get(i).init(new RngStream(initSeed, RngStream.Domain.NN_INIT, i, 2), v);
+            if (zero) zeroBlocks(v, "refine" + i + ".conv" + refHidden.length);
         }
+        params.setValues(v);
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("beta", beta);
-        c.put("flow", flow.kind());
-        c.put("hidden", toList(hidden));
+        c.put("flow", flow.name());
+        c.put("hidden", Configs.toList(hidden));
         c.put("kernel", kernel);
         c.put("activation", act.name().toLowerCase());
         c.put("analytic_init", analytic);
@@ -161,8 +167,8 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         c.put("base", logisticBase ? "logistic" : "cauchy");
         c.put("zero_init", zero);
         c.put("refine_layers", nref);
-        c.put("refine_flow", refFlow.kind());
-        c.put("refine_hidden", toList(refHidden));
+        c.put("refine_flow", refFlow.name());
+        c.put("refine_hidden", Configs.toList(refHidden));
         c.put("refine_kernel", refKernel);
         c.put("init_seed", initSeed);
         this.config = Collections.unmodifiableMap(c);
@@ -170,37 +176,10 @@ public final class LearnedMultiscaleU1 implements FlowModel {
 
     /** Last conv of a network: weights to 0, bias to 1e-2 x its random draw (identity up to 1e-2, and mixture
      *  components that are not all equal, so they can separate during training). */
-    private void zeroBlocks(String prefix) {
-        double[] v = params.values();
+    private void zeroBlocks(double[] v, String prefix) {
         Params.Block w = params.block(prefix + ".weight"), b = params.block(prefix + ".bias");
         java.util.Arrays.fill(v, w.offset, w.offset + w.size, 0.0);
         for (int i = b.offset; i < b.offset + b.size; i++) v[i] *= 1e-2;
-    }
-
-    private static List<Integer> toList(int[] a) {
-        List<Integer> l = new ArrayList<>();
-        for (int x : a) l.add(x);
-        return l;
-    }
-
-    private static int intOf(Map<String, Object> c, String k, int def) {
-        Object v = c.get(k);
-        return v == null ? def : ((Number) v).intValue();
-    }
-
-    private static boolean boolOf(Map<String, Object> c, String k, boolean def) {
-        Object v = c.get(k);
-        return v == null ? def : v instanceof Boolean ? (Boolean) v : Boolean.parseBoolean(String.valueOf(v));
-    }
-
-    private static int[] intsOf(Map<String, Object> c, String k, int[] def) {
-        Object v = c.get(k);
-        if (v == null) return def;
-        if (v instanceof int[]) return ((int[]) v).clone();
-        List<?> l = (List<?>) v;
-        int[] r = new int[l.size()];
-        for (int i = 0; i < r.length; i++) r[i] = ((Number) l.get(i)).intValue();
-        return r;
     }
 
     // ------------------------------------------------------------------ analytic base
@@ -306,35 +285,60 @@ public final class LearnedMultiscaleU1 implements FlowModel {
     @Override public String kind() { return refine.isEmpty() ? KIND : KIND_REFINED; }
     @Override public Map<String, Object> config() { return config; }
     public Coarsening chain() { return chain; }
-    public List<GaugeFlowLayer> refinementLayers() { return Collections.unmodifiableList(refine); }
+    public List<CouplingLayer> refinementLayers() { return Collections.unmodifiableList(refine); }
 
-    private void checkField(GaugeField u, double[] logQ) {
+    private void checkField(GaugeField u, int logQLength) {
         if (u.group != Group.U1 || !u.lattice.equals(lattice))
             throw new IllegalArgumentException("model is for U1 on " + lattice + ", field is " + u.group + " on " + u.lattice);
-        if (logQ.length < u.batch) throw new IllegalArgumentException("logQ array shorter than the batch");
+        if (logQLength < u.batch) throw new IllegalArgumentException("logQ buffer shorter than the batch");
     }
 
     private static final class LayerTape {
         double[] phi, raw, u, sTot, v, dLogLambda;
+        Buffer rawB;
         Object netCtx;
     }
 
     private static final class Tape {
         LayerTape[] layers;
-        Object[] refine;
+        CouplingLayer.Tape[] refine;
         int batch;
     }
 
-    @Override public void sample(long seed, long step, GaugeField out, double[] logQ) {
+    // --- seam calls of a doubling level: the conditioner network and the batched circle flow
+
+    private int[] ext(int k) { return new int[] {chain.extent(k, 0), chain.extent(k, 1)}; }
+
+    /** raw = NET_k(feat) on the backend; returns the host copy, rawB[0] the buffer. */
+    private double[] conditioner(int k, double[] feat, int nb, Buffer[] rawB, Object[] ctx, boolean train) {
+        int vc = chain.volume(k);
+        Buffer f = be.upload(feat), r = be.alloc(nb * nraw * vc);
+        Object c = nets[k].forward(f, nb, ext(k), null, r, train);
+        if (ctx != null) ctx[0] = c;
+        rawB[0] = r;
+        return be.download(r);
+    }
+
+    /** y = C(x) (or C^{-1}(x)), lj = log C' at the forward point, for the nb*vc elements of level k. */
+    private void circleFlow(boolean inverse, int nb, int vc, double[] x, Buffer rawB, double[] y, double[] lj) {
+        int n = nb * vc;
+        Buffer xb = be.upload(x), yb = be.alloc(n), lb = be.alloc(n);
+        if (inverse) be.linkFlowInverse(flow, n, vc, xb, rawB, vc, nraw * vc, yb, lb);
+        else be.linkFlowForward(flow, n, vc, xb, rawB, vc, nraw * vc, yb, lb);
+        be.download(yb, 0, y, 0, n);
+        be.download(lb, 0, lj, 0, n);
+    }
+
+    @Override public void sample(long seed, long step, GaugeField out, Buffer logQ) {
         run(seed, step, out, logQ, false);
     }
 
-    @Override public Object sampleForTraining(long seed, long step, GaugeField out, double[] logQ) {
+    @Override public Object sampleForTraining(long seed, long step, GaugeField out, Buffer logQ) {
         return run(seed, step, out, logQ, true);
     }
 
-    private Object run(long seed, long step, GaugeField out, double[] logQ, boolean train) {
-        checkField(out, logQ);
+    private Object run(long seed, long step, GaugeField out, Buffer logQ, boolean train) {
+        checkField(out, logQ.length());
         int nb = out.batch, layers = chain.layers();
         double[] cur = new double[nb * 2];
         for (int b = 0; b < nb; b++) {
@@ -345,40 +349,38 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         double[] logq = new double[nb];
         Tape tape = train ? new Tape() : null;
         if (train) { tape.layers = new LayerTape[layers]; tape.batch = nb; }
-        double[] ls = new double[2], nc = new double[5], fo = new double[2];
+        double[] ls = new double[2], nc = new double[5];
         for (int k = 0; k < layers; k++) {
-            int vc = chain.volume(k), vf = chain.volume(k + 1);
-            double[] phi = new double[nb * vc], feat = new double[nb * 2 * vc], raw = new double[nb * nraw * vc];
+            int vc = chain.volume(k), vf = chain.volume(k + 1), n = nb * vc;
+            double[] phi = new double[n], feat = new double[nb * 2 * vc];
             for (int b = 0; b < nb; b++) doubling.plaquettes(k, cur, b * 2 * vc, phi, b * vc);
             features(phi, nb, vc, feat);
-            Object ctx = nets[k].forward(feat, nb, chain.extent(k, 0), chain.extent(k, 1), raw, train);
-            double[] t = new double[nb * vc], om = new double[nb * vc];
-            double[] vv = null, dll = null, uu = null, st = null;
-            if (train) { vv = new double[nb * vc]; dll = new double[nb * vc]; uu = new double[nb * vc]; st = new double[nb * vc]; }
-            for (int b = 0; b < nb; b++) {
-                double lq = 0;
+            Buffer[] rawB = new Buffer[1];
+            Object[] ctx = new Object[1];
+            double[] raw = conditioner(k, feat, nb, rawB, ctx, train);
+            double[] t = new double[n], om = new double[n], uu = new double[n], st = new double[n], dll = new double[n];
+            double[] mid = new double[n], lb = new double[n], y = new double[n], lf = new double[n];
+            for (int b = 0; b < nb; b++)
                 for (int s = 0; s < vc; s++) {
                     int i = b * vc + s;
                     long idx = ExactMultiscaleU1.streamIndex(b, k + 1, s);
-                    double u = new RngStream(seed, RngStream.Domain.FLOW_PRIOR, step, idx).angle();
-                    baseScale(k, phi[i], ls);
-                    int ro = b * nraw * vc + s;
-                    double mid;
-                    if (latentSpline) { // t = phi/2 + NCP_s(C(u))
-                        flow.forward(u, raw, ro + vc, vc, fo);
-                        base(fo[0], ls[0] + raw[ro], nc);
-                        mid = fo[0];
-                        t[i] = 0.5 * phi[i] + nc[0];
-                    } else { // t = phi/2 + C(NCP_s(u))
-                        base(u, ls[0] + raw[ro], nc);
-                        flow.forward(nc[0], raw, ro + vc, vc, fo);
-                        mid = nc[0];
-                        t[i] = 0.5 * phi[i] + fo[0];
-                    }
-                    lq -= nc[1] + fo[1];
+                    uu[i] = new RngStream(seed, RngStream.Domain.FLOW_PRIOR, step, idx).angle();
                     om[i] = new RngStream(seed, RngStream.Domain.FLOW_GAUGE, step, idx).angle();
-                    if (train) { vv[i] = mid; dll[i] = ls[1]; uu[i] = u; st[i] = ls[0] + raw[ro]; }
+                    baseScale(k, phi[i], ls);
+                    st[i] = ls[0] + raw[b * nraw * vc + s];
+                    dll[i] = ls[1];
                 }
+            if (latentSpline) { // t = phi/2 + B_s(C(u))
+                circleFlow(false, nb, vc, uu, rawB[0], y, lf);
+                for (int i = 0; i < n; i++) { base(y[i], st[i], nc); mid[i] = y[i]; t[i] = 0.5 * phi[i] + nc[0]; lb[i] = nc[1]; }
+            } else {            // t = phi/2 + C(B_s(u))
+                for (int i = 0; i < n; i++) { base(uu[i], st[i], nc); mid[i] = nc[0]; lb[i] = nc[1]; }
+                circleFlow(false, nb, vc, mid, rawB[0], y, lf);
+                for (int i = 0; i < n; i++) t[i] = 0.5 * phi[i] + y[i];
+            }
+            for (int b = 0; b < nb; b++) {
+                double lq = 0;
+                for (int i = b * vc; i < (b + 1) * vc; i++) lq -= lb[i] + lf[i];
                 logq[b] += lq;
             }
             double[] fine = new double[nb * 2 * vf];
@@ -386,18 +388,19 @@ public final class LearnedMultiscaleU1 implements FlowModel {
             cur = fine;
             if (train) {
                 LayerTape lt = new LayerTape();
-                lt.phi = phi; lt.raw = raw; lt.v = vv; lt.dLogLambda = dll; lt.u = uu; lt.sTot = st; lt.netCtx = ctx;
+                lt.phi = phi; lt.raw = raw; lt.rawB = rawB[0]; lt.v = mid; lt.dLogLambda = dll; lt.u = uu; lt.sTot = st; lt.netCtx = ctx[0];
                 tape.layers[k] = lt;
             }
         }
-        System.arraycopy(cur, 0, out.data, 0, cur.length);
-        double[] logJ = new double[nb];
-        if (train) tape.refine = new Object[refine.size()];
+        out.setFromHost(cur);
+        Buffer logJ = be.alloc(nb);
+        if (train) tape.refine = new CouplingLayer.Tape[refine.size()];
         for (int i = 0; i < refine.size(); i++) {
-            Object rt = refine.get(i).forward(out, logJ, train);
+            CouplingLayer.Tape rt = refine.get(i).forward(out, logJ, train);
             if (train) tape.refine[i] = rt;
         }
-        for (int b = 0; b < nb; b++) logQ[b] = logq[b] - logJ[b];
+        be.upload(logq, 0, logQ, 0, nb);
+        be.axpy(nb, -1.0, logJ, 0, logQ, 0);
         return tape;
     }
 
@@ -410,16 +413,17 @@ public final class LearnedMultiscaleU1 implements FlowModel {
             }
     }
 
-    @Override public void logDensity(GaugeField u, double[] logQ) {
-        checkField(u, logQ);
+    @Override public void logDensity(GaugeField u, Buffer logQ) {
+        checkField(u, logQ.length());
         int nb = u.batch, n = chain.layers() + 1;
-        double[] parts = new double[nb * n];
+        double[] parts = new double[nb * n], lq = new double[nb];
         logDensityByLevel(u, parts);
         for (int b = 0; b < nb; b++) {
             double s = 0;
             for (int k = n - 1; k >= 0; k--) s += parts[b * n + k];
-            logQ[b] = s;
+            lq[b] = s;
         }
+        be.upload(lq, 0, logQ, 0, nb);
     }
 
     /**
@@ -429,83 +433,103 @@ public final class LearnedMultiscaleU1 implements FlowModel {
      */
     public void logDensityByLevel(GaugeField u, double[] out) {
         int nb = u.batch, layers = chain.layers(), n = layers + 1;
-        checkField(u, new double[nb]);
+        checkField(u, nb);
         GaugeField w = u.copy();
-        double[] lref = new double[nb];
-        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).inverse(w, lref);
+        Buffer lrefB = be.alloc(nb);
+        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).inverse(w, lrefB);
+        double[] lref = be.download(lrefB);
         for (int b = 0; b < nb; b++) out[b * n + layers] = lref[b];
-        double[] cur = w.data;
-        double[] ls = new double[2], nc = new double[5], fo = new double[2];
+        double[] cur = w.toHost();
+        double[] ls = new double[2], nc = new double[5];
         for (int k = layers - 1; k >= 0; k--) {
-            int vc = chain.volume(k), vf = chain.volume(k + 1);
-            double[] coarse = new double[nb * 2 * vc], t = new double[nb * vc], om = new double[nb * vc];
-            double[] phi = new double[nb * vc], feat = new double[nb * 2 * vc], raw = new double[nb * nraw * vc];
+            int vc = chain.volume(k), vf = chain.volume(k + 1), m = nb * vc;
+            double[] coarse = new double[nb * 2 * vc], t = new double[m], om = new double[m];
+            double[] phi = new double[m], feat = new double[nb * 2 * vc];
             for (int b = 0; b < nb; b++) {
                 doubling.merge(k, cur, b * 2 * vf, coarse, b * 2 * vc, t, b * vc, om, b * vc);
                 doubling.plaquettes(k, coarse, b * 2 * vc, phi, b * vc);
             }
             features(phi, nb, vc, feat);
-            nets[k].forward(feat, nb, chain.extent(k, 0), chain.extent(k, 1), raw, false);
+            Buffer[] rawB = new Buffer[1];
+            double[] raw = conditioner(k, feat, nb, rawB, null, false);
+            double[] st = new double[m], x = new double[m], y = new double[m], lf = new double[m], lb = new double[m];
+            for (int b = 0; b < nb; b++)
+                for (int s = 0; s < vc; s++) {
+                    int i = b * vc + s;
+                    baseScale(k, phi[i], ls);
+                    st[i] = ls[0] + raw[b * nraw * vc + s];
+                }
+            if (latentSpline) {
+                for (int i = 0; i < m; i++) { x[i] = baseInverse(t[i] - 0.5 * phi[i], st[i]); base(x[i], st[i], nc); lb[i] = nc[1]; }
+                circleFlow(true, nb, vc, x, rawB[0], y, lf);
+            } else {
+                for (int i = 0; i < m; i++) x[i] = t[i] - 0.5 * phi[i];
+                circleFlow(true, nb, vc, x, rawB[0], y, lf);
+                for (int i = 0; i < m; i++) { base(baseInverse(y[i], st[i]), st[i], nc); lb[i] = nc[1]; }
+            }
             for (int b = 0; b < nb; b++) {
                 double lq = 0;
-                for (int s = 0; s < vc; s++) {
-                    int i = b * vc + s, ro = b * nraw * vc + s;
-                    baseScale(k, phi[i], ls);
-                    double sTot = ls[0] + raw[ro];
-                    if (latentSpline) {
-                        double wl = baseInverse(t[i] - 0.5 * phi[i], sTot);
-                        base(wl, sTot, nc);
-                        flow.inverse(wl, raw, ro + vc, vc, fo);
-                    } else {
-                        flow.inverse(t[i] - 0.5 * phi[i], raw, ro + vc, vc, fo);
-                        base(baseInverse(fo[0], sTot), sTot, nc);
-                    }
-                    lq -= nc[1] + fo[1];
-                }
+                for (int i = b * vc; i < (b + 1) * vc; i++) lq -= lb[i] + lf[i];
                 out[b * n + k] = lq;
             }
             cur = coarse;
         }
     }
 
-    @Override public void backward(Object tapeObj, double[] dLossdLinks, double[] dLossdLogQ) {
+    @Override public void backward(Object tapeObj, GaugeField outField, Buffer gLinks, Buffer gLogQB) {
         Tape tape = (Tape) tapeObj;
         int nb = tape.batch, layers = chain.layers();
-        double[] gLogJ = new double[nb];
-        for (int b = 0; b < nb; b++) gLogJ[b] = -dLossdLogQ[b];
-        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).backward(tape.refine[i], dLossdLinks, gLogJ);
-        double[] gFine = dLossdLinks;
+        Buffer gLogJ = be.alloc(nb);
+        be.axpy(nb, -1.0, gLogQB, 0, gLogJ, 0);
+        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).backward(tape.refine[i], outField, gLinks, gLogJ);
+        double[] gFine = be.download(gLinks), dLossdLogQ = be.download(gLogQB);
         double[] nc = new double[5];
         for (int k = layers - 1; k >= 0; k--) {
             LayerTape lt = tape.layers[k];
-            int vc = chain.volume(k), vf = chain.volume(k + 1);
-            double[] gC = new double[nb * 2 * vc], gT = new double[nb * vc], gPhi = new double[nb * vc];
+            int vc = chain.volume(k), vf = chain.volume(k + 1), n = nb * vc;
+            double[] gC = new double[nb * 2 * vc], gT = new double[n], gPhi = new double[n];
             double[] gRaw = new double[nb * nraw * vc];
             for (int b = 0; b < nb; b++) doubling.splitBackward(k, gFine, b * 2 * vf, gC, b * 2 * vc, gT, b * vc);
-            for (int b = 0; b < nb; b++) {
-                double gl = dLossdLogQ[b];
+            // log g = -(log B' + log C'):  dL/dlog C' = dL/dlog B' = -gl
+            double[] x = new double[n], gy = new double[n], glj = new double[n], gx = new double[n];
+            for (int b = 0; b < nb; b++)
                 for (int s = 0; s < vc; s++) {
-                    int i = b * vc + s, ro = b * nraw * vc + s;
-                    double gt = gT[i];
+                    int i = b * vc + s;
+                    double gl = dLossdLogQ[b], gt = gT[i];
                     gPhi[i] += 0.5 * gt;
-                    // log g = -(log NCP' + log C'):  dL/dlog C' = dL/dlog NCP' = -gl
-                    double ds;
+                    glj[i] = -gl;
                     if (latentSpline) {
                         base(lt.v[i], lt.sTot[i], nc);
-                        double dw = gt * Math.exp(nc[1]) - gl * nc[4];
-                        flow.backward(lt.u[i], lt.raw, ro + vc, vc, dw, -gl, gRaw, ro + vc, vc);
+                        x[i] = lt.u[i];
+                        gy[i] = gt * Math.exp(nc[1]) - gl * nc[4];
+                    } else {
+                        x[i] = lt.v[i];
+                        gy[i] = gt;
+                    }
+                }
+            Buffer gRawB = be.alloc(nb * nraw * vc);
+            Buffer xb = be.upload(x), gyb = be.upload(gy), gljb = be.upload(glj), gxb = be.alloc(n);
+            be.linkFlowBackward(flow, n, vc, xb, lt.rawB, vc, nraw * vc, gyb, gljb, gxb, gRawB);
+            be.download(gxb, 0, gx, 0, n);
+            for (int b = 0; b < nb; b++)
+                for (int s = 0; s < vc; s++) {
+                    int i = b * vc + s, ro = b * nraw * vc + s;
+                    double gl = dLossdLogQ[b], gt = gT[i], ds;
+                    if (latentSpline) {
+                        base(lt.v[i], lt.sTot[i], nc);
                         ds = gt * nc[2] - gl * nc[3];
                     } else {
-                        double dv = flow.backward(lt.v[i], lt.raw, ro + vc, vc, gt, -gl, gRaw, ro + vc, vc);
                         base(lt.u[i], lt.sTot[i], nc);
-                        ds = dv * nc[2] - gl * nc[3];
+                        ds = gx[i] * nc[2] - gl * nc[3];
                     }
-                    gRaw[ro] += ds;
+                    gRaw[ro] = ds;
                     gPhi[i] += ds * lt.dLogLambda[i];
                 }
-            }
-            double[] gFeat = new double[nb * 2 * vc];
-            nets[k].backward(lt.netCtx, gRaw, gFeat);
+            // channel 0 (the base scale) from the host, channels 1.. from the flow backward
+            for (int b = 0; b < nb; b++) be.upload(gRaw, b * nraw * vc, gRawB, b * nraw * vc, vc);
+            Buffer gFeatB = be.alloc(nb * 2 * vc);
+            nets[k].backward(lt.netCtx, gRawB, gFeatB);
+            double[] gFeat = be.download(gFeatB);
             for (int b = 0; b < nb; b++)
                 for (int s = 0; s < vc; s++) {
                     int i = b * vc + s;

@@ -45,6 +45,16 @@ public final class Ess {
         return s1 * s1 / (logw.length * s2);
     }
 
+    /**
+     * ESS per sample from the two log-sum-exps a backend reduces to, exp(2 LSE(log w) - LSE(2 log w) - log N); NaN
+     * when LSE(log w) is not finite (no usable weight, or a NaN weight). The training loop uses it so that only
+     * scalars leave the device.
+     */
+    public static double fromLogSums(double lseLogW, double lseTwoLogW, int n) {
+        if (!Double.isFinite(lseLogW) || Double.isNaN(lseTwoLogW)) return Double.NaN;
+        return Math.exp(2 * lseLogW - lseTwoLogW - Math.log(n));
+    }
+
     /** log Z estimate LSE(log w) - log N. */
     public static double logZ(double[] logw) {
         check(logw);

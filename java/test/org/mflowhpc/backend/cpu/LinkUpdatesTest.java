@@ -3,6 +3,7 @@ package org.mflowhpc.backend.cpu;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.lattice.GaugeField;
@@ -22,11 +23,13 @@ class LinkUpdatesTest {
         try (CpuBackend be = new CpuBackend(1)) {
             for (Group g : Group.values())
                 for (Lattice lat : new Lattice[] {new Lattice(4, 6), new Lattice(4, 2, 4, 2)}) {
-                    GaugeField u = SamplerFixtures.hot(g, lat, 2, 17);
+                    GaugeField u = SamplerFixtures.hot(be, g, lat, 2, 17);
                     int sd = g == Group.U1 ? 2 : 18, V = lat.volume;
-                    double[] all = new double[2 * V * sd], one = new double[18], t1 = new double[18], t2 = new double[18];
+                    double[] one = new double[18], t1 = new double[18], t2 = new double[18];
+                    Buffer allB = be.alloc(2 * V * sd);
                     for (int mu = 0; mu < lat.d; mu++) {
-                        be.staples(u, mu, all);
+                        be.staples(u, mu, allB);
+                        double[] all = be.download(allB);
                         for (int b = 0; b < 2; b++)
                             for (int x = 0; x < V; x++) {
                                 if (g == Group.U1) LinkUpdates.stapleU1(u, b, mu, x, one);

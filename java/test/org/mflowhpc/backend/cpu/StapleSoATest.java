@@ -3,6 +3,7 @@ package org.mflowhpc.backend.cpu;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
@@ -17,6 +18,8 @@ import org.mflowhpc.testutil.Fields;
  */
 class StapleSoATest {
     static final long SEED = Fields.freshSeed();
+    /** Backend the test fields live on (the kernels read their links directly). */
+    static final CpuBackend BE = new CpuBackend(1);
 
     /**
      * 4x6 (V = 24), 8x8 (64), 6x4x4 (96), 4^4 (256), 2x4x6x4 (192), 6x4x4x2 (192); extent 2 in every direction and
@@ -62,7 +65,7 @@ class StapleSoATest {
 
     @Test void bitIdenticalToPerSiteReference() {
         for (Lattice lat : LATS) {
-            GaugeField u = Fields.haar(Group.SU3, lat, 2, SEED + lat.volume);
+            GaugeField u = Fields.haar(BE, Group.SU3, lat, 2, SEED + lat.volume);
             int n = 2 * lat.volume;
             for (int mu = 0; mu < lat.d; mu++) {
                 double[] ref = reference(u, mu);
@@ -78,14 +81,15 @@ class StapleSoATest {
     @Test void backendStaplesBitIdenticalForOneAndTwoThreads() {
         try (CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
             for (Lattice lat : LATS) {
-                GaugeField u = Fields.haar(Group.SU3, lat, 2, SEED + 7 * lat.volume);
+                double[] h = Fields.haarHost(Group.SU3, lat, 2, SEED + 7 * lat.volume);
+                GaugeField u = GaugeField.fromHost(one, Group.SU3, lat, 2, h), u2 = GaugeField.fromHost(two, Group.SU3, lat, 2, h);
                 for (int mu = 0; mu < lat.d; mu++) {
                     double[] ref = reference(u, mu);
-                    double[] a = new double[ref.length], b = new double[ref.length];
+                    Buffer a = one.alloc(ref.length), b = two.alloc(ref.length);
                     one.staples(u, mu, a);
-                    two.staples(u, mu, b);
-                    assertBitsEqual(ref, a, ctx(lat, mu, "CpuBackend(1)"));
-                    assertBitsEqual(ref, b, ctx(lat, mu, "CpuBackend(2)"));
+                    two.staples(u2, mu, b);
+                    assertBitsEqual(ref, one.download(a), ctx(lat, mu, "CpuBackend(1)"));
+                    assertBitsEqual(ref, two.download(b), ctx(lat, mu, "CpuBackend(2)"));
                 }
             }
         }
@@ -94,9 +98,8 @@ class StapleSoATest {
     /** Unit links and links with exact zeros, -0.0 and -1 entries: many products and sums are exact zeros. */
     @Test void bitIdenticalOnDegenerateFields() {
         for (Lattice lat : new Lattice[] {new Lattice(4, 6), new Lattice(2, 4, 6, 4)}) {
-            GaugeField cold = GaugeField.identity(Group.SU3, lat, 2);
-            GaugeField mixed = Fields.haar(Group.SU3, lat, 2, SEED + 99);
-            double[] f = mixed.data;
+            GaugeField cold = GaugeField.identity(BE, Group.SU3, lat, 2);
+            double[] f = Fields.haarHost(Group.SU3, lat, 2, SEED + 99);
             for (int l = 0; l < f.length / 18; l++) {
                 int o = 18 * l;
                 switch (l % 4) {
@@ -106,6 +109,7 @@ class StapleSoATest {
                     default: break;                                                                   // Haar
                 }
             }
+            GaugeField mixed = GaugeField.fromHost(BE, Group.SU3, lat, 2, f);
             for (GaugeField u : new GaugeField[] {cold, mixed})
                 for (int mu = 0; mu < lat.d; mu++) {
                     String what = u == cold ? "unit links" : "degenerate links";
@@ -121,7 +125,7 @@ class StapleSoATest {
         StapleSoA.Scratch sc = new StapleSoA.Scratch(StapleSoA.BLOCK);
         for (int batch : new int[] {2, 1})
             for (Lattice lat : new Lattice[] {new Lattice(2, 4, 6, 4), new Lattice(4, 6), new Lattice(6, 4, 4)}) {
-                GaugeField u = Fields.haar(Group.SU3, lat, batch, SEED + 13 * lat.volume + batch);
+                GaugeField u = Fields.haar(BE, Group.SU3, lat, batch, SEED + 13 * lat.volume + batch);
                 int n = batch * lat.volume;
                 for (int mu = 0; mu < lat.d; mu++) {
                     double[] out = new double[18 * n];

@@ -3,6 +3,7 @@ package org.mflowhpc.flow.multiscale;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.GaugeField;
@@ -18,16 +19,29 @@ class ExactMultiscaleU1Test {
     private static final CpuBackend CPU = new CpuBackend(1);
 
     private static double[] action(GaugeField u, double beta) {
-        double[] s = new double[u.batch];
-        CPU.action(u, beta, s);
-        return s;
+        Buffer s = CPU.alloc(u.batch);
+        CPU.action(u, beta, s, 0);
+        return CPU.download(s);
+    }
+
+    /** model.sample into a fresh buffer, returned as a host copy. */
+    private static double[] sample(ExactMultiscaleU1 model, long seed, long step, GaugeField u) {
+        Buffer lq = CPU.alloc(u.batch);
+        model.sample(seed, step, u, lq);
+        return CPU.download(lq);
+    }
+
+    private static double[] logDensity(ExactMultiscaleU1 model, GaugeField u) {
+        Buffer lq = CPU.alloc(u.batch);
+        model.logDensity(u, lq);
+        return CPU.download(lq);
     }
 
     @Test void logZFromTableAndVolumeOnly() {
-        assertEquals(52.735587, new ExactMultiscaleU1(new Lattice(8, 8), 2).logZ(), 6e-7);
-        assertEquals(1550.874689, new ExactMultiscaleU1(new Lattice(16, 16), 8).logZ(), 6e-7);
+        assertEquals(52.735587, new ExactMultiscaleU1(CPU, new Lattice(8, 8), 2).logZ(), 6e-7);
+        assertEquals(1550.874689, new ExactMultiscaleU1(CPU, new Lattice(16, 16), 8).logZ(), 6e-7);
         // log Z depends on V only: 8x32 and 16x16
-        assertEquals(new ExactMultiscaleU1(new Lattice(16, 16), 3).logZ(), new ExactMultiscaleU1(new Lattice(8, 32), 3).logZ(), 0);
+        assertEquals(new ExactMultiscaleU1(CPU, new Lattice(16, 16), 3).logZ(), new ExactMultiscaleU1(CPU, new Lattice(8, 32), 3).logZ(), 0);
     }
 
     @Test void everySampleHasLogQPlusSEqualMinusLogZ() {
@@ -37,14 +51,12 @@ class ExactMultiscaleU1Test {
         for (Object[] c : cases) {
             Lattice lat = new Lattice((Integer) c[0], (Integer) c[1]);
             double beta = (Double) c[2];
-            ExactMultiscaleU1 model = new ExactMultiscaleU1(lat, beta);
+            ExactMultiscaleU1 model = new ExactMultiscaleU1(CPU, lat, beta);
             int n = lat.volume >= 256 ? 4 : 8;
-            GaugeField u = new GaugeField(Group.U1, lat, n);
-            double[] lq = new double[n];
-            model.sample(11, 3, u, lq);
+            GaugeField u = new GaugeField(CPU, Group.U1, lat, n);
+            double[] lq = sample(model, 11, 3, u);
             double[] s = action(u, beta);
-            double[] lq2 = new double[n];
-            model.logDensity(u, lq2);
+            double[] lq2 = logDensity(model, u);
             int nl = model.chain().layers() + 1;
             double[] parts = new double[n * nl];
             model.logDensityByLevel(u, parts);
@@ -57,7 +69,7 @@ class ExactMultiscaleU1Test {
                 for (int k = 0; k < nl; k++) sum += parts[b * nl + k];
                 assertEquals(lq[b], sum, 1e-10);
             }
-            for (double x : u.data) assertTrue(x > -Math.PI && x <= Math.PI);
+            for (double x : u.toHost()) assertTrue(x > -Math.PI && x <= Math.PI);
         }
         System.out.println("max |log q + S + log Z| over samples = " + worst);
     }
@@ -68,22 +80,22 @@ class ExactMultiscaleU1Test {
         for (Object[] c : cases) {
             Lattice lat = new Lattice((Integer) c[0], (Integer) c[1]);
             double beta = (Double) c[2];
-            ExactMultiscaleU1 model = new ExactMultiscaleU1(lat, beta);
+            ExactMultiscaleU1 model = new ExactMultiscaleU1(CPU, lat, beta);
             int n = 3;
-            GaugeField u = new GaugeField(Group.U1, lat, n);
             // b = 0: uniform random (hot); b = 1: cold + small noise; b = 2: a sample, gauge transformed below
             RngStream r = new RngStream(5, RngStream.Domain.TEST, 0, lat.volume);
-            int cs = u.configSize();
+            int cs = 2 * lat.volume;
+            double[] host = new double[n * cs];
             for (int i = 0; i < cs; i++) {
-                u.data[i] = r.angle();
-                u.data[cs + i] = 0.3 * r.gaussian();
+                host[i] = r.angle();
+                host[cs + i] = 0.3 * r.gaussian();
             }
-            GaugeField smp = new GaugeField(Group.U1, lat, 1);
-            double[] lqs = new double[1];
-            model.sample(99, 0, smp, lqs);
-            System.arraycopy(smp.data, 0, u.data, 2 * cs, cs);
-            double[] lq = new double[n];
-            model.logDensity(u, lq);
+            GaugeField smp = new GaugeField(CPU, Group.U1, lat, 1);
+            sample(model, 99, 0, smp);
+            System.arraycopy(smp.toHost(), 0, host, 2 * cs, cs);
+            GaugeField u = GaugeField.fromHost(CPU, Group.U1, lat, n, host);
+            assertEquals(cs, u.configSize());
+            double[] lq = logDensity(model, u);
             double[] s = action(u, beta);
             for (int b = 0; b < n; b++) {
                 double dev = lq[b] + s[b] + model.logZ();
@@ -94,9 +106,8 @@ class ExactMultiscaleU1Test {
             double[] omega = new double[n * lat.volume];
             for (int i = 0; i < omega.length; i++) omega[i] = r.angle();
             GaugeField g = u.copy();
-            CPU.gaugeTransform(g, omega);
-            double[] lqg = new double[n];
-            model.logDensity(g, lqg);
+            CPU.gaugeTransform(g, CPU.upload(omega));
+            double[] lqg = logDensity(model, g);
             for (int b = 0; b < n; b++) assertEquals(lq[b], lqg[b], 1e-10, "gauge invariance " + lat + " b=" + b);
         }
         System.out.println("max |log q + S + log Z| over arbitrary configurations = " + worst);
@@ -105,19 +116,19 @@ class ExactMultiscaleU1Test {
     @Test void plaquetteSusceptibilityAndTopologicalSectorsMatchExactValues() {
         // beta = 2, 8x8: <cos P> = 0.69777466, chi_t = <Q^2>/V = 1.936405e-02 (exact-2d.md)
         Lattice lat = new Lattice(8, 8);
-        ExactMultiscaleU1 model = new ExactMultiscaleU1(lat, 2.0);
+        ExactMultiscaleU1 model = new ExactMultiscaleU1(CPU, lat, 2.0);
         int n = 2000, v = lat.volume;
         double sumP = 0, sumP2 = 0, sumQ2 = 0, sumQ4 = 0;
         int nonZeroQ = 0, maxAbsQ = 0;
         int batch = 100;
-        double[] ang = new double[batch * v];
+        Buffer angB = CPU.alloc(batch * v);
         // plaquette-angle marginal: fraction of plaquettes with |theta| < 0.5, per configuration
         double sumF = 0, sumF2 = 0;
         for (int step = 0; step < n / batch; step++) {
-            GaugeField u = new GaugeField(Group.U1, lat, batch);
-            double[] lq = new double[batch];
-            model.sample(2024, step, u, lq);
-            CPU.u1PlaquetteAngles(u, ang);
+            GaugeField u = new GaugeField(CPU, Group.U1, lat, batch);
+            sample(model, 2024, step, u);
+            CPU.plaquetteAngles(u, angB);
+            double[] ang = CPU.download(angB);
             for (int b = 0; b < batch; b++) {
                 double p = 0, q = 0, f = 0;
                 for (int x = 0; x < v; x++) {
@@ -160,19 +171,18 @@ class ExactMultiscaleU1Test {
 
     @Test void deterministicAndClearErrors() {
         Lattice lat = new Lattice(4, 8);
-        ExactMultiscaleU1 model = new ExactMultiscaleU1(lat, 2.0);
-        GaugeField a = new GaugeField(Group.U1, lat, 3), b = new GaugeField(Group.U1, lat, 3);
-        double[] la = new double[3], lb = new double[3];
-        model.sample(1, 2, a, la);
-        model.sample(1, 2, b, lb);
-        assertArrayEquals(a.data, b.data, 0);
+        ExactMultiscaleU1 model = new ExactMultiscaleU1(CPU, lat, 2.0);
+        GaugeField a = new GaugeField(CPU, Group.U1, lat, 3), b = new GaugeField(CPU, Group.U1, lat, 3);
+        double[] la = sample(model, 1, 2, a);
+        double[] lb = sample(model, 1, 2, b);
+        assertArrayEquals(a.toHost(), b.toHost(), 0);
         assertArrayEquals(la, lb, 0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new ExactMultiscaleU1(new Lattice(12, 16), 2.0));
+                () -> new ExactMultiscaleU1(CPU, new Lattice(12, 16), 2.0));
         assertEquals("lattice 12x16 cannot be built by doubling from 1x1: extent 12 is not a power of two", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new ExactMultiscaleU1(new Lattice(4, 4, 4), 2.0));
+        e = assertThrows(IllegalArgumentException.class, () -> new ExactMultiscaleU1(CPU, new Lattice(4, 4, 4), 2.0));
         assertTrue(e.getMessage().contains("2D U(1) only"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new ExactMultiscaleU1(lat, Double.NaN));
+        e = assertThrows(IllegalArgumentException.class, () -> new ExactMultiscaleU1(CPU, lat, Double.NaN));
         assertTrue(e.getMessage().contains("beta"), e.getMessage());
     }
 }

@@ -10,6 +10,7 @@ import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.observable.stats.Ess;
 import org.mflowhpc.rng.RngStream;
 import org.mflowhpc.train.Trainer;
 
@@ -26,20 +27,18 @@ class LearnedMultiscaleTrainingSlowTest {
         double[] lw = new double[n];
         int chunk = 256;
         for (int c = 0; c < n / chunk; c++) {
-            GaugeField u = new GaugeField(Group.U1, m.lattice(), chunk);
-            double[] lq = new double[chunk], s = new double[chunk];
-            m.sample(4242, c, u, lq);
-            CPU.action(u, beta, s);
+            GaugeField u = new GaugeField(CPU, Group.U1, m.lattice(), chunk);
+            double[] lq = LearnedMultiscaleU1Test.sample(m, 4242, c, u), s = LearnedMultiscaleU1Test.action(u, beta);
             for (int b = 0; b < chunk; b++) lw[c * chunk + b] = -s[b] - lq[b];
         }
-        double ess = Trainer.ess(lw);
+        double ess = Ess.essFraction(lw);
         RngStream r = new RngStream(1, RngStream.Domain.BOOTSTRAP, 0, 0);
         int nboot = 200;
         double s1 = 0, s2 = 0;
         double[] bs = new double[n];
         for (int k = 0; k < nboot; k++) {
             for (int i = 0; i < n; i++) bs[i] = lw[(int) (r.uniform() * n)];
-            double e = Trainer.ess(bs);
+            double e = Ess.essFraction(bs);
             s1 += e; s2 += e * e;
         }
         double mean = 0, var = 0;

@@ -7,11 +7,14 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.nn.Params;
+import org.mflowhpc.observable.stats.Ess;
 import org.mflowhpc.rng.RngStream;
 import org.mflowhpc.train.Trainer;
 
@@ -35,10 +38,30 @@ class LearnedMultiscaleU1Test {
         return new LearnedMultiscaleU1(CPU, lat, c);
     }
 
+    /** model.sample into a fresh buffer on the field's backend, returned as a host copy. */
+    static double[] sample(LearnedMultiscaleU1 m, long seed, long step, GaugeField u) {
+        Backend be = u.backend();
+        Buffer lq = be.alloc(u.batch);
+        m.sample(seed, step, u, lq);
+        return be.download(lq);
+    }
+
+    static double[] logDensity(LearnedMultiscaleU1 m, GaugeField u) {
+        Backend be = u.backend();
+        Buffer lq = be.alloc(u.batch);
+        m.logDensity(u, lq);
+        return be.download(lq);
+    }
+
+    static double[] action(GaugeField u, double beta) {
+        Backend be = u.backend();
+        Buffer s = be.alloc(u.batch);
+        be.action(u, beta, s, 0);
+        return be.download(s);
+    }
+
     private static double loss(LearnedMultiscaleU1 m, GaugeField u, double beta, long seed) {
-        double[] lq = new double[u.batch], s = new double[u.batch];
-        m.sample(seed, 0, u, lq);
-        CPU.action(u, beta, s);
+        double[] lq = sample(m, seed, 0, u), s = action(u, beta);
         double l = 0;
         for (int b = 0; b < u.batch; b++) l += lq[b] + s[b];
         return l / u.batch;
@@ -52,10 +75,9 @@ class LearnedMultiscaleU1Test {
             double beta = (Double) c[2];
             LearnedMultiscaleU1 m = randomModel(lat, beta, (Integer) c[3], (String) c[4], (Boolean) c[5], (String) c[6]);
             int nb = 4;
-            GaugeField u = new GaugeField(Group.U1, lat, nb);
-            double[] lq = new double[nb], lq2 = new double[nb], lqg = new double[nb];
-            m.sample(17, 5, u, lq);
-            m.logDensity(u, lq2);
+            GaugeField u = new GaugeField(CPU, Group.U1, lat, nb);
+            double[] lq = sample(m, 17, 5, u);
+            double[] lq2 = logDensity(m, u);
             for (int b = 0; b < nb; b++) assertEquals(lq[b], lq2[b], 1e-10, "logDensity(sample) " + lat + " " + c[4]);
             int n = m.chain().layers() + 1;
             double[] parts = new double[nb * n];
@@ -70,17 +92,17 @@ class LearnedMultiscaleU1Test {
             RngStream r = new RngStream(8, RngStream.Domain.TEST, 0, 0);
             for (int i = 0; i < omega.length; i++) omega[i] = r.angle();
             GaugeField g = u.copy();
-            CPU.gaugeTransform(g, omega);
-            m.logDensity(g, lqg);
+            CPU.gaugeTransform(g, CPU.upload(omega));
+            double[] lqg = logDensity(m, g);
             for (int b = 0; b < nb; b++) assertEquals(lq[b], lqg[b], 1e-10, "gauge invariance " + lat);
             // also on arbitrary (hot) configurations
-            GaugeField h = new GaugeField(Group.U1, lat, 2);
-            for (int i = 0; i < h.data.length; i++) h.data[i] = r.angle();
-            double[] a = new double[2], bb = new double[2];
-            m.logDensity(h, a);
+            double[] hh = new double[2 * 2 * lat.volume];
+            for (int i = 0; i < hh.length; i++) hh[i] = r.angle();
+            GaugeField h = GaugeField.fromHost(CPU, Group.U1, lat, 2, hh);
+            double[] a = logDensity(m, h);
             GaugeField hg = h.copy();
-            CPU.gaugeTransform(hg, java.util.Arrays.copyOf(omega, 2 * lat.volume));
-            m.logDensity(hg, bb);
+            CPU.gaugeTransform(hg, CPU.upload(java.util.Arrays.copyOf(omega, 2 * lat.volume)));
+            double[] bb = logDensity(m, hg);
             for (int b = 0; b < 2; b++) { assertTrue(Double.isFinite(a[b])); assertEquals(a[b], bb[b], 1e-10); }
         }
     }
@@ -96,32 +118,36 @@ class LearnedMultiscaleU1Test {
             double beta = 1.5;
             LearnedMultiscaleU1 m = randomModel(lat, beta, refine, (String) vr[1], (Boolean) vr[2], (String) vr[3]);
             int nb = 3;
-            GaugeField u = new GaugeField(Group.U1, lat, nb);
+            GaugeField u = new GaugeField(CPU, Group.U1, lat, nb);
             Params p = m.params();
             p.zeroGrads();
-            double[] lq = new double[nb], force = new double[u.data.length], dlq = new double[nb];
+            Buffer lq = CPU.alloc(nb), gLinks = CPU.alloc(u.size()), dlq = CPU.alloc(nb);
             Object tape = m.sampleForTraining(21, 0, u, lq);
-            CPU.force(u, beta, force);
-            for (int i = 0; i < force.length; i++) force[i] /= nb;
-            java.util.Arrays.fill(dlq, 1.0 / nb);
-            m.backward(tape, force, dlq);
-            double[] grad = p.grads().clone();
+            // Euclidean link gradient of the loss (U(1): dS/dtheta / B), as the Trainer feeds it
+            CPU.actionGradient(u, beta, gLinks);
+            CPU.scale(gLinks, 0, u.size(), 1.0 / nb);
+            CPU.fill(dlq, 0, nb, 1.0 / nb);
+            m.backward(tape, u, gLinks, dlq);
+            double[] grad = p.gradsToHost();
             // a few parameters from every network: first and last conv of each level, and refinement layers
             List<Integer> idx = new ArrayList<>();
             for (Params.Block b : p.blocks()) {
                 idx.add(b.offset);
                 if (b.size > 3) idx.add(b.offset + b.size / 2 + 1);
             }
-            double[] v = p.values();
+            double[] v = p.valuesToHost();
             double h = 1e-5, worst = 0;
             int checked = 0;
             for (int i : idx) {
                 double keep = v[i];
                 v[i] = keep + h;
-                double lp = loss(m, new GaugeField(Group.U1, lat, nb), beta, 21);
+                p.setValues(v);
+                double lp = loss(m, new GaugeField(CPU, Group.U1, lat, nb), beta, 21);
                 v[i] = keep - h;
-                double lm = loss(m, new GaugeField(Group.U1, lat, nb), beta, 21);
+                p.setValues(v);
+                double lm = loss(m, new GaugeField(CPU, Group.U1, lat, nb), beta, 21);
                 v[i] = keep;
+                p.setValues(v);
                 double fd = (lp - lm) / (2 * h);
                 double err = Math.abs(fd - grad[i]);
                 worst = Math.max(worst, err / Math.max(1e-3, Math.abs(fd)));
@@ -134,15 +160,13 @@ class LearnedMultiscaleU1Test {
 
     /** Fresh-sample diagnostics: {ESS, KL = E[log q + S] + log Z, var(log w)}. */
     static double[] diagnostics(LearnedMultiscaleU1 m, double beta, int n, long seed) {
-        GaugeField u = new GaugeField(Group.U1, m.lattice(), n);
-        double[] lq = new double[n], s = new double[n], lw = new double[n];
-        m.sample(seed, 0, u, lq);
-        CPU.action(u, beta, s);
+        GaugeField u = new GaugeField(CPU, Group.U1, m.lattice(), n);
+        double[] lq = sample(m, seed, 0, u), s = action(u, beta), lw = new double[n];
         double mean = 0;
         for (int b = 0; b < n; b++) { lw[b] = -s[b] - lq[b]; mean += lw[b] / n; }
         double var = 0;
         for (double x : lw) var += (x - mean) * (x - mean) / (n - 1);
-        return new double[] {Trainer.ess(lw), -mean + BesselI.u1LogZ(beta, m.lattice().volume), var};
+        return new double[] {Ess.essFraction(lw), -mean + BesselI.u1LogZ(beta, m.lattice().volume), var};
     }
 
     static Trainer.Options options(int steps, int batch, double lr) throws java.io.IOException {
@@ -176,13 +200,11 @@ class LearnedMultiscaleU1Test {
         try (CpuBackend two = new CpuBackend(2)) {
             LearnedMultiscaleU1 b = new LearnedMultiscaleU1(two, lat, new java.util.LinkedHashMap<>(a.config()));
             assertEquals(a.params().layoutSignature(), b.params().layoutSignature());
-            assertArrayEquals(a.params().values(), b.params().values(), 0);
+            assertArrayEquals(a.params().valuesToHost(), b.params().valuesToHost(), 0);
             assertEquals(a.config(), b.config());
-            GaugeField ua = new GaugeField(Group.U1, lat, 5), ub = new GaugeField(Group.U1, lat, 5);
-            double[] la = new double[5], lb = new double[5];
-            a.sample(3, 4, ua, la);
-            b.sample(3, 4, ub, lb);
-            assertArrayEquals(ua.data, ub.data, 0);
+            GaugeField ua = new GaugeField(CPU, Group.U1, lat, 5), ub = new GaugeField(two, Group.U1, lat, 5);
+            double[] la = sample(a, 3, 4, ua), lb = sample(b, 3, 4, ub);
+            assertArrayEquals(ua.toHost(), ub.toHost(), 0);
             assertArrayEquals(la, lb, 0);
         }
         assertEquals("multiscale", new LearnedMultiscaleU1(CPU, lat, LearnedMultiscaleU1.defaultConfig(4.0, 9)).kind());

@@ -1,4 +1,4 @@
-package org.mflowhpc.flow.linkflow;
+package org.mflowhpc.backend.cpu;
 
 /**
  * A family of orientation-preserving diffeomorphisms of the circle (U(1) link flows), one member per element,

@@ -1,4 +1,4 @@
-package org.mflowhpc.flow.linkflow;
+package org.mflowhpc.backend.cpu;
 
 /**
  * Circular rational-quadratic spline (Durkan et al. arXiv:1906.04032, circular variant of Rezende et al.

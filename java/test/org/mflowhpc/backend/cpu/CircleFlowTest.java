@@ -1,4 +1,4 @@
-package org.mflowhpc.flow.linkflow;
+package org.mflowhpc.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,4 +1,4 @@
-package org.mflowhpc.flow.linkflow;
+package org.mflowhpc.backend.cpu;
 
 /**
  * Mixture of K non-compact projections followed by a shift (Rezende et al. arXiv:2002.02428; Kanwar et al.

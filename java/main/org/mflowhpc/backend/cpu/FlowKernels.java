@@ -1,0 +1,305 @@
+package org.mflowhpc.backend.cpu;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.mflowhpc.backend.LinkFlow;
+import org.mflowhpc.group.Group;
+import org.mflowhpc.group.SU3;
+import org.mflowhpc.lattice.GaugeField;
+import org.mflowhpc.lattice.Lattice;
+
+/**
+ * CPU reference kernels of the coupling-layer ops of {@link org.mflowhpc.backend.Backend}: loop features, gather
+ * and scatter of active links, link flows on batches of elements (contracts and layouts in Backend).
+ *
+ * <p>Geometry. Plaquette P_mn(x) = A B C^dag D^dag with A = U_m(x), B = U_n(x+m), C = U_m(x+n), D = U_n(x).
+ * Active link U_mu(x) with partner direction nu: frozen staple Γ = U_nu(x) U_mu(x+nu) U_nu(x+mu)^dag
+ * = D' B' C'^dag (D' = U_nu(x), B' = U_mu(x+nu), C' = U_nu(x+mu)), W = U Γ^dag (the plaquette of the (mu, nu)
+ * plane at x, oriented mu first). U(1): angles add, W = theta_mu(x) + theta_nu(x+mu) - theta_mu(x+nu) - theta_nu(x).
+ *
+ * <p>Euclidean gradients (dL = Re tr(G^dag dX) for every matrix X; for U(1) dL/dtheta): for h = Re tr(c P),
+ * c = (g_re - i g_im)/N from the feature channels, G_A = conj(c) D C B^dag, G_B = conj(c) A^dag D C,
+ * G_C = c D^dag A B, G_D = c A B C^dag. For U = W' Γ: G_W' = G Γ^dag, G_Γ = W'^dag G; for W = U Γ^dag:
+ * G_U = G_W Γ, G_Γ = G_W^dag U; and G_Γ reaches Γ's links as G_D' = G_Γ C' B'^dag, G_B' = D'^dag G_Γ C',
+ * G_C' = G_Γ^dag D' B'.
+ *
+ * <p>Threads. Per-element work (features, gathers, link flows) runs over (configuration, site) in parallel; the
+ * gradient scatter-adds, where neighbouring elements share links, run in parallel over configurations only, each
+ * configuration serially in site order, so results are bit-identical for any thread count.
+ */
+final class FlowKernels {
+    private FlowKernels() {}
+
+    private static final ConcurrentHashMap<LinkFlow, Object> FLOWS = new ConcurrentHashMap<>();
+
+    /** The per-element implementation of a link flow (immutable, shared). */
+    static Object impl(LinkFlow f) {
+        return FLOWS.computeIfAbsent(f, k -> {
+            switch (k.kind) {
+                case NCP: return new NcpMixture(k.components);
+                case RQS: return new CircularSpline(k.components);
+                default: return new Su3Spectral(k.components);
+            }
+        });
+    }
+
+    private static int[][] planePairs(int d) {
+        int[][] pp = new int[d * (d - 1) / 2][];
+        int p = 0;
+        for (int m = 0; m < d; m++) for (int n = m + 1; n < d; n++) pp[p++] = new int[] {m, n};
+        return pp;
+    }
+
+    // ------------------------------------------------------------------ loop features
+
+    static void loopFeatures(CpuBackend be, GaugeField u, int[] frozen, double[] out) {
+        Lattice lat = u.lattice;
+        int V = lat.volume, np = lat.planes(), C = 2 * np;
+        int[][] pp = planePairs(lat.d);
+        double[] f = CpuBackend.data(u);
+        boolean u1 = u.group == Group.U1;
+        be.parallelRange(u.batch * V, 64, (lo, hi) -> {
+            double[] t1 = new double[18], t2 = new double[18];
+            for (int i = lo; i < hi; i++) {
+                int b = i / V, x = i % V;
+                for (int p = 0; p < np; p++) {
+                    int o = (b * C + 2 * p) * V + x;
+                    if (frozen[p * V + x] == 0) { out[o] = 0; out[o + V] = 0; continue; }
+                    int m = pp[p][0], n = pp[p][1];
+                    if (u1) {
+                        double th = f[u.offset(b, m, x)] + f[u.offset(b, n, lat.up(m, x))] - f[u.offset(b, m, lat.up(n, x))] - f[u.offset(b, n, x)];
+                        out[o] = Math.cos(th);
+                        out[o + V] = Math.sin(th);
+                    } else {
+                        SU3.mul(f, u.offset(b, m, x), f, u.offset(b, n, lat.up(m, x)), t1, 0);   // A B
+                        SU3.mul(f, u.offset(b, n, x), f, u.offset(b, m, lat.up(n, x)), t2, 0);   // D C
+                        // tr(A B (D C)^dag)
+                        double re = 0, im = 0;
+                        for (int r = 0; r < 3; r++)
+                            for (int k = 0; k < 3; k++) {
+                                int a = 2 * (3 * r + k), c = 2 * (3 * r + k);
+                                // (AB)_{rk} conj((DC)_{rk})
+                                re += t1[a] * t2[c] + t1[a + 1] * t2[c + 1];
+                                im += t1[a + 1] * t2[c] - t1[a] * t2[c + 1];
+                            }
+                        out[o] = re / 3.0;
+                        out[o + V] = im / 3.0;
+                    }
+                }
+            }
+        });
+    }
+
+    static void loopFeaturesBackward(CpuBackend be, GaugeField u, int[] frozen, double[] gFeat, double[] g) {
+        Lattice lat = u.lattice;
+        int V = lat.volume, np = lat.planes(), C = 2 * np;
+        int[][] pp = planePairs(lat.d);
+        double[] f = CpuBackend.data(u);
+        boolean u1 = u.group == Group.U1;
+        be.parallelFor(u.batch, b -> {
+            double[] ab = new double[18], dc = new double[18], t = new double[18], m1 = new double[18], cc = new double[18];
+            for (int p = 0; p < np; p++) {
+                int m = pp[p][0], n = pp[p][1];
+                for (int x = 0; x < V; x++) {
+                    if (frozen[p * V + x] == 0) continue;
+                    int o = (b * C + 2 * p) * V + x;
+                    double gr = gFeat[o], gi = gFeat[o + V];
+                    if (gr == 0 && gi == 0) continue;
+                    int oA = u.offset(b, m, x), oB = u.offset(b, n, lat.up(m, x)), oC = u.offset(b, m, lat.up(n, x)), oD = u.offset(b, n, x);
+                    if (u1) {
+                        double th = f[oA] + f[oB] - f[oC] - f[oD];
+                        double gp = -Math.sin(th) * gr + Math.cos(th) * gi;
+                        g[oA] += gp; g[oB] += gp; g[oC] -= gp; g[oD] -= gp;
+                        continue;
+                    }
+                    double cr = gr / 3.0, ci = -gi / 3.0; // c = (g_re - i g_im)/3
+                    // G_A = conj(c) D C B^dag
+                    SU3.mul(f, oD, f, oC, dc, 0);
+                    SU3.mulDag(dc, 0, f, oB, t, 0);
+                    addScaledC(t, cr, -ci, g, oA);
+                    // G_B = conj(c) A^dag D C
+                    SU3.dagMul(f, oA, dc, 0, t, 0);
+                    addScaledC(t, cr, -ci, g, oB);
+                    // G_C = c D^dag A B
+                    SU3.mul(f, oA, f, oB, ab, 0);
+                    SU3.dagMul(f, oD, ab, 0, t, 0);
+                    addScaledC(t, cr, ci, g, oC);
+                    // G_D = c A B C^dag
+                    SU3.mulDag(ab, 0, f, oC, t, 0);
+                    addScaledC(t, cr, ci, g, oD);
+                }
+            }
+        });
+    }
+
+    /** g[go..] += (zr + i zi) * t (3x3 complex). */
+    private static void addScaledC(double[] t, double zr, double zi, double[] g, int go) {
+        for (int k = 0; k < 18; k += 2) {
+            g[go + k] += zr * t[k] - zi * t[k + 1];
+            g[go + k + 1] += zr * t[k + 1] + zi * t[k];
+        }
+    }
+
+    // ------------------------------------------------------------------ gather / scatter of active links
+
+    /** Γ(x) = U_nu(x) U_mu(x+nu) U_nu(x+mu)^dag into gam[0..18) (SU(3)); t scratch. */
+    private static void staple(double[] f, GaugeField u, int b, int mu, int nu, int x, double[] t, double[] gam) {
+        Lattice lat = u.lattice;
+        SU3.mul(f, u.offset(b, nu, x), f, u.offset(b, mu, lat.up(nu, x)), t, 0);
+        SU3.mulDag(t, 0, f, u.offset(b, nu, lat.up(mu, x)), gam, 0);
+    }
+
+    private static double stapleU1(double[] f, GaugeField u, int b, int mu, int nu, int x) {
+        Lattice lat = u.lattice;
+        return f[u.offset(b, nu, x)] + f[u.offset(b, mu, lat.up(nu, x))] - f[u.offset(b, nu, lat.up(mu, x))];
+    }
+
+    static void gather(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] w) {
+        int M = sites.length;
+        double[] f = CpuBackend.data(u);
+        boolean u1 = u.group == Group.U1;
+        be.parallelRange(u.batch * M, 64, (lo, hi) -> {
+            double[] t = new double[18], gam = new double[18];
+            for (int e = lo; e < hi; e++) {
+                int b = e / M, x = sites[e % M];
+                if (u1) { w[e] = f[u.offset(b, mu, x)] - stapleU1(f, u, b, mu, nu, x); continue; }
+                staple(f, u, b, mu, nu, x, t, gam);
+                SU3.mulDag(f, u.offset(b, mu, x), gam, 0, w, 18 * e);
+            }
+        });
+    }
+
+    static void scatter(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] w) {
+        int M = sites.length;
+        double[] f = CpuBackend.data(u);
+        boolean u1 = u.group == Group.U1;
+        be.parallelRange(u.batch * M, 64, (lo, hi) -> {
+            double[] t = new double[18], gam = new double[18];
+            for (int e = lo; e < hi; e++) {
+                int b = e / M, x = sites[e % M];
+                if (u1) { f[u.offset(b, mu, x)] = CpuBackend.wrap(w[e] + stapleU1(f, u, b, mu, nu, x)); continue; }
+                staple(f, u, b, mu, nu, x, t, gam);
+                SU3.mul(w, 18 * e, gam, 0, f, u.offset(b, mu, x));
+            }
+        });
+    }
+
+    /** Adds dL/dΓ = gGam to Γ's three links (SU(3)). */
+    private static void stapleBackward(double[] f, GaugeField u, int b, int mu, int nu, int x, double[] gGam, double[] g,
+                                       double[] t, double[] t2) {
+        Lattice lat = u.lattice;
+        int oD = u.offset(b, nu, x), oB = u.offset(b, mu, lat.up(nu, x)), oC = u.offset(b, nu, lat.up(mu, x));
+        // G_D' = G_Γ C' B'^dag
+        SU3.mulDag(f, oC, f, oB, t, 0);
+        SU3.mul(gGam, 0, t, 0, t2, 0);
+        SU3.addScaled(t2, 0, 1.0, g, oD);
+        // G_B' = D'^dag G_Γ C'
+        SU3.dagMul(f, oD, gGam, 0, t, 0);
+        SU3.mul(t, 0, f, oC, t2, 0);
+        SU3.addScaled(t2, 0, 1.0, g, oB);
+        // G_C' = G_Γ^dag D' B'
+        SU3.mul(f, oD, f, oB, t, 0);
+        SU3.dagMul(gGam, 0, t, 0, t2, 0);
+        SU3.addScaled(t2, 0, 1.0, g, oC);
+    }
+
+    private static void stapleBackwardU1(GaugeField u, int b, int mu, int nu, int x, double gGam, double[] g) {
+        Lattice lat = u.lattice;
+        g[u.offset(b, nu, x)] += gGam;
+        g[u.offset(b, mu, lat.up(nu, x))] += gGam;
+        g[u.offset(b, nu, lat.up(mu, x))] -= gGam;
+    }
+
+    static void scatterBackward(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] wNew, double[] g, double[] gW) {
+        int M = sites.length;
+        double[] f = CpuBackend.data(u);
+        boolean u1 = u.group == Group.U1;
+        be.parallelFor(u.batch, b -> {
+            double[] t = new double[18], t2 = new double[18], gam = new double[18], gg = new double[18];
+            for (int j = 0; j < M; j++) {
+                int e = b * M + j, x = sites[j], o = u.offset(b, mu, x);
+                if (u1) {
+                    double gl = g[o];
+                    g[o] = 0;
+                    gW[e] = gl;
+                    stapleBackwardU1(u, b, mu, nu, x, gl, g);
+                    continue;
+                }
+                staple(f, u, b, mu, nu, x, t, gam);
+                SU3.mulDag(g, o, gam, 0, gW, 18 * e);        // G_W' = G Γ^dag
+                SU3.dagMul(wNew, 18 * e, g, o, gg, 0);       // G_Γ = W'^dag G
+                for (int k = 0; k < 18; k++) g[o + k] = 0;
+                stapleBackward(f, u, b, mu, nu, x, gg, g, t, t2);
+            }
+        });
+    }
+
+    static void gatherBackward(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] wOld, double[] gW, double[] g) {
+        int M = sites.length;
+        double[] f = CpuBackend.data(u);
+        boolean u1 = u.group == Group.U1;
+        be.parallelFor(u.batch, b -> {
+            double[] t = new double[18], t2 = new double[18], gam = new double[18], uin = new double[18], gg = new double[18];
+            for (int j = 0; j < M; j++) {
+                int e = b * M + j, x = sites[j], o = u.offset(b, mu, x);
+                if (u1) {
+                    g[o] += gW[e];
+                    stapleBackwardU1(u, b, mu, nu, x, -gW[e], g);
+                    continue;
+                }
+                staple(f, u, b, mu, nu, x, t, gam);
+                SU3.mul(gW, 18 * e, gam, 0, t2, 0);          // G_U = G_W Γ
+                SU3.addScaled(t2, 0, 1.0, g, o);
+                SU3.mul(wOld, 18 * e, gam, 0, uin, 0);       // U_in = W Γ
+                SU3.dagMul(gW, 18 * e, uin, 0, gg, 0);       // G_Γ = G_W^dag U
+                stapleBackward(f, u, b, mu, nu, x, gg, g, t, t2);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ link flows
+
+    static void linkFlow(CpuBackend be, LinkFlow lf, int n, int m, double[] w, double[] raw, int rOff, int rB,
+                         double[] out, double[] logJ, boolean inverse) {
+        Object im = impl(lf);
+        if (lf.isU1()) {
+            CircleFlow cf = (CircleFlow) im;
+            be.parallelRange(n, 64, (lo, hi) -> {
+                double[] r = new double[2];
+                for (int e = lo; e < hi; e++) {
+                    int off = rOff + (e / m) * rB + e % m;
+                    if (inverse) cf.inverse(w[e], raw, off, m, r); else cf.forward(w[e], raw, off, m, r);
+                    out[e] = r[0];
+                    logJ[e] = r[1];
+                }
+            });
+        } else {
+            Su3Spectral sf = (Su3Spectral) im;
+            be.parallelRange(n, 16, (lo, hi) -> {
+                for (int e = lo; e < hi; e++) {
+                    int off = rOff + (e / m) * rB + e % m;
+                    logJ[e] = inverse ? sf.inverse(w, 18 * e, raw, off, m, out, 18 * e) : sf.forward(w, 18 * e, raw, off, m, out, 18 * e);
+                }
+            });
+        }
+    }
+
+    static void linkFlowBackward(CpuBackend be, LinkFlow lf, int n, int m, double[] w, double[] raw, int rOff, int rB,
+                                 double[] gOut, double[] gLogJ, double[] gW, double[] gRaw) {
+        Object im = impl(lf);
+        // Elements write disjoint gRaw entries (element e owns column e % m of its configuration's block).
+        if (lf.isU1()) {
+            CircleFlow cf = (CircleFlow) im;
+            be.parallelFor(n, e -> {
+                int off = rOff + (e / m) * rB + e % m;
+                gW[e] = cf.backward(w[e], raw, off, m, gOut[e], gLogJ[e], gRaw, off, m);
+            }, 64);
+        } else {
+            Su3Spectral sf = (Su3Spectral) im;
+            be.parallelFor(n, e -> {
+                int off = rOff + (e / m) * rB + e % m;
+                sf.backward(w, 18 * e, raw, off, m, gOut, 18 * e, gLogJ[e], gW, 18 * e, gRaw, off, m);
+            }, 16);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package org.mflowhpc.lattice;
+
+/**
+ * Stripe masks of a gauge-equivariant coupling layer, in any dimension (Kanwar et al. arXiv:2003.06413 in 2D; the
+ * same construction slice by slice in d = 3, 4).
+ *
+ * <p>A layer updates the mu-links U_mu(x) on the slice x_nu = offset (mod 4), nu != mu: the ACTIVE links. Each is
+ * moved through its plaquette in the (mu, nu) plane, W = U_mu(x) Γ(x)^dag with the single staple
+ * Γ(x) = U_nu(x) U_mu(x+nu) U_nu(x+mu)^dag, which contains no active link (U_mu(x+nu) lies on the slice
+ * offset + 1). A plaquette is FROZEN when it contains no active link: the conditioner sees only frozen plaquettes,
+ * so its output is unchanged by the layer and the Jacobian is block-diagonal with one block per active link.
+ * Plaquettes containing an active link other than the W's are PASSIVE: they change as a consequence and are never
+ * read. Requires L_nu divisible by 4 (the stripes of period 4 must tile the periodic direction).
+ *
+ * <p>Per layer: {@link #activeSites()} (sorted sites x of the active links, V/4 of them) and {@link #frozen()}
+ * (planes*V flags, index p*V + y, 1 when plaquette P_p(y) is frozen).
+ */
+public final class CouplingMask {
+    public final Lattice lattice;
+    public final int mu, nu, offset;
+    private final int[] active, frozen;
+
+    public CouplingMask(Lattice lat, int mu, int nu, int offset) {
+        int d = lat.d;
+        if (mu < 0 || mu >= d || nu < 0 || nu >= d || mu == nu)
+            throw new IllegalArgumentException("coupling mask needs two different directions in 0.." + (d - 1) + ", got mu=" + mu + " nu=" + nu);
+        if (offset < 0 || offset > 3) throw new IllegalArgumentException("mask offset must be in 0..3, got " + offset);
+        if (lat.extent(nu) % 4 != 0)
+            throw new IllegalArgumentException("coupling-layer masks need extent L" + nu + " divisible by 4 (stripes of period 4), lattice is " + lat.spec());
+        this.lattice = lat; this.mu = mu; this.nu = nu; this.offset = offset;
+        int V = lat.volume;
+        int[] x = new int[d];
+        int n = 0;
+        int[] tmp = new int[V];
+        for (int s = 0; s < V; s++) { lat.coords(s, x); if (isActive(x)) tmp[n++] = s; }
+        active = java.util.Arrays.copyOf(tmp, n);
+        int np = lat.planes();
+        frozen = new int[np * V];
+        int p = 0;
+        for (int m = 0; m < d; m++)
+            for (int q = m + 1; q < d; q++, p++)
+                for (int s = 0; s < V; s++)
+                    frozen[p * V + s] = containsActive(m, q, s) ? 0 : 1;
+    }
+
+    /** The mask of layer i in the standard schedule: mu = i mod d, offset = (i / d) mod 4, nu the
+     *  ((i / 4d) mod (d-1))-th direction other than mu (in 2D: nu = 1 - mu, offset = (i/2) mod 4, as in the tutorial). */
+    public static CouplingMask forLayer(Lattice lat, int i) {
+        int d = lat.d, mu = i % d, k = i / d, offset = k % 4, j = (k / 4) % (d - 1);
+        int nu = j < mu ? j : j + 1;
+        return new CouplingMask(lat, mu, nu, offset);
+    }
+
+    private boolean isActive(int[] x) { return Math.floorMod(x[nu] - offset, 4) == 0; }
+
+    /** True when link (dir, site) is active. */
+    public boolean isActiveLink(int dir, int site) {
+        return dir == mu && Math.floorMod(lattice.coords(site)[nu] - offset, 4) == 0;
+    }
+
+    /** True when plaquette P_mn(y) (m < n) contains an active link. */
+    public boolean containsActive(int m, int n, int y) {
+        return isActiveLink(m, y) || isActiveLink(n, lattice.up(m, y)) || isActiveLink(m, lattice.up(n, y)) || isActiveLink(n, y);
+    }
+
+    public int[] activeSites() { return active.clone(); }
+    public int[] frozen() { return frozen.clone(); }
+    public int activeCount() { return active.length; }
+}
