@@ -1,5 +1,7 @@
 package org.mflowhpc.flow;
 
+import static org.mflowhpc.group.U1.wrap;
+
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.flow.linkflow.CircleFlow;
 import org.mflowhpc.group.Group;
@@ -193,11 +195,5 @@ public final class U1PlaquetteCoupling implements GaugeFlowLayer {
                 g[(b * d) * V + lat.up(1, x)] -= gp;
                 g[(b * d + 1) * V + x] -= gp;
             }
-    }
-
-    /** Maps an angle to (-pi, pi]. */
-    static double wrap(double a) {
-        double r = Math.IEEEremainder(a, 2 * Math.PI);
-        return r <= -Math.PI ? r + 2 * Math.PI : r;
     }
 }

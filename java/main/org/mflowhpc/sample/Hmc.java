@@ -6,6 +6,7 @@ import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
+import org.mflowhpc.group.U1;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.rng.RngStream;
 
@@ -195,7 +196,7 @@ public final class Hmc {
         double dl = 0, dp = 0, de = 0;
         for (int i = 0; i < p.length; i++) {
             double x = w.data[i] - u.data[i];
-            if (u.group == Group.U1) x = CpuBackend.wrap(x);
+            if (u.group == Group.U1) x = U1.wrap(x);
             dl = Math.max(dl, Math.abs(x));
             dp = Math.max(dp, Math.abs(p[i] - p0[i]));
         }
@@ -215,7 +216,7 @@ public final class Hmc {
         double[] f = u.data;
         int links = f.length / u.group.dof;
         if (u.group == Group.U1) {
-            forEach(links, l -> f[l] = CpuBackend.wrap(f[l] + c * p[l]));
+            forEach(links, l -> f[l] = U1.wrap(f[l] + c * p[l]));
         } else {
             forEach(links, l -> {
                 double[] x = new double[18], e = new double[18], t = new double[18];

@@ -177,7 +177,7 @@ class ObservablesTest {
         Lattice lat = new Lattice(8, 6);
         for (int k : new int[] {1, -2, 3}) {
             GaugeField u = new GaugeField(Group.U1, lat, 1, fluxAngles(lat, k));
-            for (int i = 0; i < u.data.length; i++) u.data[i] = org.mflowhpc.backend.cpu.CpuBackend.wrap(u.data[i]);
+            for (int i = 0; i < u.data.length; i++) u.data[i] = org.mflowhpc.group.U1.wrap(u.data[i]);
             double phi = 2 * Math.PI * k / 48;
             assertEquals(Math.cos(phi), obs.meanPlaquette(u)[0], 1e-13);
             assertEquals(k, obs.topologicalCharge(u)[0], 1e-11);

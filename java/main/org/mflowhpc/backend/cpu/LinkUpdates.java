@@ -1,5 +1,7 @@
 package org.mflowhpc.backend.cpu;
 
+import static org.mflowhpc.group.U1.wrap;
+
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
@@ -90,9 +92,6 @@ public final class LinkUpdates {
     }
 
     // ---------------------------------------------------------------- U(1)
-
-    /** Maps an angle to (-pi, pi]. */
-    static double wrap(double a) { return CpuBackend.wrap(a); }
 
     /**
      * Von Mises variate phi in (-pi, pi] with density exp(kappa cos phi) / (2 pi I0(kappa)), kappa >= 0, by the

@@ -1,5 +1,7 @@
 package org.mflowhpc.flow.multiscale;
 
+import static org.mflowhpc.group.U1.wrap;
+
 /**
  * Exact block densities of 2D U(1) Wilson gauge theory at coupling beta (DESIGN.md §4 "Exact oracle").
  *
@@ -266,12 +268,6 @@ public final class U1BlockDensity {
         }
         out[0] = W;
         out[1] = w;
-    }
-
-    /** Maps an angle to (-pi, pi]. */
-    public static double wrap(double a) {
-        double r = Math.IEEEremainder(a, 2 * Math.PI);
-        return r <= -Math.PI ? r + 2 * Math.PI : r;
     }
 
     /** log Z of 2D U(1) on a torus of V plaquettes (normalised Haar), see {@link BesselI#u1LogZ}. */

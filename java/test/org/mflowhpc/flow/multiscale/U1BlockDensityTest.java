@@ -3,6 +3,7 @@ package org.mflowhpc.flow.multiscale;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.group.U1;
 
 /**
  * Bessel helper, exact block densities f_m, conditionals g(t|phi) and their inverse-CDF sampler.
@@ -83,7 +84,7 @@ class U1BlockDensityTest {
                     // inverse CDF: integral of g from c0 to the returned t equals u (composite Gauss-Legendre)
                     for (double u : new double[] {1e-6, 0.3, 0.999}) {
                         double t = d.sampleT(m, phi, u);
-                        double sLen = U1BlockDensity.wrap(t - c0);
+                        double sLen = U1.wrap(t - c0);
                         if (sLen < 0) sLen += 2 * Math.PI;
                         int panels = 100;
                         double hh = sLen / panels, acc = 0;
