@@ -16,6 +16,7 @@ import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.Coarsening;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.math.Bessel;
 import org.mflowhpc.nn.Activation;
 import org.mflowhpc.nn.Params;
 import org.mflowhpc.nn.Sequential;
@@ -132,7 +133,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         int layers = chain.layers();
         nets = new Sequential[layers];
         betaEff = new double[layers];
-        double r1 = BesselI.ratios(beta, 1)[1];
+        double r1 = Bessel.ratios(beta, 1)[1];
         long vt = chain.volume(layers);
         for (int k = 0; k < layers; k++) {
             nets[k] = Sequential.convNet(be, params, "level" + k, 2, hidden, nraw, kernel, act);
@@ -206,7 +207,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
     // ------------------------------------------------------------------ analytic base
 
     /** A(kappa) = I_1(kappa)/I_0(kappa). */
-    static double besselRatio(double kappa) { return BesselI.ratios(kappa, 1)[1]; }
+    static double besselRatio(double kappa) { return Bessel.ratios(kappa, 1)[1]; }
 
     /** kappa with A(kappa) = y, y in [0, 1). */
     static double inverseBesselRatio(double y) {

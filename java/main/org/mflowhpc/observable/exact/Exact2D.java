@@ -31,6 +31,8 @@
  */
 package org.mflowhpc.observable.exact;
 
+import org.mflowhpc.math.Bessel;
+
 /** Exact 2D U(1) and SU(N) lattice gauge theory results (static, thread-safe). */
 public final class Exact2D {
     private Exact2D() {}

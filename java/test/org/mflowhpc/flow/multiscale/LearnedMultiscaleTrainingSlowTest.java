@@ -10,6 +10,7 @@ import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.observable.exact.Exact2D;
 import org.mflowhpc.rng.RngStream;
 import org.mflowhpc.train.Trainer;
 
@@ -45,7 +46,7 @@ class LearnedMultiscaleTrainingSlowTest {
         double mean = 0, var = 0;
         for (double x : lw) mean += x / n;
         for (double x : lw) var += (x - mean) * (x - mean) / (n - 1);
-        double kl = -mean + BesselI.u1LogZ(beta, m.lattice().volume);
+        double kl = -mean + Exact2D.u1LogZ(beta, m.lattice().volume);
         return new double[] {ess, Math.sqrt(Math.max(0, s2 / nboot - (s1 / nboot) * (s1 / nboot))), kl, var};
     }
 

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.function.DoubleUnaryOperator;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.math.Bessel;
 
 class Exact2DTest {
     /** beta, L, <cos P>, chi_t, log Z — exact-2d.md, U(1) table. */
