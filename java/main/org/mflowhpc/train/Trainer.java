@@ -26,6 +26,7 @@ import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.nn.Adam;
 import org.mflowhpc.nn.LrSchedule;
 import org.mflowhpc.nn.Params;
+import org.mflowhpc.observable.stats.Ess;
 
 /**
  * Reverse-KL training of any U(1) {@link FlowModel} (gradients w.r.t. link angles; SU(3) needs an algebra-valued
@@ -204,14 +205,14 @@ public final class Trainer {
 
     // ------------------------------------------------------------------ training
 
-    /** Effective sample size per sample, (sum w)^2 / (N sum w^2), computed in log space. */
+    /**
+     * Effective sample size per sample, (sum w)^2 / (N sum w^2): {@link Ess#essFraction}, except that a batch with a
+     * NaN or +inf log-weight (a diverged step) or no samples gives NaN for the metrics line instead of an exception.
+     */
     public static double ess(double[] logw) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double x : logw) m = Math.max(m, x);
-        if (!Double.isFinite(m)) return Double.NaN;
-        double s1 = 0, s2 = 0;
-        for (double x : logw) { double e = Math.exp(x - m); s1 += e; s2 += e * e; }
-        return s1 * s1 / (logw.length * s2);
+        if (logw.length == 0) return Double.NaN;
+        for (double x : logw) if (Double.isNaN(x) || x == Double.POSITIVE_INFINITY) return Double.NaN;
+        return Ess.essFraction(logw);
     }
 
     private static double variance(double[] a) {

@@ -183,6 +183,11 @@ class TrainerTest {
         assertEquals(s1 * s1 / (4 * s2), Trainer.ess(lw), 1e-14);
         double[] big = {1000, 1000.5, 999};
         assertEquals(Trainer.ess(new double[] {0, 0.5, -1}), Trainer.ess(big), 1e-14);
+        assertEquals(org.mflowhpc.observable.stats.Ess.essFraction(lw), Trainer.ess(lw), 0);
+        // a diverged step's batch: NaN for the metrics line, not an exception
+        assertTrue(Double.isNaN(Trainer.ess(new double[] {0, Double.NaN})));
+        assertTrue(Double.isNaN(Trainer.ess(new double[] {0, Double.POSITIVE_INFINITY})));
+        assertTrue(Double.isNaN(Trainer.ess(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY})));
     }
 
     /** A real SIGTERM to a child JVM: it finishes its step, checkpoints, exits; resuming matches an uninterrupted run. */
