@@ -103,15 +103,15 @@ class TrainerTest {
         Path ck = t.checkpointPath();
         Checkpoint good = Checkpoint.read(ck);
         assertArrayEquals(m.params().values(), good.array("params"));
-        good.validateFor(m, 1.0);
+        Trainer.validateCheckpoint(good, m, 1.0);
 
         List<CheckpointException> errs = new ArrayList<>();
         errs.add(assertThrows(CheckpointException.class, () -> new Trainer(small(3), BE, 1.0, opts(tmp, 4)).resume(ck)));
         errs.add(assertThrows(CheckpointException.class, () -> new Trainer(small(2), BE, 2.0, opts(tmp, 4)).resume(ck)));
         HaarFlowModel other = new HaarFlowModel(BE, new Lattice(8, 12), Map.of("layers", 2, "flow", "ncp3", "hidden", List.of(4), "init_seed", 5L));
-        errs.add(assertThrows(CheckpointException.class, () -> good.validateFor(other, 1.0)));
+        errs.add(assertThrows(CheckpointException.class, () -> Trainer.validateCheckpoint(good, other, 1.0)));
         HaarFlowModel spline = new HaarFlowModel(BE, LAT, Map.of("layers", 2, "flow", "rqs3", "hidden", List.of(4), "init_seed", 5L));
-        errs.add(assertThrows(CheckpointException.class, () -> good.validateFor(spline, 1.0)));
+        errs.add(assertThrows(CheckpointException.class, () -> Trainer.validateCheckpoint(good, spline, 1.0)));
 
         byte[] bytes = Files.readAllBytes(ck);
         Path trunc = tmp.resolve("trunc.bin");
