@@ -7,7 +7,7 @@ import org.mflowhpc.lattice.GaugeField;
  * by {@link org.mflowhpc.backend.cpu.CpuBackend} (the readable float64 reference and a production path) and by
  * accelerator backends. Every op is checked against the CPU backend by the shared contract tests.
  *
- * <p>Conventions (DESIGN.md §2): P_mn(x) = U_m(x) U_n(x+m) U_m(x+n)^dag U_n(x)^dag; plaquette observable
+ * <p>Conventions (docs/conventions.md): P_mn(x) = U_m(x) U_n(x+m) U_m(x+n)^dag U_n(x)^dag; plaquette observable
  * (1/N) Re tr P; Wilson action S = -(beta/N) sum_x sum_{m<n} Re tr P_mn(x); staple sum A_m(x) such that the part of
  * S depending on U_m(x) is -(beta/N) Re tr(U_m(x) A_m(x)). Plane index p enumerates pairs (m<n) in the order
  * (0,1),(0,2),...,(0,d-1),(1,2),... . Gauge transformation U_m(x) -> Omega(x) U_m(x) Omega(x+m)^dag.

@@ -23,7 +23,7 @@ import org.mflowhpc.nn.Sequential;
 import org.mflowhpc.rng.RngStream;
 
 /**
- * Learned multiscale flow for 2D U(1) ("Multiscale" / "Multiscale + flow", DESIGN.md §4): the geometry and
+ * Learned multiscale flow for 2D U(1) ("Multiscale" / "Multiscale + flow", docs/physics.md §3): the geometry and
  * bookkeeping of {@link ExactMultiscaleU1}, with the exact conditional replaced by a learned conditional circle
  * flow per doubling layer (own network per layer), optionally followed by gauge-equivariant coupling layers
  * ({@link U1PlaquetteCoupling}) on the full lattice.

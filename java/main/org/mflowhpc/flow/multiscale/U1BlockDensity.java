@@ -6,7 +6,7 @@ import org.mflowhpc.math.Bessel;
 import org.mflowhpc.observable.exact.Exact2D;
 
 /**
- * Exact block densities of 2D U(1) Wilson gauge theory at coupling beta (DESIGN.md §4 "Exact oracle").
+ * Exact block densities of 2D U(1) Wilson gauge theory at coupling beta (docs/physics.md §4).
  *
  * <p>Contract. All densities are w.r.t. the normalised Haar measure d(phi)/2pi on (-pi, pi] and are 2pi-periodic;
  * angles may be any real number.

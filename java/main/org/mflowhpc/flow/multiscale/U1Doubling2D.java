@@ -4,7 +4,7 @@ import org.mflowhpc.group.U1;
 import org.mflowhpc.lattice.Coarsening;
 
 /**
- * The 2D U(1) doubling layer as an explicit bijection of link angles (DESIGN.md §4), for every layer of a
+ * The 2D U(1) doubling layer as an explicit bijection of link angles (docs/physics.md §3), for every layer of a
  * {@link Coarsening} chain, acting on one configuration at a time.
  *
  * <p>Layout of a level's links: {@code links[off + mu*V + site]}, V = volume of the level, site order of

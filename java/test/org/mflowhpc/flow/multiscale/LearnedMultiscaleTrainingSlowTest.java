@@ -16,7 +16,7 @@ import org.mflowhpc.train.Trainer;
 
 /**
  * Slow: trains the learned multiscale flow on 8x8, beta = 2 with the model-agnostic Trainer and measures ESS on
- * 4096 fresh samples with a bootstrap error (DESIGN.md §4: a few hundred samples can flatter a heavy-tailed log w).
+ * 4096 fresh samples with a bootstrap error (docs/physics.md §2: a few hundred samples can flatter a heavy-tailed log w).
  */
 @Tag("slow")
 class LearnedMultiscaleTrainingSlowTest {

@@ -7,13 +7,13 @@ import org.mflowhpc.group.U1;
 
 /**
  * Exact block densities f_m, conditionals g(t|phi) and their inverse-CDF sampler.
- * Reference values: 60-digit evaluations (mpmath) of log I_n(x) and of the Fourier series of f_m; log Z from
- * /work/shared/validation/exact-2d.md.
+ * Reference values: 60-digit evaluations (mpmath) of the Fourier series of f_m; log Z from the exact U(1) table
+ * (docs/physics.md §6).
  */
 class U1BlockDensityTest {
 
     @Test void logZMatchesExactTable() {
-        // beta, L, log Z (exact-2d.md, 6 decimals)
+        // beta, L, log Z (exact U(1) table, docs/physics.md §6; 6 decimals)
         double[][] t = {{1, 8, 15.098519}, {2, 8, 52.735587}, {2, 16, 210.942347}, {4, 16, 620.793036},
                 {8, 16, 1550.874689}, {12, 8, 630.484332}, {16, 32, 14031.709625}, {16, 8, 877.208026}};
         for (double[] r : t) {
