@@ -32,6 +32,7 @@ import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.observable.Observables;
 import org.mflowhpc.rng.RngStream;
 import org.mflowhpc.sample.IndependenceMetropolis;
+import org.mflowhpc.train.Trainer;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -101,7 +102,7 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             FlowModel m;
             try {
                 m = Models.fromCheckpoint(ck, be);
-                ck.validateFor(m, ck.beta);
+                Trainer.validateCheckpoint(ck, m, ck.beta);
                 if (ck.hasArray("params")) m.params().setValues(ck.array("params"));
             } catch (CheckpointException | IllegalArgumentException e) {
                 throw new UserError(ckPath + ": " + e.getMessage());

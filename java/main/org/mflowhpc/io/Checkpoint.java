@@ -24,7 +24,6 @@ import java.util.Map;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.Lattice;
 
@@ -48,8 +47,9 @@ import org.mflowhpc.lattice.Lattice;
  * Arrays written by the Trainer: "params", "adam_m", "adam_v". {@link #write} refuses non-finite values and writes
  * atomically: temporary file in the same directory, fsync, rename with ATOMIC_MOVE, fsync of the directory.
  * {@link #read} verifies magic, lengths and the checksum; {@link #validateFor} checks kind, group, lattice, beta,
- * config and parameter layout against a model. Every failure is a {@link CheckpointException} with a one-line
- * message.
+ * config, parameter layout and parameter count against the values the caller's model reports (this package knows
+ * no model classes; train.Trainer.validateCheckpoint passes a flow model's). Every failure is a
+ * {@link CheckpointException} with a one-line message.
  */
 public final class Checkpoint {
     public static final String MAGIC = "MFLOWCK1";
@@ -196,18 +196,19 @@ public final class Checkpoint {
     }
 
     /** Throws a one-line CheckpointException unless this checkpoint was written for {@code model} at {@code beta}. */
-    public void validateFor(FlowModel model, double beta) throws CheckpointException {
+    public void validateFor(String kind, Group group, Lattice lattice, double beta, Map<String, Object> config,
+                            String paramLayout, int paramCount) throws CheckpointException {
         String m = "checkpoint does not match the requested model: ";
-        if (!model.kind().equals(kind)) throw new CheckpointException(m + "checkpoint kind '" + kind + "', requested '" + model.kind() + "'");
-        if (model.group() != group) throw new CheckpointException(m + "checkpoint group " + group + ", requested " + model.group());
-        if (!model.lattice().equals(lattice)) throw new CheckpointException(m + "checkpoint lattice " + lattice + ", requested " + model.lattice());
+        if (!kind.equals(this.kind)) throw new CheckpointException(m + "checkpoint kind '" + this.kind + "', requested '" + kind + "'");
+        if (group != this.group) throw new CheckpointException(m + "checkpoint group " + this.group + ", requested " + group);
+        if (!lattice.equals(this.lattice)) throw new CheckpointException(m + "checkpoint lattice " + this.lattice + ", requested " + lattice);
         if (Double.compare(beta, this.beta) != 0) throw new CheckpointException(m + "checkpoint beta " + this.beta + ", requested " + beta);
-        String a = JSON.valueToTree(config).toString(), b = JSON.valueToTree(model.config()).toString();
+        String a = JSON.valueToTree(this.config).toString(), b = JSON.valueToTree(config).toString();
         if (!a.equals(b)) throw new CheckpointException(m + "checkpoint config " + a + ", requested " + b);
-        if (!model.params().layoutSignature().equals(paramLayout))
-            throw new CheckpointException(m + "parameter layout differs (" + paramLayout.length() + " vs " + model.params().layoutSignature().length() + " chars)");
-        if (hasArray("params") && array("params").length != model.params().size())
-            throw new CheckpointException(m + "checkpoint has " + array("params").length + " parameters, model has " + model.params().size());
+        if (!paramLayout.equals(this.paramLayout))
+            throw new CheckpointException(m + "parameter layout differs (" + this.paramLayout.length() + " vs " + paramLayout.length() + " chars)");
+        if (hasArray("params") && array("params").length != paramCount)
+            throw new CheckpointException(m + "checkpoint has " + array("params").length + " parameters, model has " + paramCount);
     }
 
     private static MessageDigest sha256() {

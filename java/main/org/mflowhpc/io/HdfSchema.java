@@ -61,7 +61,7 @@ public final class HdfSchema {
             A_ACTION_KIND, A_ACTION_CONVENTION, A_PLAQUETTE_CONVENTION, A_SITE_ORDER, A_LINK_LAYOUT, A_CHECKSUM_CONVENTION,
             A_SEED, A_ALGORITHM, A_MFLOW_VERSION, A_N_CONFIGS, A_SHARD_INDEX, A_FIRST_CONFIG_INDEX);
 
-    // ---- convention strings (DESIGN.md section 2), stored verbatim in every shard
+    // ---- convention strings (docs/conventions.md), stored verbatim in every shard
     public static final String ACTION_CONVENTION = "S = -(beta/N) sum_x sum_{mu<nu} Re tr P_munu(x), "
             + "P_munu(x) = U_mu(x) U_nu(x+mu) U_mu(x+nu)^dag U_nu(x)^dag, N=1 for U1, N=3 for SU3";
     public static final String PLAQUETTE_CONVENTION = "(1/N) Re tr P averaged over all plaquettes (all sites, all planes mu<nu), "

@@ -2,7 +2,7 @@ package org.mflowhpc.lattice;
 
 /**
  * The chain of periodic lattices a multiscale flow builds, from a coarse lattice (down to 1^d) up to a target
- * lattice, by doubling layers that each double one extent (DESIGN.md §4).
+ * lattice, by doubling layers that each double one extent (docs/physics.md §3).
  *
  * <p>Contract.
  * <ul>

@@ -1,6 +1,6 @@
 /*
  * Contract: gauge-invariant observables of a batch of configurations (GaugeField, U1 or SU3, any d), one value per
- * configuration (arrays indexed by the batch index b). Conventions as DESIGN.md §2 and Backend:
+ * configuration (arrays indexed by the batch index b). Conventions as docs/conventions.md and Backend:
  *
  *   meanPlaquette[b]   = average over sites and planes m<n of (1/N) Re tr P_mn(x)       (delegates to Backend)
  *   W(R,T)[b]          = average over sites x and ordered pairs (mu, nu), mu != nu, of

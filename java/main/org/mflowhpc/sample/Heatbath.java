@@ -4,7 +4,7 @@ import org.mflowhpc.backend.Backend;
 import org.mflowhpc.lattice.GaugeField;
 
 /**
- * Heatbath + overrelaxation Markov chain for the Wilson action S = -(beta/N) sum Re tr P (DESIGN.md §2), for
+ * Heatbath + overrelaxation Markov chain for the Wilson action S = -(beta/N) sum Re tr P (docs/conventions.md), for
  * thermalisation and as the reference ensemble generator. Works for every group and dimension the backend does.
  *
  * <p>One {@link #sweep} = one {@link Backend#heatbath} sweep followed by {@code orSweeps} {@link Backend#overrelax}

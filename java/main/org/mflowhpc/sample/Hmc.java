@@ -4,6 +4,7 @@ import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
+import org.mflowhpc.group.U1;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.rng.RngStream;
 
@@ -201,18 +202,12 @@ public final class Hmc {
         double dl = 0, dp = 0, de = 0;
         for (int i = 0; i < ph.length; i++) {
             double x = wh[i] - uh[i];
-            if (u.group == Group.U1) x = wrap(x);
+            if (u.group == Group.U1) x = U1.wrap(x);
             dl = Math.max(dl, Math.abs(x));
             dp = Math.max(dp, Math.abs(ph[i] - p0h[i]));
         }
         for (int b = 0; b < u.batch; b++) de = Math.max(de, Math.abs(h1[b] - h0[b]));
         return new Reversibility(dl, dp, de);
-    }
-
-    /** An angle difference mapped to (-pi, pi]. */
-    private static double wrap(double a) {
-        double r = Math.IEEEremainder(a, 2 * Math.PI); // in [-pi, pi]
-        return r <= -Math.PI ? r + 2 * Math.PI : r;
     }
 
     /** p <- p - c F with F the backend force. */

@@ -4,7 +4,7 @@ import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.rng.RngStream;
 
 /**
- * Independence Metropolis-Hastings chain over flow proposals (DESIGN.md §3): proposal p with log-weight
+ * Independence Metropolis-Hastings chain over flow proposals (docs/physics.md §2): proposal p with log-weight
  * log w_p = -S_p - log q_p replaces the chain state with probability min(1, exp(log w_p - log w_chain)); the
  * uniform is drawn from the stream (seed, MH_ACCEPT, p, 0), so the chain depends only on the proposals and their
  * global indices (never on batching or threads). The first proposal seen by an empty chain is accepted.

@@ -159,10 +159,16 @@ public final class Trainer {
 
     public void writeCheckpoint() throws IOException { snapshot().write(checkpointPath()); }
 
+    /** Checks that a checkpoint belongs to this model (kind, group, lattice, config, parameter layout) and beta. */
+    public static void validateCheckpoint(Checkpoint ck, FlowModel model, double beta) throws CheckpointException {
+        ck.validateFor(model.kind(), model.group(), model.lattice(), beta, model.config(),
+                model.params().layoutSignature(), model.params().size());
+    }
+
     /** Restores from a checkpoint file after validating it against this model and beta. */
     public void resume(Path path) throws CheckpointException {
         Checkpoint ck = Checkpoint.read(path);
-        ck.validateFor(model, beta);
+        validateCheckpoint(ck, model, beta);
         Map<String, Object> st = ck.state;
         double[] pv = ck.array("params"), m = ck.array("adam_m"), v = ck.array("adam_v");
         model.params().setValues(pv);

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import org.junit.jupiter.api.Test;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
+import org.mflowhpc.group.U1;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.observable.exact.Exact2D;
@@ -36,7 +37,7 @@ class MetropolisCrossCheckTest {
                     double dS = local(th, lat, x, xd, beta) - sOld;
                     if (dS > 0 && r.uniform() >= Math.exp(-dS)) th[i] = old;
                 }
-            if (sweep >= 0) for (int i = 0; i < 2 * V; i++) ensH[sweep * 2 * V + i] = CpuBackend.wrap(th[i]);
+            if (sweep >= 0) for (int i = 0; i < 2 * V; i++) ensH[sweep * 2 * V + i] = U1.wrap(th[i]);
         }
         try (CpuBackend cpu = new CpuBackend(1)) {
             Observables obs = new Observables(cpu);

@@ -179,7 +179,7 @@ class ObservablesTest {
         Lattice lat = new Lattice(8, 6);
         for (int k : new int[] {1, -2, 3}) {
             double[] th = fluxAngles(lat, k);
-            for (int i = 0; i < th.length; i++) th[i] = CpuBackend.wrap(th[i]);
+            for (int i = 0; i < th.length; i++) th[i] = org.mflowhpc.group.U1.wrap(th[i]);
             GaugeField u = GaugeField.fromHost(cpu, Group.U1, lat, 1, th);
             double phi = 2 * Math.PI * k / 48;
             assertEquals(Math.cos(phi), obs.meanPlaquette(u)[0], 1e-13);

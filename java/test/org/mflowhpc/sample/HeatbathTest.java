@@ -11,7 +11,7 @@ import org.mflowhpc.lattice.Lattice;
 
 /**
  * Heatbath + overrelaxation against exact results: 2D U(1) plaquette and topological susceptibility on 8x8
- * (exact-2d.md), 2D SU(3) plaquette on 8x8, and the 4D SU(3) strong-coupling plaquette. Each configuration of the
+ * (docs/physics.md §6), 2D SU(3) plaquette on 8x8, and the 4D SU(3) strong-coupling plaquette. Each configuration of the
  * batch is an independent chain; errors are binned per chain (SamplerFixtures.binned). Default-suite checks are
  * sized to a few seconds; the full beta scans are tagged slow.
  */

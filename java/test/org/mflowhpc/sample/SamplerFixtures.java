@@ -10,7 +10,7 @@ import org.mflowhpc.rng.RngStream;
 
 /**
  * Test-only helpers for the sampler tests: hot starts, exact 2D values from the character expansion
- * (DESIGN.md §7, validation/exact-2d.md), measurements, and a minimal binned error estimator.
+ * (docs/physics.md §6), measurements, and a minimal binned error estimator.
  *
  * <p>Binning: each chain's series is cut into {@code bins} equal consecutive blocks (a remainder at the start is
  * dropped); the estimate is the mean of all block means over all chains and its error the standard error of the

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** The exact-value helpers reproduce shared/validation/exact-2d.md, so statistical tests compare to the right numbers. */
+/** The exact-value helpers reproduce the exact 2D tables (docs/physics.md §6), so statistical tests compare to the right numbers. */
 class SamplerFixturesTest {
     @Test void u1PlaquetteMatchesTable() {
         assertEquals(0.44638997, SamplerFixtures.u1Plaquette(1, 64), 1e-8);

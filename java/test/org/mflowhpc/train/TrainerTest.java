@@ -106,15 +106,15 @@ class TrainerTest {
         Path ck = t.checkpointPath();
         Checkpoint good = Checkpoint.read(ck);
         assertArrayEquals(m.params().valuesToHost(), good.array("params"));
-        good.validateFor(m, 1.0);
+        Trainer.validateCheckpoint(good, m, 1.0);
 
         List<CheckpointException> errs = new ArrayList<>();
         errs.add(assertThrows(CheckpointException.class, () -> new Trainer(small(3), BE, 1.0, opts(tmp, 4)).resume(ck)));
         errs.add(assertThrows(CheckpointException.class, () -> new Trainer(small(2), BE, 2.0, opts(tmp, 4)).resume(ck)));
         HaarFlowModel other = new HaarFlowModel(BE, Group.U1, new Lattice(8, 12), Map.of("layers", 2, "flow", "ncp3", "hidden", List.of(4), "init_seed", 5L));
-        errs.add(assertThrows(CheckpointException.class, () -> good.validateFor(other, 1.0)));
+        errs.add(assertThrows(CheckpointException.class, () -> Trainer.validateCheckpoint(good, other, 1.0)));
         HaarFlowModel spline = new HaarFlowModel(BE, Group.U1, LAT, Map.of("layers", 2, "flow", "rqs3", "hidden", List.of(4), "init_seed", 5L));
-        errs.add(assertThrows(CheckpointException.class, () -> good.validateFor(spline, 1.0)));
+        errs.add(assertThrows(CheckpointException.class, () -> Trainer.validateCheckpoint(good, spline, 1.0)));
 
         byte[] bytes = Files.readAllBytes(ck);
         Path trunc = tmp.resolve("trunc.bin");
@@ -188,6 +188,10 @@ class TrainerTest {
         assertEquals(Ess.essFraction(new double[] {0, 0.5, -1}), Ess.essFraction(big), 1e-14);
         // the training loop's form from two backend log-sum-exps agrees
         assertEquals(s1 * s1 / (4 * s2), Ess.fromLogSums(LogSumExp.lse(lw), LogSumExp.lse(lw, 2.0), 4), 1e-14);
+        // a diverged step's batch: NaN for the metrics line, not an exception
+        assertTrue(Double.isNaN(Ess.fromLogSums(Double.NaN, 0, 2)));
+        assertTrue(Double.isNaN(Ess.fromLogSums(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, 2)));
+        assertTrue(Double.isNaN(Ess.fromLogSums(Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY, 2)));
     }
 
     /** A real SIGTERM to a child JVM: it finishes its step, checkpoints, exits; resuming matches an uninterrupted run. */

@@ -62,7 +62,7 @@ class TrainingSanityTest {
     }
 
     /**
-     * DESIGN.md section 7: tutorial setup (L=8, beta=2, 16 NCP layers, batch 64, Adam 1e-3, 1000 steps): ESS ~ 0.4.
+     * docs/physics.md §6, tutorial arXiv:2101.08176 setup (L=8, beta=2, 16 NCP layers, batch 64, Adam 1e-3, 1000 steps): ESS ~ 0.4.
      * Measured here (seed 7, init_seed 1): batch ESS 0.2-0.32 over the last 200 steps, loss -51.29 (-log Z = -52.736,
      * so KL ~ 1.44), ESS on 4096 fresh samples 0.130. The assertion guards against regressions only.
      */

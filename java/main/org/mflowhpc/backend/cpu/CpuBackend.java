@@ -1,5 +1,7 @@
 package org.mflowhpc.backend.cpu;
 
+import static org.mflowhpc.group.U1.wrap;
+
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
@@ -176,12 +178,6 @@ public final class CpuBackend implements Backend {
                 out[(b * np + p) * V + x] = wrap(th);
             }
         });
-    }
-
-    /** Maps an angle to (-pi, pi]. */
-    public static double wrap(double a) {
-        double r = Math.IEEEremainder(a, 2 * Math.PI); // in [-pi, pi]
-        return r <= -Math.PI ? r + 2 * Math.PI : r;
     }
 
     /** Per-configuration sums of the plaquette field, in index order. */

@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.mflowhpc.backend.LinkFlow;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
+import org.mflowhpc.group.U1;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
 
@@ -177,7 +178,7 @@ final class FlowKernels {
             double[] t = new double[18], gam = new double[18];
             for (int e = lo; e < hi; e++) {
                 int b = e / M, x = sites[e % M];
-                if (u1) { f[u.offset(b, mu, x)] = CpuBackend.wrap(w[e] + stapleU1(f, u, b, mu, nu, x)); continue; }
+                if (u1) { f[u.offset(b, mu, x)] = U1.wrap(w[e] + stapleU1(f, u, b, mu, nu, x)); continue; }
                 staple(f, u, b, mu, nu, x, t, gam);
                 SU3.mul(w, 18 * e, gam, 0, f, u.offset(b, mu, x));
             }

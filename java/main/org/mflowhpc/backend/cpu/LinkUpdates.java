@@ -1,5 +1,7 @@
 package org.mflowhpc.backend.cpu;
 
+import static org.mflowhpc.group.U1.wrap;
+
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
@@ -10,7 +12,7 @@ import org.mflowhpc.rng.RngStream;
  * {@link CpuBackend#overrelax} (and the reference for the device kernels that will mirror them).
  *
  * <p>Contract. The part of S that depends on one link U = U_mu(x) is -(beta/N) Re tr(U A) with A the staple sum
- * (DESIGN.md §2), so the conditional density of U w.r.t. Haar measure is proportional to exp((beta/N) Re tr(U A)).
+ * (docs/conventions.md), so the conditional density of U w.r.t. Haar measure is proportional to exp((beta/N) Re tr(U A)).
  * <ul>
  *   <li>U(1): A = |A| e^{i alpha}; the weight is exp(kappa cos(theta + alpha)), kappa = beta |A|. Heatbath draws
  *       phi = theta + alpha from the von Mises density exp(kappa cos phi)/(2 pi I0(kappa)) by the Best–Fisher
@@ -90,9 +92,6 @@ public final class LinkUpdates {
     }
 
     // ---------------------------------------------------------------- U(1)
-
-    /** Maps an angle to (-pi, pi]. */
-    static double wrap(double a) { return CpuBackend.wrap(a); }
 
     /**
      * Von Mises variate phi in (-pi, pi] with density exp(kappa cos phi) / (2 pi I0(kappa)), kappa >= 0, by the

@@ -1,7 +1,8 @@
 package org.mflowhpc.backend.cuda;
 
 /**
- * Detects a CUDA GPU without ever crashing the CPU path (DESIGN.md §6 "GPU loading").
+ * Detects a CUDA GPU without ever crashing the CPU path: CUDA is optional at run time, so a missing driver, device
+ * or native library only makes the CUDA backend unavailable, with the reason reported by {@code mflow info}.
  *
  * <p>Order: the JCuda runtime API first (its native library loads without a driver and reports an error code),
  * then device properties. Any Throwable (UnsatisfiedLinkError when natives cannot load, NoClassDefFoundError,

@@ -15,7 +15,7 @@ import org.mflowhpc.nn.Params;
 import org.mflowhpc.rng.RngStream;
 
 /**
- * The exact multiscale sampler of 2D U(1) Wilson gauge theory ("oracle", DESIGN.md §4): the multiscale
+ * The exact multiscale sampler of 2D U(1) Wilson gauge theory ("oracle", docs/physics.md §4): the multiscale
  * construction from a 1x1 lattice with every doubling layer fed the exact conditional g(t | phi) of
  * {@link U1BlockDensity}. It samples p(U) = e^{-S(U)}/Z exactly, so log q(U) + S(U) = -log Z for EVERY
  * configuration (ESS = 1), with log Z = log sum_n I_n(beta)^V ({@link #logZ()}).

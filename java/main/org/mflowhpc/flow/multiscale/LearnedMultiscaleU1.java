@@ -17,13 +17,14 @@ import org.mflowhpc.lattice.Coarsening;
 import org.mflowhpc.lattice.CouplingMask;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.math.Bessel;
 import org.mflowhpc.nn.Activation;
 import org.mflowhpc.nn.Params;
 import org.mflowhpc.nn.Sequential;
 import org.mflowhpc.rng.RngStream;
 
 /**
- * Learned multiscale flow for 2D U(1) ("Multiscale" / "Multiscale + flow", DESIGN.md §4): the geometry and
+ * Learned multiscale flow for 2D U(1) ("Multiscale" / "Multiscale + flow", docs/physics.md §3): the geometry and
  * bookkeeping of {@link ExactMultiscaleU1}, with the exact conditional replaced by a learned conditional circle
  * flow per doubling layer (own network per layer), optionally followed by gauge-equivariant coupling layers
  * ({@link CouplingLayer}) on the full lattice.
@@ -136,7 +137,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         int layers = chain.layers();
         nets = new Sequential[layers];
         betaEff = new double[layers];
-        double r1 = BesselI.ratios(beta, 1)[1];
+        double r1 = Bessel.ratios(beta, 1)[1];
         long vt = chain.volume(layers);
         for (int k = 0; k < layers; k++) {
             nets[k] = Sequential.convNet(params, "level" + k, 2, 2, hidden, nraw, kernel, act);
@@ -185,7 +186,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
     // ------------------------------------------------------------------ analytic base
 
     /** A(kappa) = I_1(kappa)/I_0(kappa). */
-    static double besselRatio(double kappa) { return BesselI.ratios(kappa, 1)[1]; }
+    static double besselRatio(double kappa) { return Bessel.ratios(kappa, 1)[1]; }
 
     /** kappa with A(kappa) = y, y in [0, 1). */
     static double inverseBesselRatio(double y) {

@@ -1,7 +1,12 @@
 package org.mflowhpc.flow.multiscale;
 
+import static org.mflowhpc.group.U1.wrap;
+
+import org.mflowhpc.math.Bessel;
+import org.mflowhpc.observable.exact.Exact2D;
+
 /**
- * Exact block densities of 2D U(1) Wilson gauge theory at coupling beta (DESIGN.md §4 "Exact oracle").
+ * Exact block densities of 2D U(1) Wilson gauge theory at coupling beta (docs/physics.md §4).
  *
  * <p>Contract. All densities are w.r.t. the normalised Haar measure d(phi)/2pi on (-pi, pi] and are 2pi-periodic;
  * angles may be any real number.
@@ -32,9 +37,9 @@ public final class U1BlockDensity {
         if (!(beta >= 0) || Double.isInfinite(beta))
             throw new IllegalArgumentException("exact U(1) block densities need finite beta >= 0, got " + beta);
         this.beta = beta;
-        this.logI0Beta = BesselI.logI0(beta);
+        this.logI0Beta = Bessel.logI0(beta);
         int nmax = (int) Math.ceil(beta + 10.0 * Math.sqrt(beta + 1.0)) + 40;
-        double[] r = BesselI.ratios(beta, nmax);
+        double[] r = Bessel.ratios(beta, nmax);
         int n = 1;
         while (n <= nmax && r[n] > 1e-250) n++;
         logr = new double[n];
@@ -63,7 +68,7 @@ public final class U1BlockDensity {
      */
     private double logFFast(int m, double phi, double[] ub) {
         if (m == 1) return beta * Math.cos(phi) - logI0Beta;
-        if (m == 2) return BesselI.logI0(2.0 * beta * Math.abs(Math.cos(0.5 * phi))) - 2.0 * logI0Beta;
+        if (m == 2) return Bessel.logI0(2.0 * beta * Math.abs(Math.cos(0.5 * phi))) - 2.0 * logI0Beta;
         double c1 = Math.cos(phi), s1 = Math.sin(phi);
         double c = 1, s = 0, sum = 0, abs = 0;
         for (int n = 1; n < logr.length; n++) {
@@ -268,12 +273,6 @@ public final class U1BlockDensity {
         out[1] = w;
     }
 
-    /** Maps an angle to (-pi, pi]. */
-    public static double wrap(double a) {
-        double r = Math.IEEEremainder(a, 2 * Math.PI);
-        return r <= -Math.PI ? r + 2 * Math.PI : r;
-    }
-
-    /** log Z of 2D U(1) on a torus of V plaquettes (normalised Haar), see {@link BesselI#u1LogZ}. */
-    public double logZ(long volume) { return BesselI.u1LogZ(beta, volume); }
+    /** log Z of 2D U(1) on a torus of V plaquettes (normalised Haar), see {@link Exact2D#u1LogZ}. */
+    public double logZ(long volume) { return Exact2D.u1LogZ(beta, volume); }
 }

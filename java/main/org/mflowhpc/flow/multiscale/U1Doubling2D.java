@@ -1,9 +1,10 @@
 package org.mflowhpc.flow.multiscale;
 
+import org.mflowhpc.group.U1;
 import org.mflowhpc.lattice.Coarsening;
 
 /**
- * The 2D U(1) doubling layer as an explicit bijection of link angles (DESIGN.md §4), for every layer of a
+ * The 2D U(1) doubling layer as an explicit bijection of link angles (docs/physics.md §3), for every layer of a
  * {@link Coarsening} chain, acting on one configuration at a time.
  *
  * <p>Layout of a level's links: {@code links[off + mu*V + site]}, V = volume of the level, site order of
@@ -40,7 +41,7 @@ public final class U1Doubling2D {
         for (int s = 0; s < v; s++) {
             double p = links[off + s] + links[off + v + chain.up(level, 0, s)]
                     - links[off + chain.up(level, 1, s)] - links[off + v + s];
-            out[outOff + s] = U1BlockDensity.wrap(p);
+            out[outOff + s] = U1.wrap(p);
         }
     }
 
@@ -76,10 +77,10 @@ public final class U1Doubling2D {
             }
             // omega(y + n): y + n-hat is the new site of coarse site x' + n-hat
             double wn = omega[oOff + chain.up(layer, n, s)];
-            fine[fOff + m * vf + x] = U1BlockDensity.wrap(coarse[cOff + m * vc + s] - w);
-            fine[fOff + m * vf + y] = U1BlockDensity.wrap(w);
-            fine[fOff + n * vf + x] = U1BlockDensity.wrap(coarse[cOff + n * vc + s]);
-            fine[fOff + n * vf + y] = U1BlockDensity.wrap(newLink + w - wn);
+            fine[fOff + m * vf + x] = U1.wrap(coarse[cOff + m * vc + s] - w);
+            fine[fOff + m * vf + y] = U1.wrap(w);
+            fine[fOff + n * vf + x] = U1.wrap(coarse[cOff + n * vc + s]);
+            fine[fOff + n * vf + y] = U1.wrap(newLink + w - wn);
         }
     }
 
@@ -90,11 +91,11 @@ public final class U1Doubling2D {
         for (int s = 0; s < vc; s++) {
             int x = chain.evenSite(layer, s), y = chain.newSite(layer, s);
             omega[oOff + s] = fine[fOff + m * vf + y];
-            coarse[cOff + m * vc + s] = U1BlockDensity.wrap(fine[fOff + m * vf + x] + fine[fOff + m * vf + y]);
+            coarse[cOff + m * vc + s] = U1.wrap(fine[fOff + m * vf + x] + fine[fOff + m * vf + y]);
             coarse[cOff + n * vc + s] = fine[fOff + n * vf + x];
             double p = fine[fOff + x] + fine[fOff + vf + chain.up(lf, 0, x)]
                     - fine[fOff + chain.up(lf, 1, x)] - fine[fOff + vf + x];
-            t[tOff + s] = U1BlockDensity.wrap(p);
+            t[tOff + s] = U1.wrap(p);
         }
     }
 

@@ -1,5 +1,5 @@
 /*
- * Contract: exact results for 2D lattice gauge theory with the Wilson action (DESIGN.md §2, §7), all in float64.
+ * Contract: exact results for 2D lattice gauge theory with the Wilson action (docs/conventions.md; docs/physics.md §6), all in float64.
  * Measure: product of normalised Haar measures. Plaquette observable (1/N) Re tr P. V = number of plaquettes of
  * an L0 x L1 periodic torus (V = L0 L1). I_n = I_n(beta) (modified Bessel, see Bessel), I_n' = (I_{n-1}+I_{n+1})/2.
  * Every sum over representations n is done relative to its largest (n = 0) term, in log space, so V = 1024 or
@@ -30,6 +30,8 @@
  * Inputs: beta >= 0 finite, V >= 1 (>= 3 for chi_t), N >= 1. Invalid input: IllegalArgumentException.
  */
 package org.mflowhpc.observable.exact;
+
+import org.mflowhpc.math.Bessel;
 
 /** Exact 2D U(1) and SU(N) lattice gauge theory results (static, thread-safe). */
 public final class Exact2D {

@@ -1,5 +1,5 @@
 /*
- * Contract: reweighting diagnostics from log-weights log w_i = -S(U_i) - log q(U_i), i = 1..N, U_i ~ q (DESIGN.md §3),
+ * Contract: reweighting diagnostics from log-weights log w_i = -S(U_i) - log q(U_i), i = 1..N, U_i ~ q (docs/physics.md §2),
  * all in float64 log space (LSE = LogSumExp.lse):
  *   essFraction = (sum w)^2 / (N sum w^2) = exp(2 LSE(log w) - LSE(2 log w) - log N)   in (0, 1]  ("ESS per sample"),
  *                 evaluated as s1^2/(N s2), s_k = sum_i exp(k (log w_i - max log w)) (same formula, no precision loss)

@@ -13,7 +13,7 @@ import org.mflowhpc.rng.RngStream;
 /**
  * The exact multiscale oracle: log q + S = -log Z for every sample and for arbitrary configurations, inverse pass,
  * gauge invariance, and the physics of its samples (plaquette, topological susceptibility, Q sectors) against the
- * exact values of /work/shared/validation/exact-2d.md.
+ * exact values of docs/physics.md §6 (Exact2D).
  */
 class ExactMultiscaleU1Test {
     private static final CpuBackend CPU = new CpuBackend(1);
@@ -114,7 +114,7 @@ class ExactMultiscaleU1Test {
     }
 
     @Test void plaquetteSusceptibilityAndTopologicalSectorsMatchExactValues() {
-        // beta = 2, 8x8: <cos P> = 0.69777466, chi_t = <Q^2>/V = 1.936405e-02 (exact-2d.md)
+        // beta = 2, 8x8: <cos P> = 0.69777466, chi_t = <Q^2>/V = 1.936405e-02 (exact U(1) table, docs/physics.md §6)
         Lattice lat = new Lattice(8, 8);
         ExactMultiscaleU1 model = new ExactMultiscaleU1(CPU, lat, 2.0);
         int n = 2000, v = lat.volume;

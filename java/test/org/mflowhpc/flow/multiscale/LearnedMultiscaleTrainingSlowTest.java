@@ -11,12 +11,13 @@ import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.observable.stats.Ess;
+import org.mflowhpc.observable.exact.Exact2D;
 import org.mflowhpc.rng.RngStream;
 import org.mflowhpc.train.Trainer;
 
 /**
  * Slow: trains the learned multiscale flow on 8x8, beta = 2 with the model-agnostic Trainer and measures ESS on
- * 4096 fresh samples with a bootstrap error (DESIGN.md §4: a few hundred samples can flatter a heavy-tailed log w).
+ * 4096 fresh samples with a bootstrap error (docs/physics.md §2: a few hundred samples can flatter a heavy-tailed log w).
  */
 @Tag("slow")
 class LearnedMultiscaleTrainingSlowTest {
@@ -44,7 +45,7 @@ class LearnedMultiscaleTrainingSlowTest {
         double mean = 0, var = 0;
         for (double x : lw) mean += x / n;
         for (double x : lw) var += (x - mean) * (x - mean) / (n - 1);
-        double kl = -mean + BesselI.u1LogZ(beta, m.lattice().volume);
+        double kl = -mean + Exact2D.u1LogZ(beta, m.lattice().volume);
         return new double[] {ess, Math.sqrt(Math.max(0, s2 / nboot - (s1 / nboot) * (s1 / nboot))), kl, var};
     }
 

@@ -13,6 +13,7 @@ import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.observable.exact.Exact2D;
 import org.mflowhpc.nn.Params;
 import org.mflowhpc.observable.stats.Ess;
 import org.mflowhpc.rng.RngStream;
@@ -166,7 +167,7 @@ class LearnedMultiscaleU1Test {
         for (int b = 0; b < n; b++) { lw[b] = -s[b] - lq[b]; mean += lw[b] / n; }
         double var = 0;
         for (double x : lw) var += (x - mean) * (x - mean) / (n - 1);
-        return new double[] {Ess.essFraction(lw), -mean + BesselI.u1LogZ(beta, m.lattice().volume), var};
+        return new double[] {Ess.essFraction(lw), -mean + Exact2D.u1LogZ(beta, m.lattice().volume), var};
     }
 
     static Trainer.Options options(int steps, int batch, double lr) throws java.io.IOException {

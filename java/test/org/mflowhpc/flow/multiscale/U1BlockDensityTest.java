@@ -3,34 +3,21 @@ package org.mflowhpc.flow.multiscale;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.group.U1;
 
 /**
- * Bessel helper, exact block densities f_m, conditionals g(t|phi) and their inverse-CDF sampler.
- * Reference values: 60-digit evaluations (mpmath) of log I_n(x) and of the Fourier series of f_m; log Z from
- * /work/shared/validation/exact-2d.md.
+ * Exact block densities f_m, conditionals g(t|phi) and their inverse-CDF sampler.
+ * Reference values: 60-digit evaluations (mpmath) of the Fourier series of f_m; log Z from the exact U(1) table
+ * (docs/physics.md §6).
  */
 class U1BlockDensityTest {
 
-    @Test void besselAgainstHighPrecision() {
-        assertEquals(0.23591435850717864869, BesselI.logI0(1), 1e-15);
-        assertEquals(-0.57064798749083128142, BesselI.logI(1, 1), 1e-15);
-        assertEquals(0.82399354148295628293, BesselI.logI0(2), 1e-15);
-        assertEquals(3.0861078511069688698, BesselI.logI(10, 10), 1e-13);
-        assertEquals(23.594047082749322812, BesselI.logI(50, 50), 1e-13);
-        assertEquals(47.12757550187180458, BesselI.logI0(50), 1e-13);
-        assertEquals(-2.0716391877974293201, BesselI.logI(1, 0.25), 1e-14);
-        assertEquals(21.436490367049608568, BesselI.logI(20, 30.5), 1e-13);
-        assertEquals(0.0, BesselI.logI0(0), 0);
-        // continuity across the series / recurrence switch at x = 2
-        assertEquals(BesselI.logI0(2.0), BesselI.logI0(Math.nextUp(2.0)), 1e-14);
-    }
-
     @Test void logZMatchesExactTable() {
-        // beta, L, log Z (exact-2d.md, 6 decimals)
+        // beta, L, log Z (exact U(1) table, docs/physics.md §6; 6 decimals)
         double[][] t = {{1, 8, 15.098519}, {2, 8, 52.735587}, {2, 16, 210.942347}, {4, 16, 620.793036},
                 {8, 16, 1550.874689}, {12, 8, 630.484332}, {16, 32, 14031.709625}, {16, 8, 877.208026}};
         for (double[] r : t) {
-            double lz = BesselI.u1LogZ(r[0], (long) (r[1] * r[1]));
+            double lz = new U1BlockDensity(r[0]).logZ((long) (r[1] * r[1]));
             assertEquals(r[2], lz, 6e-7, "beta=" + r[0] + " L=" + r[1]);
         }
     }
@@ -83,7 +70,7 @@ class U1BlockDensityTest {
                     // inverse CDF: integral of g from c0 to the returned t equals u (composite Gauss-Legendre)
                     for (double u : new double[] {1e-6, 0.3, 0.999}) {
                         double t = d.sampleT(m, phi, u);
-                        double sLen = U1BlockDensity.wrap(t - c0);
+                        double sLen = U1.wrap(t - c0);
                         if (sLen < 0) sLen += 2 * Math.PI;
                         int panels = 100;
                         double hh = sLen / panels, acc = 0;

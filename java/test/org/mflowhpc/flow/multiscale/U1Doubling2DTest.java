@@ -3,6 +3,7 @@ package org.mflowhpc.flow.multiscale;
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.group.U1;
 import org.mflowhpc.lattice.Coarsening;
 import org.mflowhpc.rng.RngStream;
 
@@ -18,7 +19,7 @@ class U1Doubling2DTest {
         return a;
     }
 
-    private static double angDist(double a, double b) { return Math.abs(U1BlockDensity.wrap(a - b)); }
+    private static double angDist(double a, double b) { return Math.abs(U1.wrap(a - b)); }
 
     @Test void mergeInvertsSplitAndPlaquettesAreTAndPhiMinusT() {
         for (int k = 0; k < CHAIN.layers(); k++) {
@@ -99,7 +100,7 @@ class U1Doubling2DTest {
                 if (j < 2 * vc) c1[j] += h; else t1[j - 2 * vc] += h;
                 DB.split(k, c1, 0, t1, 0, om, 0, f1, 0);
                 double dl = 0;
-                for (int i = 0; i < 2 * vf; i++) dl += gF[i] * U1BlockDensity.wrap(f1[i] - f0[i]) / h;
+                for (int i = 0; i < 2 * vf; i++) dl += gF[i] * U1.wrap(f1[i] - f0[i]) / h;
                 assertEquals(j < 2 * vc ? gC[j] : gT[j - 2 * vc], dl, 1e-7);
             }
             // plaquette backward
@@ -111,7 +112,7 @@ class U1Doubling2DTest {
                 c1[j] += h;
                 DB.plaquettes(k, c1, 0, p1, 0);
                 double dl = 0;
-                for (int i = 0; i < vc; i++) dl += gP[i] * U1BlockDensity.wrap(p1[i] - p0[i]) / h;
+                for (int i = 0; i < vc; i++) dl += gP[i] * U1.wrap(p1[i] - p0[i]) / h;
                 assertEquals(gl[j], dl, 1e-7);
             }
         }

@@ -1,5 +1,5 @@
 /*
- * Contract under test: Exact2D reproduces every number of /work/shared/validation/exact-2d.md (embedded below) to
+ * Contract under test: Exact2D reproduces every number of the exact 2D tables (docs/physics.md §6; embedded below) to
  * the printed precision (half a unit of the last printed digit), plus independent checks: infinite-volume limits,
  * chi_t on a 2x2 torus by direct numerical convolution of the plaquette-angle densities, beta = 0 values,
  * Wilson-loop symmetries, block-density identities, SU(2) = I_2/I_1, SU(1) trivial, strong coupling.
@@ -11,9 +11,10 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.function.DoubleUnaryOperator;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.math.Bessel;
 
 class Exact2DTest {
-    /** beta, L, <cos P>, chi_t, log Z — exact-2d.md, U(1) table. */
+    /** beta, L, <cos P>, chi_t, log Z — exact U(1) table (docs/physics.md §6). */
     private static final double[][] U1 = {
         {1, 8, 0.44638997, 4.063624e-02, 15.098519},
         {1, 16, 0.44638997, 4.063624e-02, 60.394076},
@@ -89,7 +90,7 @@ class Exact2DTest {
             assertEquals(Exact2D.u1TopologicalSusceptibilityInfinite(b), Exact2D.u1TopologicalSusceptibility(b, 4096), 1e-12);
             assertEquals(4096 * Bessel.logI(0, b), Exact2D.u1LogZ(b, 4096), 1e-9);
         }
-        assertEquals(0.6977747, Exact2D.u1PlaquetteInfinite(2), 0.5e-7); // DESIGN.md §7
+        assertEquals(0.6977747, Exact2D.u1PlaquetteInfinite(2), 0.5e-7); // I_1(2)/I_0(2), docs/physics.md §6
         // beta = 0: uniform angles
         assertEquals(0.0, Exact2D.u1Plaquette(0, 64), 0);
         assertEquals(0.0, Exact2D.u1LogZ(0, 64), 0);

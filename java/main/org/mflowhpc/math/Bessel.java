@@ -16,9 +16,17 @@
  * Negative non-integer orders (I(double, x) only, since I_nu may be negative there): the power series with signed
  * 1/Gamma(k+nu+1); accurate to ~1e-13 relative for |nu| <= 20, x <= 40 where I_nu is not near a zero.
  *
+ * Allocation-light integer-order routines for inner loops (ratios, logI0), used by the U(1) character expansion
+ * of the multiscale flows: ratios r_n = I_n(x)/I_0(x) and log I_0(x), both to ~1e-15 relative. Method: Miller's
+ * backward recurrence I_{n-1} = (2n/x) I_n + I_{n+1}, started at an order M far above the orders asked for
+ * (M = nmax + 16 + ceil(10 sqrt(x+1)), where I_M/I_nmax < e^-50), with rescaling against overflow; ratios need no
+ * normalisation, and log I_0 follows from e^x = I_0(x) + 2 sum_{n>=1} I_n(x), i.e.
+ * log I_0(x) = x - log(1 + 2 sum_{n>=1} r_n). For x <= 2 log I_0 uses the power series sum_k (x^2/4)^k / (k!)^2
+ * (all terms positive). logI0 keeps no arrays, so it is cheap enough to call per link.
+ *
  * x = 0: I_0(0) = 1, I_nu(0) = 0 for nu > 0 (log = -inf). x < 0 or NaN: IllegalArgumentException.
  */
-package org.mflowhpc.observable.exact;
+package org.mflowhpc.math;
 
 /** Modified Bessel functions I_nu(x) and log Gamma. Pure static functions, thread-safe. */
 public final class Bessel {
@@ -198,5 +206,65 @@ public final class Bessel {
         for (int j = 0; j <= N; j++)
             logf[j] = cnt[j] == c ? Math.log(fv[j] / fv[0]) : Math.log(fv[j]) - lf0 + (cnt[j] - c) * LOG_BIG;
         return logf;
+    }
+
+    // ---------------------------------------------------------------- fast integer-order paths (see header)
+
+    private static int millerStart(double x, int nmax) {
+        return nmax + 16 + (int) Math.ceil(10.0 * Math.sqrt(x + 1.0));
+    }
+
+    /** r_n = I_n(x)/I_0(x) for n = 0..nmax (r_0 = 1). For x = 0: r_n = 0 for n >= 1. */
+    public static double[] ratios(double x, int nmax) {
+        if (!(x >= 0) || Double.isInfinite(x)) throw new IllegalArgumentException("Bessel I_n(x) needs finite x >= 0, got " + x);
+        if (nmax < 0) throw new IllegalArgumentException("nmax must be >= 0");
+        double[] r = new double[nmax + 1];
+        r[0] = 1;
+        if (x == 0) return r;
+        if (x < 1e-8) { // leading term of the series, relative error O(x^2)
+            for (int n = 1; n <= nmax; n++) r[n] = r[n - 1] * (0.5 * x) / n;
+            return r;
+        }
+        int m = millerStart(x, nmax);
+        double next = 0, cur = 1e-280; // I_{n+1}, I_n (unnormalised), n = m
+        for (int n = m; n >= 1; n--) {
+            double prev = (2.0 * n / x) * cur + next; // I_{n-1}
+            next = cur;
+            cur = prev;
+            if (n - 1 <= nmax) r[n - 1] = cur;
+            if (cur > 1e250) { // rescale everything kept so far
+                cur *= 1e-250; next *= 1e-250;
+                for (int k = n - 1; k <= nmax; k++) r[k] *= 1e-250;
+            }
+        }
+        double i0 = r[0];
+        for (int k = 0; k <= nmax; k++) r[k] /= i0;
+        r[0] = 1;
+        return r;
+    }
+
+    /** log I_0(x), x >= 0. */
+    public static double logI0(double x) {
+        if (!(x >= 0) || Double.isInfinite(x)) throw new IllegalArgumentException("Bessel I_0(x) needs finite x >= 0, got " + x);
+        if (x <= 2.0) {
+            double q = 0.25 * x * x, term = 1, sum = 1;
+            for (int k = 1; k < 60; k++) {
+                term *= q / ((double) k * k);
+                sum += term;
+                if (term < 1e-18 * sum) break;
+            }
+            return Math.log(sum);
+        }
+        // backward recurrence without storage: I_0 and S = sum_{n>=1} I_n (same unknown scale)
+        int m = millerStart(x, 0);
+        double next = 0, cur = 1e-280, sum = 0;
+        for (int n = m; n >= 1; n--) {
+            sum += cur; // adds I_n
+            double prev = (2.0 * n / x) * cur + next;
+            next = cur;
+            cur = prev;
+            if (cur > 1e250) { cur *= 1e-250; next *= 1e-250; sum *= 1e-250; }
+        }
+        return x - Math.log1p(2.0 * sum / cur);
     }
 }

@@ -3,11 +3,12 @@
  * 40 significant digits, printed to 20 digits below; plus independent checks (recurrence, the identity
  * e^x = I_0 + 2 sum I_n, the integral representation by Gauss-Legendre quadrature, power series).
  */
-package org.mflowhpc.observable.exact;
+package org.mflowhpc.math;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;
+import org.mflowhpc.observable.exact.GaussLegendre;
 
 class BesselTest {
     /** {nu, x, log I_nu(x)}. */
@@ -112,5 +113,29 @@ class BesselTest {
         assertEquals(Math.log(2 * Math.sqrt(Math.PI)), Bessel.logAbsGamma(-0.5), 1e-14);
         assertEquals(-1.0, Bessel.gammaSign(-0.5));
         assertEquals(1.0, Bessel.gammaSign(-1.5));
+    }
+
+    /** log I_n(x) as the multiscale flows build it: log I_0 plus log of the ratio I_n/I_0 (ratios, logI0). */
+    private static double logIFast(int n, double x) { return Bessel.logI0(x) + Math.log(Bessel.ratios(x, n)[n]); }
+
+    // reference values: mpmath at 60 digits (moved here from the flow package's U1BlockDensityTest with BesselI)
+    @Test void fastIntegerOrderPathsAgainstHighPrecision() {
+        assertEquals(0.23591435850717864869, Bessel.logI0(1), 1e-15);
+        assertEquals(-0.57064798749083128142, logIFast(1, 1), 1e-15);
+        assertEquals(0.82399354148295628293, Bessel.logI0(2), 1e-15);
+        assertEquals(3.0861078511069688698, logIFast(10, 10), 1e-13);
+        assertEquals(23.594047082749322812, logIFast(50, 50), 1e-13);
+        assertEquals(47.12757550187180458, Bessel.logI0(50), 1e-13);
+        assertEquals(-2.0716391877974293201, logIFast(1, 0.25), 1e-14);
+        assertEquals(21.436490367049608568, logIFast(20, 30.5), 1e-13);
+        assertEquals(0.0, Bessel.logI0(0), 0);
+        // continuity across the series / recurrence switch at x = 2
+        assertEquals(Bessel.logI0(2.0), Bessel.logI0(Math.nextUp(2.0)), 1e-14);
+        // the general log-form path agrees with the same references at the same tolerances
+        double[][] ref = {{0, 1, 0.23591435850717864869, 1e-15}, {1, 1, -0.57064798749083128142, 1e-15},
+                {0, 2, 0.82399354148295628293, 1e-15}, {10, 10, 3.0861078511069688698, 1e-13},
+                {50, 50, 23.594047082749322812, 1e-13}, {0, 50, 47.12757550187180458, 1e-13},
+                {1, 0.25, -2.0716391877974293201, 1e-14}, {20, 30.5, 21.436490367049608568, 1e-13}};
+        for (double[] r : ref) assertEquals(r[2], Bessel.logI((int) r[0], r[1]), r[3], "log I_" + r[0] + "(" + r[1] + ")");
     }
 }
