@@ -11,7 +11,8 @@ package org.mflowhpc.backend;
  *       circle, as in arXiv:2002.02428), then a shift; 3K+1 parameters (K width logits, K height logits, K knot
  *       derivatives with d_K = d_0, the shift).
  *   <li>{@code spectralK} (SU(3)): spectral flow on the eigenphases (Boyda et al. arXiv:2008.05456): stick-breaking
- *       coordinates of the canonical Weyl cell, each moved by a K-component interval mixture; 4K parameters.
+ *       coordinates of the canonical Weyl cell, each moved by a K-component mixture of tilted interval projections;
+ *       6K parameters.
  * </ul>
  * Every flow is equivariant under conjugation W -> Ω W Ω^dag (U(1): trivially), which makes the coupling layers
  * gauge equivariant. log J is the log density ratio with respect to the Haar measure.
@@ -54,7 +55,7 @@ public final class LinkFlow {
         switch (kind) {
             case NCP: return 2 * components + 1;
             case RQS: return 3 * components + 1;
-            default: return 4 * components;
+            default: return 6 * components;
         }
     }
 

@@ -149,8 +149,10 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             extra.put("log_z", es.logZ());
             extra.put("log_z_error", es.logZError());
             extra.put("var_log_w", es.varLogW());
-            if (g == Group.U1 && lat.d == 2) {
-                double lz = Exact2D.u1LogZ(meta.beta(), lat.volume);
+            if (lat.d == 2) {
+                // 2D: U(1) the exact torus sum; SU(3) V log z0 (the trivial-representation term of the torus sum; the
+                // others are suppressed by (c_r / d_r c_0)^V, negligible for V >= 64)
+                double lz = g == Group.U1 ? Exact2D.u1LogZ(meta.beta(), lat.volume) : lat.volume * Exact2D.suNLogZ0(3, meta.beta());
                 extra.put("log_z_exact", lz);
                 extra.put("kl_exact", Ess.klExact(lwp, lz));
             }

@@ -421,8 +421,19 @@ public final class CpuBackend implements Backend {
                 for (int j = j0; j < j1; j++) {
                     int bj = bOff + j * ldb;
                     double s = 0;
-                    if (!transA) { int ai = aOff + i * lda; for (int p = 0; p < k; p++) s += a[ai + p] * b[bj + p]; }
-                    else for (int p = 0; p < k; p++) s += a[aOff + p * lda + i] * b[bj + p];
+                    if (!transA) {
+                        // four independent partial sums (fixed order: the result does not depend on threads)
+                        int ai = aOff + i * lda, p = 0;
+                        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                        for (; p + 4 <= k; p += 4) {
+                            s0 += a[ai + p] * b[bj + p];
+                            s1 += a[ai + p + 1] * b[bj + p + 1];
+                            s2 += a[ai + p + 2] * b[bj + p + 2];
+                            s3 += a[ai + p + 3] * b[bj + p + 3];
+                        }
+                        for (; p < k; p++) s0 += a[ai + p] * b[bj + p];
+                        s = (s0 + s1) + (s2 + s3);
+                    } else for (int p = 0; p < k; p++) s += a[aOff + p * lda + i] * b[bj + p];
                     c[ci + j] += alpha * s;
                 }
             }

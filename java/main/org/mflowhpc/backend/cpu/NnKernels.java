@@ -11,8 +11,9 @@ import org.mflowhpc.backend.Backend.Act;
  * <p>Convolution. Taps t = sum_mu a_mu k^mu (a_mu in 0..k-1, direction 0 fastest) at offset a - r, r = (k-1)/2;
  * shift[t][x] = the site x + (a - r) on the periodic lattice. With N = nb*M output positions and K = cin*k^d:
  * col[(c*T + t)*N + b*M + j] = x[(b*cin + c)*V + shift[t][s_j]], Y[cout][N] = W col (2 cout K N flops), then
- * y[(b*cout + o)*M + j] = Y[o][b*M + j] + bias[o]. Backward: dW += dY col^T, dbias += row sums of dY, dcol = W^T dY
- * (2 cout K N flops each) and a col2im scatter-add into dx. Memory: K*N doubles of col, processed in chunks of
+ * y[(b*cout + o)*M + j] = Y[o][b*M + j] + bias[o]. Backward: dW += dY col^T (with col^T built directly, so the GEMM
+ * streams over the K weights of a row), dbias += row sums of dY, dcol = W^T dY (2 cout K N flops each) and a col2im
+ * scatter-add into dx. Memory: K*N doubles of col, processed in chunks of
  * configurations so that col stays below 2^24 doubles (128 MiB).
  */
 final class NnKernels {
@@ -20,6 +21,8 @@ final class NnKernels {
 
     private static final ConcurrentHashMap<String, int[][]> SHIFTS = new ConcurrentHashMap<>();
     private static final int COL_LIMIT = 1 << 24;
+    /** Below this many weights per output channel the weight gradient uses the dot form (measured crossover). */
+    private static final int SAXPY_K = 32;
 
     /** shift[t][x] for the k^d stencil on lat (cached per lattice and k). */
     static int[][] shifts(int[] ext, int k) {
@@ -66,6 +69,19 @@ final class NnKernels {
             }
     }
 
+    /** colT[(b*M + j)*K + c*T + t] = the transpose of {@link #im2col}'s col (rows of K taps per output site). */
+    private static void im2colT(int[][] sh, int[] sites, double[] x, int b0, int nbc, int cin, int V, int M, double[] colT) {
+        int T = sh.length, K = cin * T;
+        for (int bb = 0; bb < nbc; bb++)
+            for (int j = 0; j < M; j++) {
+                int s = sites == null ? j : sites[j], row = (bb * M + j) * K;
+                for (int c = 0; c < cin; c++) {
+                    int src = ((b0 + bb) * cin + c) * V, o = row + c * T;
+                    for (int t = 0; t < T; t++) colT[o + t] = x[src + sh[t][s]];
+                }
+            }
+    }
+
     static void conv(CpuBackend be, int[] lat, int nb, int cin, int cout, int k, double[] x, double[] w, int wOff, int bOff,
                      int[] sites, double[] y) {
         int[][] sh = shifts(lat, k);
@@ -103,8 +119,15 @@ final class NnKernels {
                 }
                 grads[gbOff + o] += s;
             }
-            im2col(sh, sites, x, b0, nbc, cin, V, M, col);
-            be.gemm(false, true, cout, K, N, 1.0, dY, 0, N, col, 0, N, 1.0, grads, gwOff, K);
+            if (K >= SAXPY_K) {
+                // dW += dY colT: the saxpy form runs contiguously over the K weights of a row (vectorises)
+                im2colT(sh, sites, x, b0, nbc, cin, V, M, col);
+                be.gemm(false, false, cout, K, N, 1.0, dY, 0, N, col, 0, K, 1.0, grads, gwOff, K);
+            } else {
+                // few weights per row (per-site MLPs): dot products over N = nb*M, unrolled in the GEMM
+                im2col(sh, sites, x, b0, nbc, cin, V, M, col);
+                be.gemm(false, true, cout, K, N, 1.0, dY, 0, N, col, 0, N, 1.0, grads, gwOff, K);
+            }
             if (dx == null) continue;
             be.gemm(true, false, K, N, cout, 1.0, w, wOff, K, dY, 0, N, 0.0, dcol, 0, N);
             final int fb0 = b0, fN = N;

@@ -16,13 +16,16 @@ import org.mflowhpc.group.SU3;
  * Vertices of the alcove are the centre elements (I: (0,0,2pi); e^{2 pi i/3}: (0,2pi,0); e^{-2 pi i/3}: (2pi,0,0)),
  * edges the doubly degenerate classes; faces map to faces, so g is continuous on the group.
  *
- * <p>Interval flows f1, f2: mixtures of K non-compact projections on [0, 1],
- * f(x) = sum_k w_k h_{s_k}(x), w = softmax(logits), h_s(x) = 1/2 + (1/pi) atan(e^s tan(pi (x - 1/2))), evaluated in
- * the equivalent form h_s(x) = (1/pi) atan2(e^{-s} sin(pi x), cos(pi x)), which keeps relative accuracy at x -> 0.
- * Every h_s satisfies h_s(1 - x) = 1 - h_s(x), hence 1 - f(x) = f(1 - x): complements (2pi - a' = b' + c',
- * c' = (2pi - a') (1 - y')) are computed as f at the complementary point, never by cancellation.
+ * <p>Interval flows f1, f2: mixtures of K tilted non-compact projections on [0, 1],
+ * f(x) = sum_k w_k h_{s_k}(m_{t_k}(x)), w = softmax(logits), h_s(x) = 1/2 + (1/pi) atan(e^s tan(pi (x - 1/2))),
+ * evaluated in the equivalent form h_s(x) = (1/pi) atan2(e^{-s} sin(pi x), cos(pi x)), which keeps relative accuracy
+ * at x -> 0. Every h_s satisfies h_s(1 - x) = 1 - h_s(x) and the tilt 1 - m_t(x) = m_{-t}(1 - x), hence
+ * 1 - f(x) = f~(1 - x) with f~ the mixture with negated tilts: complements (2pi - a' = b' + c',
+ * c' = (2pi - a') (1 - y')) are computed as f~ at the complementary point, never by cancellation.
  * h_s'(x) = e^s / (sin^2(pi x) + e^{2s} cos^2(pi x)); h_s'(0) = h_s'(1) = e^{-s}, h_s'(1/2) = e^s.
- * Raw parameters per element (paramsPerElement = 4K): f1's K log-scales s_k, then its K logits, then the same for f2.
+ * Raw parameters per element (paramsPerElement = 6K): f1's K log-scales s_k, its K logits, its K tilts t_k, then the same for
+ * f2. Each component is h_{s_k}(m_{t_k}(x)) with the tilt m_t(x) = x / (x + e^t (1 - x)) (see ivEval), which breaks the
+ * x -> 1 - x symmetry of the projections (needed to move mass towards one wall, e.g. towards the identity).
  * Parameter k of an element is raw[off + k * stride]. All-zero raw parameters give the identity map.
  *
  * <h2>Log-Jacobian (normalisation: density ratio w.r.t. Haar measure on SU(3))</h2>
@@ -103,7 +106,7 @@ public final class Su3Spectral {
 
     public int components() { return k; }
     public String kind() { return "spectral" + k; }
-    public int paramsPerElement() { return 4 * k; }
+    public int paramsPerElement() { return 6 * k; }
 
     /** Per-call scratch. */
     private static final class Work {
@@ -113,13 +116,14 @@ public final class Su3Spectral {
                 gth = new double[3], wb = new double[4], cof = new double[18];
         final int[] ord = new int[3];
         double x, xb, y, yb;
-        final double[] es1, w1, es2, w2, gw1, gs1, gw2, gs2;
+        final double[] es1, w1, es2, w2, gw1, gs1, gw2, gs2, et1, et2, gt1, gt2;
         final double[] p1x = new double[5], p1xb = new double[5], p2y = new double[5], p2yb = new double[5];
         double la, lb, lc, logJ, gA, gB;
 
         Work(int k) {
             es1 = new double[k]; w1 = new double[k]; es2 = new double[k]; w2 = new double[k];
             gw1 = new double[k]; gs1 = new double[k]; gw2 = new double[k]; gs2 = new double[k];
+            et1 = new double[k]; et2 = new double[k]; gt1 = new double[k]; gt2 = new double[k];
         }
     }
 
@@ -141,10 +145,9 @@ public final class Su3Spectral {
         loadParams(raw, off, stride, s);
         decompose(wPrime, wo, s);
         double[] t = s.p1x;
-        if (s.x <= 0.5) { s.x = ivInv(s.x, s.es1, s.w1, t); s.xb = 1 - s.x; }
-        else { s.xb = ivInv(s.xb, s.es1, s.w1, t); s.x = 1 - s.xb; }
-        if (s.y <= 0.5) { s.y = ivInv(s.y, s.es2, s.w2, t); s.yb = 1 - s.y; }
-        else { s.yb = ivInv(s.yb, s.es2, s.w2, t); s.y = 1 - s.yb; }
+        double[] zz = new double[2];
+        ivInvPair(s.x, s.xb, s.es1, s.et1, s.w1, t, zz); s.x = zz[0]; s.xb = zz[1];
+        ivInvPair(s.y, s.yb, s.es2, s.et2, s.w2, t, zz); s.y = zz[0]; s.yb = zz[1];
         double a = TWO_PI * s.x, b = TWO_PI * s.xb * s.y;
         double[] th = s.th;
         th[0] = (2 * a + b) / 3; th[1] = (b - a) / 3; th[2] = -(a + 2 * b) / 3;
@@ -179,8 +182,8 @@ public final class Su3Spectral {
         double gAp = (2 * gp[0] - gp[1] - gp[2]) / 3, gBp = (gp[0] + gp[1] - 2 * gp[2]) / 3;
         alcoveBack(s, gAp, gBp, gLogJ);
         // softmax backward into gRaw
-        softmaxBack(s.w1, s.gw1, s.gs1, gRaw, gOff, gStride, 0);
-        softmaxBack(s.w2, s.gw2, s.gs2, gRaw, gOff, gStride, 2 * k);
+        softmaxBack(s.w1, s.gw1, s.gs1, s.gt1, gRaw, gOff, gStride, 0);
+        softmaxBack(s.w2, s.gw2, s.gs2, s.gt2, gRaw, gOff, gStride, 3 * k);
         double ga = s.gA, gb = s.gB;
         double[] gth = s.gth;
         gth[0] = ga; gth[1] = gb - ga; gth[2] = -gb;
@@ -215,85 +218,100 @@ public final class Su3Spectral {
     // ================================================================== interval flows
 
     private void loadParams(double[] raw, int off, int stride, Work s) {
-        load(raw, off, stride, 0, s.es1, s.w1);
-        load(raw, off, stride, 2 * k, s.es2, s.w2);
+        load(raw, off, stride, 0, s.es1, s.et1, s.w1);
+        load(raw, off, stride, 3 * k, s.es2, s.et2, s.w2);
     }
 
-    private void load(double[] raw, int off, int stride, int base, double[] es, double[] w) {
+    private void load(double[] raw, int off, int stride, int base, double[] es, double[] et, double[] w) {
         double mx = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < k; j++) {
             es[j] = Math.exp(raw[off + (base + j) * stride]);
             mx = Math.max(mx, raw[off + (base + k + j) * stride]);
+            et[j] = Math.exp(raw[off + (base + 2 * k + j) * stride]);
         }
         double z = 0;
         for (int j = 0; j < k; j++) { w[j] = Math.exp(raw[off + (base + k + j) * stride] - mx); z += w[j]; }
         for (int j = 0; j < k; j++) w[j] /= z;
     }
 
-    /** o = {f(z), f'(z), f''(z), R(z) = f(z)/z, R'(z)} for z in [0, 1]. */
-    private static void ivEval(double z, double[] es, double[] w, double[] o) {
+    /*
+     * Interval flow f(z) = sum_j w_j h_j(m_j(z)) on [0, 1]: the tilt m_j(z) = z / D_j, D_j = z + e^{t_j} (1 - z)
+     * (m(0) = 0, m(1) = 1, m'(0) = e^{-t}, m'(1) = e^{t}), then the symmetric projection h_j = h_{s_j}. The tilt
+     * moves mass towards one end (the projections alone are symmetric, 1 - h(z) = h(1 - z), and could not).
+     * Complements without cancellation: 1 - m_t(z) = m_{-t}(1 - z), so 1 - f(z) = f~(1 - z) with f~ the same
+     * mixture with negated tilts: every evaluation takes a sign sg = +1 (f) or -1 (f~), et = e^{t} per component.
+     */
+
+    /** h_s(u)/u, the symmetric projection's slope ratio (series below SMALL_Z), and its u-derivative into o[0], o[1]. */
+    private static void hr(double u, double e, double h, double hp, double[] o) {
+        if (u >= SMALL_Z) { o[0] = h / u; o[1] = (hp - o[0]) / u; return; }
+        double ei = 1 / e, c3 = PI * PI * u * u / 3;
+        o[0] = ei * (1 + (1 - ei * ei) * c3);
+        o[1] = ei * (1 - ei * ei) * 2 * PI * PI * u / 3;
+    }
+
+    /** o = {f(z), f'(z), f''(z), R(z) = f(z)/z, R'(z)} for z in [0, 1], tilt sign sg. */
+    private static void ivEval(double z, double[] es, double[] et, int sg, double[] w, double[] o) {
         int n = es.length;
-        double sp = Math.sin(PI * z), cp = Math.cos(PI * z);
-        double f = 0, fp = 0, fpp = 0;
+        double f = 0, fp = 0, fpp = 0, r = 0, rz = 0;
+        double[] q = new double[2];
         for (int j = 0; j < n; j++) {
-            double e = es[j];
+            double e = es[j], t = sg > 0 ? et[j] : 1 / et[j];
+            double D = z + t * (1 - z), u = z / D, up = t / (D * D), upp = -2 * t * (1 - t) / (D * D * D);
+            double sp = Math.sin(PI * u), cp = Math.cos(PI * u);
             double d = sp * sp + e * e * cp * cp;
-            f += w[j] * Math.atan2(sp / e, cp) / PI;
-            fp += w[j] * e / d;
-            fpp += w[j] * (-e * TWO_PI * sp * cp * (1 - e * e) / (d * d));
-        }
-        double r, rz;
-        if (z >= SMALL_Z) {
-            r = f / z;
-            rz = (fp - r) / z;
-        } else {
-            r = 0; rz = 0;
-            double c3 = PI * PI * z * z / 3;
-            for (int j = 0; j < n; j++) {
-                double ei = 1 / es[j];
-                r += w[j] * ei * (1 + (1 - ei * ei) * c3);
-                rz += w[j] * ei * (1 - ei * ei) * 2 * PI * PI * z / 3;
-            }
+            double h = Math.atan2(sp / e, cp) / PI, hp = e / d, hpp = -e * TWO_PI * sp * cp * (1 - e * e) / (d * d);
+            f += w[j] * h;
+            fp += w[j] * hp * up;
+            fpp += w[j] * (hpp * up * up + hp * upp);
+            hr(u, e, h, hp, q);
+            r += w[j] * q[0] / D;                                   // f/z = sum w (h(u)/u) (u/z), u/z = 1/D
+            rz += w[j] * (q[1] * up / D - q[0] * (1 - t) / (D * D));
         }
         o[0] = f; o[1] = fp; o[2] = fpp; o[3] = r; o[4] = rz;
     }
 
     /**
-     * Reverse pass of {@link #ivEval} at z (o its output): adjoints of f, log f', R. Adds dL/dw_j to gw, dL/ds_j to gs;
-     * returns dL/dz.
+     * Reverse pass of {@link #ivEval} at z (o its output): adjoints of f, log f', R. Adds dL/dw_j to gw, dL/ds_j to
+     * gs, dL/dt_j to gt (with the tilt sign); returns dL/dz.
      */
-    private static double ivBack(double z, double[] es, double[] w, double[] o, double gF, double gLp, double gR,
-                                 double[] gw, double[] gs) {
+    private static double ivBack(double z, double[] es, double[] et, int sg, double[] w, double[] o, double gF, double gLp,
+                                 double gR, double[] gw, double[] gs, double[] gt) {
         int n = es.length;
-        double sp = Math.sin(PI * z), cp = Math.cos(PI * z);
         double gFp = gLp / o[1];
-        boolean small = z < SMALL_Z;
-        double c3 = PI * PI * z * z / 3;
+        double[] q = new double[2];
         for (int j = 0; j < n; j++) {
-            double e = es[j];
+            double e = es[j], t = sg > 0 ? et[j] : 1 / et[j];
+            double D = z + t * (1 - z), u = z / D, up = t / (D * D);
+            double sp = Math.sin(PI * u), cp = Math.cos(PI * u);
             double d = sp * sp + e * e * cp * cp;
-            double h = Math.atan2(sp / e, cp) / PI, hp = e / d;
+            double h = Math.atan2(sp / e, cp) / PI, hp = e / d, hpp = -e * TWO_PI * sp * cp * (1 - e * e) / (d * d);
+            // s-derivatives at fixed u
             double dhds = -e * sp * cp / (PI * d), dhpds = hp * (1 - 2 * e * e * cp * cp / d);
-            double rk, drk;
-            if (!small) { rk = h / z; drk = dhds / z; }
+            double drds;
+            if (u >= SMALL_Z) drds = dhds / u;
             else {
-                double ei = 1 / e;
-                rk = ei * (1 + (1 - ei * ei) * c3);
-                drk = -ei + (3 * ei * ei * ei - ei) * c3;
+                double ei = 1 / e, c3 = PI * PI * u * u / 3;
+                drds = -ei + (3 * ei * ei * ei - ei) * c3;
             }
-            gw[j] += gF * h + gFp * hp + gR * rk;
-            gs[j] += w[j] * (gF * dhds + gFp * dhpds + gR * drk);
+            hr(u, e, h, hp, q);
+            // t-derivatives (of the signed tilt parameter t' = sg t, then times sg): dD/dt' = t (1 - z)
+            double dD = t * (1 - z), du = -z * dD / (D * D), dup = up * (1 - 2 * dD / D);
+            double dF = hp * du, dFp = hpp * du * up + hp * dup, dR = q[1] * du / D - q[0] * dD / (D * D);
+            gw[j] += gF * h + gFp * hp * up + gR * q[0] / D;
+            gs[j] += w[j] * (gF * dhds + gFp * dhpds * up + gR * drds / D);
+            gt[j] += sg * w[j] * (gF * dF + gFp * dFp + gR * dR);
         }
         return gF * o[1] + gFp * o[2] + gR * o[4];
     }
 
-    /** Solves f(z) = t for t in [0, 1/2] (so z in [0, 1/2]): safeguarded Newton, relative accuracy ~1e-16. */
-    private static double ivInv(double t, double[] es, double[] w, double[] o) {
-        if (!(t > 0)) return 0;
-        double lo = 0, hi = 0.5, z = t;
+    /** Solves f(z) = tv (tilt sign sg) for z in [0, 1]: safeguarded Newton, relative accuracy ~1e-16. */
+    private static double ivInv(double tv, double[] es, double[] et, int sg, double[] w, double[] o) {
+        if (!(tv > 0)) return 0;
+        double lo = 0, hi = 1, z = tv;
         for (int it = 0; it < 200; it++) {
-            ivEval(z, es, w, o);
-            double r = o[0] - t;
+            ivEval(z, es, et, sg, w, o);
+            double r = o[0] - tv;
             if (r > 0) hi = z; else if (r < 0) lo = z; else return z;
             double zn = z - r / o[1];
             if (!(zn > lo && zn < hi)) zn = 0.5 * (lo + hi);
@@ -303,7 +321,25 @@ public final class Su3Spectral {
         return z;
     }
 
-    private static void softmaxBack(double[] w, double[] gw, double[] gs, double[] gRaw, int gOff, int gStride,
+    /**
+     * The preimage pair (z, 1 - z) of (t, 1 - t) = (tv, tvb), both accurate: solved from whichever end is nearer, f for
+     * the smaller of (t, 1 - t) and f~ otherwise; if that preimage lies beyond 1/2, re-solved from the other end.
+     */
+    private static void ivInvPair(double tv, double tvb, double[] es, double[] et, double[] w, double[] o, double[] zz) {
+        if (tv <= tvb) {
+            double z = ivInv(tv, es, et, 1, w, o);
+            if (z <= 0.5) { zz[0] = z; zz[1] = 1 - z; return; }
+            double zb = ivInv(tvb, es, et, -1, w, o);
+            zz[0] = 1 - zb; zz[1] = zb;
+        } else {
+            double zb = ivInv(tvb, es, et, -1, w, o);
+            if (zb <= 0.5) { zz[0] = 1 - zb; zz[1] = zb; return; }
+            double z = ivInv(tv, es, et, 1, w, o);
+            zz[0] = z; zz[1] = 1 - z;
+        }
+    }
+
+    private static void softmaxBack(double[] w, double[] gw, double[] gs, double[] gt, double[] gRaw, int gOff, int gStride,
                                     int base) {
         int n = w.length;
         double dot = 0;
@@ -311,6 +347,7 @@ public final class Su3Spectral {
         for (int j = 0; j < n; j++) {
             gRaw[gOff + (base + j) * gStride] += gs[j];
             gRaw[gOff + (base + n + j) * gStride] += w[j] * (gw[j] - dot);
+            gRaw[gOff + (base + 2 * n + j) * gStride] += gt[j];
         }
     }
 
@@ -342,10 +379,10 @@ public final class Su3Spectral {
     /** Evaluates x', y' (at x, xb, y, yb in s), log rho_{a,b,c}, log J and theta'. */
     private static void alcove(Work s) {
         double x = s.x, xb = s.xb, y = s.y, yb = s.yb;
-        ivEval(x, s.es1, s.w1, s.p1x);
-        ivEval(xb, s.es1, s.w1, s.p1xb);
-        ivEval(y, s.es2, s.w2, s.p2y);
-        ivEval(yb, s.es2, s.w2, s.p2yb);
+        ivEval(x, s.es1, s.et1, 1, s.w1, s.p1x);
+        ivEval(xb, s.es1, s.et1, -1, s.w1, s.p1xb);
+        ivEval(y, s.es2, s.et2, 1, s.w2, s.p2y);
+        ivEval(yb, s.es2, s.et2, -1, s.w2, s.p2yb);
         double X = s.p1x[0], Xb = s.p1xb[0], Y = s.p2y[0], Yb = s.p2yb[0];
         double r1x = s.p1x[3], r1xb = s.p1xb[3], r2y = s.p2y[3], r2yb = s.p2yb[3];
         s.la = x <= 0.5 ? Math.log(r1x) + ls(X, Xb) - ls(x, xb) : Math.log(r1xb) + ls(Xb, X) - ls(xb, x);
@@ -406,10 +443,10 @@ public final class Su3Spectral {
             d = q * lsD(X + Xb * Y, Xb * Yb); gX += d; gXb += d * Y; gY += d * Xb;
             d = q * lsD(x + xb * y, xb * yb); gx -= d; gxb -= d * y; gy -= d * xb;
         }
-        gx += ivBack(x, s.es1, s.w1, s.p1x, gX, gLp1, gR1x, s.gw1, s.gs1);
-        gxb += ivBack(xb, s.es1, s.w1, s.p1xb, gXb, 0, gR1xb, s.gw1, s.gs1);
-        gy += ivBack(y, s.es2, s.w2, s.p2y, gY, gLp2, gR2y, s.gw2, s.gs2);
-        gyb += ivBack(yb, s.es2, s.w2, s.p2yb, gYb, 0, gR2yb, s.gw2, s.gs2);
+        gx += ivBack(x, s.es1, s.et1, 1, s.w1, s.p1x, gX, gLp1, gR1x, s.gw1, s.gs1, s.gt1);
+        gxb += ivBack(xb, s.es1, s.et1, -1, s.w1, s.p1xb, gXb, 0, gR1xb, s.gw1, s.gs1, s.gt1);
+        gy += ivBack(y, s.es2, s.et2, 1, s.w2, s.p2y, gY, gLp2, gR2y, s.gw2, s.gs2, s.gt2);
+        gyb += ivBack(yb, s.es2, s.et2, -1, s.w2, s.p2yb, gYb, 0, gR2yb, s.gw2, s.gs2, s.gt2);
         double gxt = gx - gxb, gyt = gy - gyb; // xb = 1 - x, yb = 1 - y
         // x = a / 2pi, y = b / (2pi - a) = b / (2pi xb)
         double inv = xb > 0 ? 1 / (TWO_PI * xb) : 0;

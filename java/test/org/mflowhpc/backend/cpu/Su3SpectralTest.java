@@ -93,7 +93,7 @@ class Su3SpectralTest {
     @Test void inverseUndoesForwardAndLogJsAgree() {
         for (int kk : KS) {
             Su3Spectral f = new Su3Spectral(kk);
-            assertEquals(4 * kk, f.paramsPerElement());
+            assertEquals(6 * kk, f.paramsPerElement());
             assertEquals("spectral" + kk, f.kind());
             for (int it = 0; it < 60; it++) {
                 int off = 3, stride = 5;
