@@ -94,6 +94,25 @@ class FlowCliTest {
         CliTest.Out theory = run("train", "--lattice", "4x4", "--beta", "2.0", "--model", "multiscale", "--steps", "6", "--resume", "--out", m.toString());
         assertEquals(2, theory.rc(), theory.err());
         assertArrayEquals(orig, Files.readAllBytes(ck));
+        // an SU(3) model given a U(1) checkpoint of the same family: one line naming the group, checkpoint intact
+        Path h = tmp.resolve("h");
+        assertEquals(0, run("train", "--lattice", "4x4", "--beta", "1.0", "--model", "haar", "--model-option", "layers=2",
+                "--steps", "2", "--batch", "4", "--out", h.toString()).rc());
+        byte[] hk = Files.readAllBytes(h.resolve("checkpoint.bin"));
+        CliTest.Out grp = run("train", "--group", "SU3", "--lattice", "4x4", "--beta", "1.0", "--model", "haar", "--model-option", "layers=2",
+                "--steps", "4", "--resume", "--out", h.toString());
+        assertEquals(2, grp.rc(), grp.err());
+        assertEquals(1, grp.err().strip().lines().count(), grp.err());
+        assertTrue(grp.err().contains("group"), grp.err());
+        assertArrayEquals(hk, Files.readAllBytes(h.resolve("checkpoint.bin")));
+        // a 4D model on a lattice its masks cannot tile, and an option of the wrong type: one line each
+        CliTest.Out tile = run("train", "--group", "SU3", "--lattice", "4x6x4x4", "--beta", "1", "--model", "haar", "--out", tmp.resolve("t").toString());
+        assertEquals(2, tile.rc(), tile.err());
+        assertTrue(tile.err().contains("divisible by 4"), tile.err());
+        CliTest.Out typ = run("train", "--lattice", "8x8", "--beta", "1", "--model", "haar", "--model-option", "hidden=abc", "--out", tmp.resolve("u").toString());
+        assertEquals(2, typ.rc(), typ.err());
+        assertEquals(1, typ.err().strip().lines().count(), typ.err());
+        assertTrue(typ.err().contains("hidden"), typ.err());
 
         // a corrupt checkpoint given to sample: one line, exit 2, no output written
         byte[] t = orig.clone();

@@ -173,6 +173,32 @@ class FlowModelContractTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}") @MethodSource("cases")
+    void degenerateLinksGiveFiniteDensitiesAndGradients(Case c) {
+        // cold (every link the identity: W = 1, fully degenerate eigenvalues for SU(3)) and a field with one link set
+        // to the identity: log q finite, and the training gradient finite
+        Backend be = Backends.REFERENCE;
+        FlowModel m = build(c, be);
+        GaugeField cold = GaugeField.identity(be, c.group, c.lat, 2);
+        Buffer lq = be.alloc(2);
+        m.logDensity(cold, lq);
+        for (double x : be.download(lq)) assertTrue(Double.isFinite(x), c + ": log q of the cold field " + x);
+        GaugeField u = new GaugeField(be, c.group, c.lat, 2);
+        Object tape = m.sampleForTraining(3, 0, u, lq);
+        double[] h = u.toHost();
+        if (c.group == Group.SU3) { java.util.Arrays.fill(h, 0, 18, 0); h[0] = 1; h[8] = 1; h[16] = 1; } else h[0] = 0;
+        GaugeField one = GaugeField.fromHost(be, c.group, c.lat, 2, h);
+        m.logDensity(one, lq);
+        for (double x : be.download(lq)) assertTrue(Double.isFinite(x), c + ": log q with an identity link " + x);
+        if (m.params().size() == 0) return;
+        Buffer gl = be.alloc(u.size()), glq = be.alloc(2);
+        be.actionGradient(u, c.beta, gl);
+        be.fill(glq, 0, 2, 0.5);
+        m.params().zeroGrads();
+        m.backward(tape, u, gl, glq);
+        assertTrue(Double.isFinite(m.params().gradNorm()), c + ": gradient norm");
+    }
+
     @Test void badConfigurationsAreRefusedWithOneLineMessages() {
         Backend be = Backends.REFERENCE;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
