@@ -94,7 +94,7 @@ def main():
     ap.add_argument("--beta-steps", type=int, default=1000, help="training steps per beta on L=16")
     ap.add_argument("--betas", default="8,12,16")
     ap.add_argument("--l32", action="store_true", help="also L=32 in the betas section")
-    ap.add_argument("--models", default="multiscale,haar", help="models of the beta scan")
+    ap.add_argument("--models", default="multiscale,haar", help="models of the beta scan (model[key=value;...] passes --model-option)")
     ap.add_argument("--tutorial-models", default="haar,haar[flow=ncp2],multiscale,multiscale+flow",
                     help="models of the tutorial section; model[key=value;...] passes --model-option")
     ap.add_argument("--l32-models", default="multiscale")
@@ -160,15 +160,20 @@ def main():
                 "| L | β | model | step | ESS | KL | var(log w) | cumulative training s |", "|---|---|---|---|---|---|---|---|"]
         for L in Ls:
             for beta in [float(b) for b in a.betas.split(",")]:
-                for model in (a.models if L == "16x16" else a.l32_models).split(","):
-                    name = "b%s-%s-%s" % (beta, L, model.replace("+", "p"))
+                for spec in (a.models if L == "16x16" else a.l32_models).split(","):
+                    # "model" or "model[key=value;key=value]" as in the tutorial section
+                    model, opts = (spec.split("[", 1) + [""])[:2]
+                    extra = ["--lr", a.lr, "--clip", a.clip]
+                    for kv in filter(None, opts.rstrip("]").split(";")):
+                        extra += ["--model-option", kv]
+                    name = "b%s-%s-%s" % (beta, L, spec.replace("+", "p").replace("[", "-").replace("]", "").replace(";", "-").replace("=", ""))
                     total = 0.0
                     for q in range(1, 5):
                         st = a.beta_steps * q // 4
-                        d, dt = train(a.work, name, L, beta, model, st, 64, 1, T, extra=("--lr", a.lr, "--clip", a.clip), resume=q > 1)
+                        d, dt = train(a.work, name, L, beta, model, st, 64, 1, T, extra=extra, resume=q > 1)
                         total += dt
                         j, _ = evaluate(d, a.work, a.samples, 99, T)
-                        rep.append("| %s | %g | %s | %d | %s | %.2f | %.2f | %.0f |" % (L, beta, model, st, fmt_ess(j), j["kl_exact"], j["var_log_w"], total))
+                        rep.append("| %s | %g | %s | %d | %s | %.2f | %.2f | %.0f |" % (L, beta, spec, st, fmt_ess(j), j["kl_exact"], j["var_log_w"], total))
                         flush()
         rep.append("")
 

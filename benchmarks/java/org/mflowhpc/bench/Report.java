@@ -151,6 +151,15 @@ public final class Report {
         return Double.isNaN(r.errSeconds()) ? time(r.seconds()) : time(r.seconds()) + " ± " + time(r.errSeconds());
     }
 
+    /** The 1-minute load average in an `uptime` line ("... load average: 1.23, ..."), or -1 when absent. */
+    static double loadAverage(String uptime) {
+        if (uptime == null) return -1;
+        int i = uptime.indexOf("load average:");
+        if (i < 0) return -1;
+        String[] p = uptime.substring(i + 13).trim().split("[,\\s]+");
+        try { return Double.parseDouble(p[0]); } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) { return -1; }
+    }
+
     static String num(double v) {
         if (Double.isNaN(v)) return "n/a";
         if (Double.isInfinite(v)) return "∞";
@@ -234,10 +243,13 @@ public final class Report {
         o.append("| Load before (`uptime`) | ").append(opt.getOrDefault("load-before", "not recorded")).append(" |\n");
         o.append("| Load after (`uptime`) | ").append(opt.getOrDefault("load-after", "not recorded")).append(" |\n\n");
         o.append("Command:\n\n```\n").append(opt.get("command")).append("\n```\n\n");
-        o.append("**Shared machine.** Other engineers' Maven builds and test JVMs were running during this run (see the "
-                + "load averages above, on ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores), so absolute numbers are pessimistic and noisier than on an idle node; the ceilings were "
-                + "measured under the same conditions, so the percentages of the roofline are the more meaningful figures.\n\n");
+        double load = loadAverage(opt.get("load-before"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (load >= 0.5 * cores)
+            o.append("**Loaded machine.** The 1-minute load average before the run was ").append(num(load)).append(" on ")
+                    .append(cores).append(" cores: other processes shared the machine, so absolute numbers are pessimistic "
+                    + "and noisier than on an idle node; the ceilings were measured under the same conditions, so the "
+                    + "percentages of the roofline are the more meaningful figures.\n\n");
 
         o.append("## Counting conventions\n\n");
         o.append("Flops: real +, -, x, /, sqrt = 1 each (FMA = 2); transcendentals and the integer Philox RNG are not counted. "

@@ -79,7 +79,10 @@ public interface Backend extends AutoCloseable {
 
     // ------------------------------------------------------------------ gauge observables and action
 
-    /** (1/N) Re tr P_mn(x) for every plane and site. U(1) 4 adds + a cos per plaquette; SU(3) 630 flops, 4 links read. */
+    /**
+     * (1/N) Re tr P_mn(x) for every plane and site. Per plaquette: U(1) 4 adds + a cos, 32 B read; SU(3) 630 flops,
+     * 4 links (576 B) read; 8 B written.
+     */
     void plaquettes(GaugeField u, Buffer out);
 
     /** U(1) only: plaquette angles arg P_mn(x) in (-pi, pi], same layout as {@link #plaquettes}. */
@@ -165,30 +168,39 @@ public interface Backend extends AutoCloseable {
      */
     void loopFeatures(GaugeField u, Index frozen, Buffer out);
 
-    /** Backward of {@link #loopFeatures}: ADDS the Euclidean link gradient of sum_c gFeat*feat into gLinks. ~3x forward. */
+    /**
+     * Backward of {@link #loopFeatures}: ADDS the Euclidean link gradient of sum_c gFeat*feat into gLinks. Per frozen
+     * SU(3) plaquette 6 products + 4 scaled adds (~1400 flops), reads 4 links and 16 B of feature gradients,
+     * read-modify-writes 4 link gradients (1152 B); U(1) ~10 flops + sincos, 64 B.
+     */
     void loopFeaturesBackward(GaugeField u, Index frozen, Buffer gFeat, Buffer gLinks);
 
     /**
      * For each active link U_mu(x), x = sites[j], with the single frozen staple
      * Γ(x) = U_nu(x) U_mu(x+nu) U_nu(x+mu)^dag (so U Γ^dag = P_{mu nu}(x), the plaquette; mu, nu a plane of the mask):
-     * w[e*dof..] = W = U Γ^dag, e = b*M + j. U(1): the angle theta_mu(x) - theta_Γ (not wrapped). SU(3): 3 products,
-     * 594 flops; reads 4 links, writes 1.
+     * w[e*dof..] = W = U Γ^dag, e = b*M + j. U(1): the angle theta_mu(x) - theta_Γ (not wrapped), 3 adds, 32 B read,
+     * 8 B written. SU(3): 3 products, 594 flops; reads 4 links (576 B), writes 144 B.
      */
     void gatherActive(GaugeField u, int mu, int nu, Index sites, Buffer w);
 
-    /** Inverse of the gather for new values W': U_mu(x) = W' Γ(x) in place (Γ is frozen: unchanged). U(1) wrapped. */
+    /**
+     * Inverse of the gather for new values W': U_mu(x) = W' Γ(x) in place (Γ is frozen: unchanged). U(1) wrapped.
+     * Same cost as {@link #gatherActive} (SU(3) 594 flops, 576 B read, 144 B written per active link).
+     */
     void scatterActive(GaugeField u, int mu, int nu, Index sites, Buffer wNew);
 
     /**
      * Backward of U_mu(x) = W' Γ at the active links, for the field u after the scatter: gW'[e] = dL/dW' from
      * gLinks at the active link (U(1): equal; SU(3): G Γ^dag), the active-link entries of gLinks are zeroed, and the
-     * staple part dL/dΓ = W'^dag G is ADDED to the three links of Γ.
+     * staple part dL/dΓ = W'^dag G is ADDED to the three links of Γ. SU(3): 9 products (~1800 flops), reads 5
+     * matrices, read-modify-writes 4 link gradients (~1300 B) per active link.
      */
     void scatterActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW);
 
     /**
      * Backward of W = U Γ^dag for the field u before the scatter (active links restored from wOld:
      * U = W Γ): ADDS dL/dU = gW Γ to the active links and dL/dΓ = gW^dag U (U(1): -gW) to the three links of Γ.
+     * SU(3): 10 products (~2000 flops), ~1450 B per active link.
      */
     void gatherActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks);
 
@@ -197,7 +209,8 @@ public interface Backend extends AutoCloseable {
     /**
      * W' = g(W) for n elements (layout above; dof of the flow's group), raw parameters of element e = b*M + j at
      * raw[rOff + b*rB + k*M + j]; logJ[e] = log J_g(W) (Haar density ratio; overwrite). Cost per element: NCP
-     * ~25K flops + K (exp, atan2); RQS O(K); spectral ~2000 flops (eigenphases, 2 interval mixtures, rebuild).
+     * ~25K flops + K (exp, atan2); RQS O(K); spectral ~3000 + 100K flops (eigen-decomposition, 2 interval mixtures,
+     * rebuild). Bytes per element: reads dof*8 + 8P (P parameters), writes dof*8 + 8.
      */
     void linkFlowForward(LinkFlow f, int n, int m, Buffer w, Buffer raw, int rOff, int rB, Buffer wOut, Buffer logJ);
 
@@ -206,7 +219,8 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Backward at the forward points W: given gOut = dL/dW' and gLogJ[e] = dL/dlogJ[e], writes gW = dL/dW
-     * (overwrite; tangent-exact for SU(3)) and ADDS dL/draw into gRaw (same layout as raw).
+     * (overwrite; tangent-exact for SU(3)) and ADDS dL/draw into gRaw (same layout as raw). About twice the forward
+     * flops (spectral ~4500 + 200K); reads 2 dof*8 + 8P + 8, writes dof*8 and read-modify-writes 8P bytes.
      */
     void linkFlowBackward(LinkFlow f, int n, int m, Buffer w, Buffer raw, int rOff, int rB, Buffer gOut,
                           Buffer gLogJ, Buffer gW, Buffer gRaw);
@@ -219,7 +233,9 @@ public interface Backend extends AutoCloseable {
      * lexicographic with direction 0 fastest): y[b][o][s_j] = bias[o] + sum_{c,t} W[o][c][t]
      * x[b][c][s_j + shift_t], taps t over the k^d stencil (direction 0 fastest, offsets -r..r, r = (k-1)/2).
      * Output only at the sites listed in {@code outSites} (M of them, y laid out [b][o][j]); null: all sites.
-     * Weights at wts[wOff..]: [cout][cin][k^d]; bias at wts[bOff..]: [cout]. 2 cout cin k^d flops per output.
+     * Weights at wts[wOff..]: [cout][cin][k^d]; bias at wts[bOff..]: [cout]. 2 cout cin k^d flops per output site;
+     * bytes: the input field (8 cin V per configuration, each value read k^d times through the stencil) and 8 cout
+     * per output site written.
      */
     void conv(int[] extents, int nb, int cin, int cout, int k, Buffer x, Buffer wts, int wOff, int bOff, Index outSites, Buffer y);
 
@@ -235,11 +251,11 @@ public interface Backend extends AutoCloseable {
 
     /**
      * y = act(x) elementwise on n values (LEAKY_RELU slope 0.01; GELU in the tanh approximation), 10-30 flops per
-     * element. y may equal x only when no backward pass is needed.
+     * element, 16 B moved. y may equal x only when no backward pass is needed.
      */
     void activation(Act a, int n, Buffer x, Buffer y);
 
-    /** dx = dy * act'(x) elementwise (x the forward input). */
+    /** dx = dy * act'(x) elementwise (x the forward input); 10-30 flops and 24 B per element. */
     void activationBackward(Act a, int n, Buffer x, Buffer dy, Buffer dx);
 
     // ------------------------------------------------------------------ optimiser and reductions
@@ -251,13 +267,13 @@ public interface Backend extends AutoCloseable {
      */
     void adamStep(int n, Buffer p, Buffer g, Buffer m, Buffer v, double lr, double b1, double b2, double eps, double wd, long t);
 
-    /** x[off, off+n) *= s. */
+    /** x[off, off+n) *= s; n flops, 16n bytes. */
     void scale(Buffer x, int off, int n, double s);
 
-    /** sum of x[off, off+n), in a fixed order (deterministic for any thread count). */
+    /** sum of x[off, off+n), in a fixed order (deterministic for any thread count); n flops, 8n bytes. */
     double sum(Buffer x, int off, int n);
 
-    /** sum of squares of x[off, off+n), fixed order. */
+    /** sum of squares of x[off, off+n), fixed order; 2n flops, 8n bytes. */
     double sumSquares(Buffer x, int off, int n);
 
     /**
@@ -269,10 +285,10 @@ public interface Backend extends AutoCloseable {
     /** out[b*m + j] = x[b] for b < nb, j < m (a per-configuration value for each of its elements). */
     void broadcastRows(int nb, int m, Buffer x, Buffer out);
 
-    /** y[yOff + i] += a x[xOff + i] for i < n. */
+    /** y[yOff + i] += a x[xOff + i] for i < n; 2n flops, 24n bytes. */
     void axpy(int n, double a, Buffer x, int xOff, Buffer y, int yOff);
 
-    /** log sum_i exp(x[off + i]) for i < n, max-shifted, fixed order. */
+    /** log sum_i exp(x[off + i]) for i < n, max-shifted, fixed order; n exp + 2n flops, 16n bytes (two passes). */
     double logSumExp(Buffer x, int off, int n);
 
     /** Maximum of |x[off + i]| over i < n (NaN if any element is NaN). */

@@ -55,24 +55,25 @@ final class NnKernels {
         return (int) Math.max(1, Math.min(nb, COL_LIMIT / Math.max(1L, (long) K * M)));
     }
 
-    private static void im2col(int[][] sh, int[] sites, double[] x, int b0, int nbc, int cin, int V, int M, double[] col) {
+    /** col rows (c, t) in parallel: each row is written by one task. */
+    private static void im2col(CpuBackend be, int[][] sh, int[] sites, double[] x, int b0, int nbc, int cin, int V, int M, double[] col) {
         int T = sh.length, N = nbc * M;
-        for (int c = 0; c < cin; c++)
-            for (int t = 0; t < T; t++) {
-                int[] s = sh[t];
-                int row = (c * T + t) * N;
-                for (int bb = 0; bb < nbc; bb++) {
-                    int src = ((b0 + bb) * cin + c) * V, dst = row + bb * M;
-                    if (sites == null) for (int j = 0; j < M; j++) col[dst + j] = x[src + s[j]];
-                    else for (int j = 0; j < M; j++) col[dst + j] = x[src + s[sites[j]]];
-                }
+        be.parallelFor(cin * T, ct -> {
+            int c = ct / T, t = ct % T;
+            int[] s = sh[t];
+            int row = ct * N;
+            for (int bb = 0; bb < nbc; bb++) {
+                int src = ((b0 + bb) * cin + c) * V, dst = row + bb * M;
+                if (sites == null) for (int j = 0; j < M; j++) col[dst + j] = x[src + s[j]];
+                else for (int j = 0; j < M; j++) col[dst + j] = x[src + s[sites[j]]];
             }
+        }, 2);
     }
 
     /** colT[(b*M + j)*K + c*T + t] = the transpose of {@link #im2col}'s col (rows of K taps per output site). */
-    private static void im2colT(int[][] sh, int[] sites, double[] x, int b0, int nbc, int cin, int V, int M, double[] colT) {
+    private static void im2colT(CpuBackend be, int[][] sh, int[] sites, double[] x, int b0, int nbc, int cin, int V, int M, double[] colT) {
         int T = sh.length, K = cin * T;
-        for (int bb = 0; bb < nbc; bb++)
+        be.parallelFor(nbc, bb -> {
             for (int j = 0; j < M; j++) {
                 int s = sites == null ? j : sites[j], row = (bb * M + j) * K;
                 for (int c = 0; c < cin; c++) {
@@ -80,6 +81,7 @@ final class NnKernels {
                     for (int t = 0; t < T; t++) colT[o + t] = x[src + sh[t][s]];
                 }
             }
+        }, 2);
     }
 
     static void conv(CpuBackend be, int[] lat, int nb, int cin, int cout, int k, double[] x, double[] w, int wOff, int bOff,
@@ -90,7 +92,7 @@ final class NnKernels {
         double[] col = new double[K * cb * M], tmp = new double[cout * cb * M];
         for (int b0 = 0; b0 < nb; b0 += cb) {
             int nbc = Math.min(cb, nb - b0), N = nbc * M;
-            im2col(sh, sites, x, b0, nbc, cin, V, M, col);
+            im2col(be, sh, sites, x, b0, nbc, cin, V, M, col);
             be.gemm(false, false, cout, N, K, 1.0, w, wOff, K, col, 0, N, 0.0, tmp, 0, N);
             for (int o = 0; o < cout; o++) {
                 double bo = w[bOff + o];
@@ -121,11 +123,11 @@ final class NnKernels {
             }
             if (K >= SAXPY_K) {
                 // dW += dY colT: the saxpy form runs contiguously over the K weights of a row (vectorises)
-                im2colT(sh, sites, x, b0, nbc, cin, V, M, col);
+                im2colT(be, sh, sites, x, b0, nbc, cin, V, M, col);
                 be.gemm(false, false, cout, K, N, 1.0, dY, 0, N, col, 0, K, 1.0, grads, gwOff, K);
             } else {
                 // few weights per row (per-site MLPs): dot products over N = nb*M, unrolled in the GEMM
-                im2col(sh, sites, x, b0, nbc, cin, V, M, col);
+                im2col(be, sh, sites, x, b0, nbc, cin, V, M, col);
                 be.gemm(false, true, cout, K, N, 1.0, dY, 0, N, col, 0, N, 1.0, grads, gwOff, K);
             }
             if (dx == null) continue;
