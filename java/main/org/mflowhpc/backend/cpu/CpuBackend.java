@@ -400,47 +400,57 @@ public final class CpuBackend implements Backend {
      */
     public void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int aOff,
                                int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
-        // Tiles of one row of C by GEMM_NB columns; each tile is owned by one task and accumulated in a fixed order
-        // (p ascending), so the result is independent of the thread count.
+        // Tiles of C: GEMM_NB columns by a block of rows; each tile is owned by one task and every element is
+        // accumulated in a fixed order (p ascending), so the result is independent of the thread count and of the
+        // tiling. With many column tiles a tile takes all rows, so its k x GEMM_NB panel of B is read from memory once
+        // and reused from cache by every row (B is the large im2col matrix of the convolutions); with few column
+        // tiles (tall or short-and-wide products) tiles are single rows, for parallelism.
         int nb = (n + GEMM_NB - 1) / GEMM_NB;
+        int rows = nb >= 4 * threads ? m : 1, mb = (m + rows - 1) / rows;
         IntConsumer tile = t -> {
-            int i = t / nb, j0 = (t % nb) * GEMM_NB, j1 = Math.min(n, j0 + GEMM_NB);
-            int ci = cOff + i * ldc;
-            if (beta == 0) for (int j = j0; j < j1; j++) c[ci + j] = 0;
-            else if (beta != 1) for (int j = j0; j < j1; j++) c[ci + j] *= beta;
-            if (!transB) {
-                // saxpy form: C[i, j0:j1] += (alpha op(A)[i,p]) B[p, j0:j1], contiguous in j
-                for (int p = 0; p < k; p++) {
-                    double aip = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
-                    if (aip == 0) continue;
-                    int bp = bOff + p * ldb;
-                    for (int j = j0; j < j1; j++) c[ci + j] += aip * b[bp + j];
-                }
-            } else {
-                // dot form: C[i,j] += alpha sum_p op(A)[i,p] B[j,p], contiguous in p when A is not transposed
-                for (int j = j0; j < j1; j++) {
-                    int bj = bOff + j * ldb;
-                    double s = 0;
-                    if (!transA) {
-                        // four independent partial sums (fixed order: the result does not depend on threads)
-                        int ai = aOff + i * lda, p = 0;
-                        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                        for (; p + 4 <= k; p += 4) {
-                            s0 += a[ai + p] * b[bj + p];
-                            s1 += a[ai + p + 1] * b[bj + p + 1];
-                            s2 += a[ai + p + 2] * b[bj + p + 2];
-                            s3 += a[ai + p + 3] * b[bj + p + 3];
-                        }
-                        for (; p < k; p++) s0 += a[ai + p] * b[bj + p];
-                        s = (s0 + s1) + (s2 + s3);
-                    } else for (int p = 0; p < k; p++) s += a[aOff + p * lda + i] * b[bj + p];
-                    c[ci + j] += alpha * s;
-                }
-            }
+            int i0 = (t / nb) * rows, i1 = Math.min(m, i0 + rows), j0 = (t % nb) * GEMM_NB, j1 = Math.min(n, j0 + GEMM_NB);
+            for (int i = i0; i < i1; i++) gemmRow(transA, transB, i, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         };
-        int tiles = m * nb;
+        int tiles = mb * nb;
         if ((long) m * n * k < 32768 || tiles == 1) { for (int t = 0; t < tiles; t++) tile.accept(t); }
         else parallelFor(tiles, tile, 2);
+    }
+
+    /** C[i, j0:j1] of {@link #gemm}. */
+    private static void gemmRow(boolean transA, boolean transB, int i, int j0, int j1, int k, double alpha, double[] a, int aOff,
+                                int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
+        int ci = cOff + i * ldc;
+        if (beta == 0) for (int j = j0; j < j1; j++) c[ci + j] = 0;
+        else if (beta != 1) for (int j = j0; j < j1; j++) c[ci + j] *= beta;
+        if (!transB) {
+            // saxpy form: C[i, j0:j1] += (alpha op(A)[i,p]) B[p, j0:j1], contiguous in j
+            for (int p = 0; p < k; p++) {
+                double aip = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
+                if (aip == 0) continue;
+                int bp = bOff + p * ldb;
+                for (int j = j0; j < j1; j++) c[ci + j] += aip * b[bp + j];
+            }
+        } else {
+            // dot form: C[i,j] += alpha sum_p op(A)[i,p] B[j,p], contiguous in p when A is not transposed
+            for (int j = j0; j < j1; j++) {
+                int bj = bOff + j * ldb;
+                double s = 0;
+                if (!transA) {
+                    // four independent partial sums (fixed order: the result does not depend on threads)
+                    int ai = aOff + i * lda, p = 0;
+                    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                    for (; p + 4 <= k; p += 4) {
+                        s0 += a[ai + p] * b[bj + p];
+                        s1 += a[ai + p + 1] * b[bj + p + 1];
+                        s2 += a[ai + p + 2] * b[bj + p + 2];
+                        s3 += a[ai + p + 3] * b[bj + p + 3];
+                    }
+                    for (; p < k; p++) s0 += a[ai + p] * b[bj + p];
+                    s = (s0 + s1) + (s2 + s3);
+                } else for (int p = 0; p < k; p++) s += a[aOff + p * lda + i] * b[bj + p];
+                c[ci + j] += alpha * s;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ priors, gauge randomisation
