@@ -255,13 +255,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void actionGradient(GaugeField u, double beta, Buffer gB) {
-        double[] g = arr(gB), f = data(u);
-        Lattice lat = u.lattice;
-        int V = lat.volume, d = lat.d;
         if (u.group == Group.U1) {
             force(u, beta, gB); // dS/dtheta
             return;
         }
+        double[] g = arr(gB);
+        Lattice lat = u.lattice;
+        int V = lat.volume, d = lat.d;
         double[] a = new double[18 * u.batch * V];
         double coef = -beta / u.group.n;
         for (int mu = 0; mu < d; mu++) {
