@@ -204,6 +204,35 @@ public interface Backend extends AutoCloseable {
      */
     void gatherActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks);
 
+    // ------------------------------------------------------------------ multiscale doubling (split / merge)
+
+    /**
+     * Doubling split in direction mu (multiscale flows, docs/physics.md "Doubling in any d"): coarse field C on Lc,
+     * a field R on Lc (Haar-random in a model), fine field U on Lf = Lc with extent mu doubled (overwritten).
+     * even[x'] = fine site (2 x'_mu, x'_perp), fresh[x'] = even[x'] + mu-hat, for every coarse site x':
+     * <pre>
+     *   U_nu(even) = C_nu(x') (nu != mu),  U_mu(even) = C_mu(x') R_mu(x')^dag,  U_mu(fresh) = R_mu(x'),  U_nu(fresh) = R_nu(x')
+     * </pre>
+     * so U_mu(even) U_mu(fresh) = C_mu(x'). For fixed R this is a right translation, so (C, R) -> U is a bijection
+     * that preserves Haar measure (unit Jacobian). SU(3): 1 product (108 flops) and 2d link copies per coarse site,
+     * reads 2d x 144 B, writes 2d x 144 B; U(1): 1 subtraction, 16d B read and written.
+     */
+    void doublingSplit(GaugeField coarse, GaugeField r, int mu, Index even, Index fresh, GaugeField fine);
+
+    /**
+     * Inverse of {@link #doublingSplit} for the coarse part: C_nu(x') = U_nu(even) (nu != mu),
+     * C_mu(x') = U_mu(even) U_mu(fresh) (U(1): sum wrapped to (-pi, pi]). Coarse overwritten. SU(3): 108 flops,
+     * reads (d+1) x 144 B, writes d x 144 B per coarse site.
+     */
+    void doublingMerge(GaugeField fine, int mu, Index even, Index fresh, GaugeField coarse);
+
+    /**
+     * Backward of {@link #doublingSplit} with respect to C (R fixed): ADDS gC_nu(x') += gU_nu(even) (nu != mu) and
+     * gC_mu(x') += gU_mu(even) R_mu(x') (U(1): gU_mu(even)) into gCoarse (coarse layout), from gFine (fine layout,
+     * Euclidean gradients dL = Re tr(G^dag dU)). SU(3): 108 + 18 d flops, ~3d x 144 B per coarse site.
+     */
+    void doublingSplitBackward(GaugeField r, int mu, Index even, Index fresh, Buffer gFine, Buffer gCoarse);
+
     // ------------------------------------------------------------------ link flows on batches of elements
 
     /**

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.flow.multiscale.ExactMultiscaleU1;
 import org.mflowhpc.flow.multiscale.LearnedMultiscaleU1;
+import org.mflowhpc.flow.multiscale.MultiscaleFlow;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.io.Checkpoint;
 import org.mflowhpc.lattice.Lattice;
@@ -17,9 +18,11 @@ import org.mflowhpc.lattice.Lattice;
  * {@code multiscale+flow} (the same followed by refinement coupling layers; 8 unless refine_layers is given),
  * {@code exact} (the exact-conditional multiscale oracle for 2D U(1): no parameters, ESS = 1). Checkpoint kinds
  * ("haar+flow", "multiscale", "multiscale+flow", "multiscale-exact") map back to the same constructors.
- * {@code haar} exists for U(1) and SU(3) in d = 2, 3, 4; the multiscale models and the oracle are 2D U(1) (the
- * multiscale construction for SU(3) and d >= 3 is not in this version): other theories are refused with a
- * one-line error.
+ * {@code haar}, {@code multiscale} and {@code multiscale+flow} exist for U(1) and SU(3) in d = 2, 3, 4. For 2D U(1)
+ * the multiscale models default to {@link LearnedMultiscaleU1} (conditionals with the analytic Bessel-ratio base
+ * of the exact 2D solution); everywhere else, and for 2D U(1) with the option {@code doubling=staple}, they are
+ * {@link MultiscaleFlow} (staple-centred doubling flows that carry over to every theory). The checkpoint config
+ * key "doubling" tells the two apart. {@code exact} is 2D U(1) only.
  */
 public final class Models {
     public static final List<String> NAMES = List.of("haar", "multiscale", "multiscale+flow", "exact");
@@ -29,9 +32,9 @@ public final class Models {
     public static FlowModel create(String name, Backend be, Group g, Lattice lat, double beta, Map<String, Object> overrides, long initSeed) {
         if (!NAMES.contains(name) && !List.of("haar+flow", "multiscale-exact").contains(name))
             throw new IllegalArgumentException("unknown model '" + name + "' (expected one of " + String.join(", ", NAMES) + ")");
-        if (!name.startsWith("haar") && (g != Group.U1 || lat.d != 2))
-            throw new IllegalArgumentException("model " + name + " is implemented for 2D U(1) in this version (haar covers U1 and SU3 in 2, 3, 4 dimensions); got "
-                    + g + " on " + lat.spec());
+        boolean u1in2d = g == Group.U1 && lat.d == 2;
+        if (name.contains("exact") && !u1in2d)
+            throw new IllegalArgumentException("model exact (the exact multiscale oracle) exists for 2D U(1) only; got " + g + " on " + lat.spec());
         Map<String, Object> cfg;
         switch (name) {
             case "haar": case "haar+flow":
@@ -39,6 +42,14 @@ public final class Models {
                 cfg.putAll(overrides);
                 return new HaarFlowModel(be, g, lat, cfg);
             case "multiscale": case "multiscale+flow":
+                if (!u1in2d || overrides.containsKey("doubling")) {
+                    cfg = new LinkedHashMap<>(MultiscaleFlow.defaultConfig(initSeed));
+                    if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
+                    cfg.putAll(overrides);
+                    if (name.equals("multiscale+flow") && Configs.intOf(cfg, "refine_layers", 0) < 1)
+                        throw new IllegalArgumentException("model multiscale+flow needs refine_layers >= 1");
+                    return new MultiscaleFlow(be, g, lat, cfg);
+                }
                 cfg = new LinkedHashMap<>(LearnedMultiscaleU1.defaultConfig(beta, initSeed));
                 if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
                 cfg.putAll(overrides);
@@ -63,6 +74,9 @@ public final class Models {
             case "haar+flow":
                 return new HaarFlowModel(be, ck.group, ck.lattice, cfg);
             case "multiscale": case "multiscale+flow":
+                if (cfg.containsKey("doubling")) return new MultiscaleFlow(be, ck.group, ck.lattice, cfg);
+                if (ck.group != Group.U1 || ck.lattice.d != 2)
+                    throw new IllegalArgumentException("checkpoint holds a 2D U(1) multiscale model for " + ck.group + " on " + ck.lattice);
                 return new LearnedMultiscaleU1(be, ck.lattice, cfg);
             case "multiscale-exact":
                 return new ExactMultiscaleU1(be, ck.lattice, ck.beta);

@@ -12,22 +12,30 @@ package org.mflowhpc.lattice;
  * Plaquettes containing an active link other than the W's are PASSIVE: they change as a consequence and are never
  * read. Requires L_nu divisible by 4 (the stripes of period 4 must tile the periodic direction).
  *
+ * <p>Period 2 (explicit constructor argument, for lattices with L_nu = 2 mod 4 such as the 2^d coarse level of a
+ * multiscale flow): active links on x_nu = offset (mod 2). Γ still contains no active link (U_mu(x+nu) lies on the
+ * other parity), but every (mu, nu) plaquette now contains an active link, so only the planes other than (mu, nu)
+ * feed the conditioner (in 2D none: the layer is then a learned, feature-independent spectral map per stripe).
+ *
  * <p>Per layer: {@link #activeSites()} (sorted sites x of the active links, V/4 of them) and {@link #frozen()}
  * (planes*V flags, index p*V + y, 1 when plaquette P_p(y) is frozen).
  */
 public final class CouplingMask {
     public final Lattice lattice;
-    public final int mu, nu, offset;
+    public final int mu, nu, offset, period;
     private final int[] active, frozen;
 
-    public CouplingMask(Lattice lat, int mu, int nu, int offset) {
+    public CouplingMask(Lattice lat, int mu, int nu, int offset) { this(lat, mu, nu, offset, 4); }
+
+    public CouplingMask(Lattice lat, int mu, int nu, int offset, int period) {
         int d = lat.d;
+        if (period != 2 && period != 4) throw new IllegalArgumentException("mask period must be 2 or 4, got " + period);
         if (mu < 0 || mu >= d || nu < 0 || nu >= d || mu == nu)
             throw new IllegalArgumentException("coupling mask needs two different directions in 0.." + (d - 1) + ", got mu=" + mu + " nu=" + nu);
-        if (offset < 0 || offset > 3) throw new IllegalArgumentException("mask offset must be in 0..3, got " + offset);
-        if (lat.extent(nu) % 4 != 0)
-            throw new IllegalArgumentException("coupling-layer masks need extent L" + nu + " divisible by 4 (stripes of period 4), lattice is " + lat.spec());
-        this.lattice = lat; this.mu = mu; this.nu = nu; this.offset = offset;
+        if (offset < 0 || offset >= period) throw new IllegalArgumentException("mask offset must be in 0.." + (period - 1) + ", got " + offset);
+        if (lat.extent(nu) % period != 0)
+            throw new IllegalArgumentException("coupling-layer masks need extent L" + nu + " divisible by " + period + " (stripes of period " + period + "), lattice is " + lat.spec());
+        this.lattice = lat; this.mu = mu; this.nu = nu; this.offset = offset; this.period = period;
         int V = lat.volume;
         int[] x = new int[d];
         int n = 0;
@@ -45,17 +53,20 @@ public final class CouplingMask {
 
     /** The mask of layer i in the standard schedule: mu = i mod d, offset = (i / d) mod 4, nu the
      *  ((i / 4d) mod (d-1))-th direction other than mu (in 2D: nu = 1 - mu, offset = (i/2) mod 4, as in the tutorial). */
-    public static CouplingMask forLayer(Lattice lat, int i) {
-        int d = lat.d, mu = i % d, k = i / d, offset = k % 4, j = (k / 4) % (d - 1);
+    public static CouplingMask forLayer(Lattice lat, int i) { return forLayer(lat, i, 4); }
+
+    /** The same schedule with stripes of the given period (2 or 4); offset = (i / d) mod period. */
+    public static CouplingMask forLayer(Lattice lat, int i, int period) {
+        int d = lat.d, mu = i % d, k = i / d, offset = k % period, j = (k / 4) % (d - 1);
         int nu = j < mu ? j : j + 1;
-        return new CouplingMask(lat, mu, nu, offset);
+        return new CouplingMask(lat, mu, nu, offset, period);
     }
 
-    private boolean isActive(int[] x) { return Math.floorMod(x[nu] - offset, 4) == 0; }
+    private boolean isActive(int[] x) { return Math.floorMod(x[nu] - offset, period) == 0; }
 
     /** True when link (dir, site) is active. */
     public boolean isActiveLink(int dir, int site) {
-        return dir == mu && Math.floorMod(lattice.coords(site)[nu] - offset, 4) == 0;
+        return dir == mu && Math.floorMod(lattice.coords(site)[nu] - offset, period) == 0;
     }
 
     /** True when plaquette P_mn(y) (m < n) contains an active link. */

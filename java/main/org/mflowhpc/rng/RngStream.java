@@ -72,5 +72,7 @@ public final class RngStream {
         public static final int INIT = 1, HEATBATH = 2, OVERRELAX = 3, HMC_MOMENTA = 4, HMC_ACCEPT = 5,
                 GAUGE = 6, NN_INIT = 7, FLOW_PRIOR = 8, FLOW_GAUGE = 9, MH_ACCEPT = 10, BOOTSTRAP = 11,
                 TEST = 99;
+        /** Multiscale doubling layer k draws from domain FLOW_LEVEL + k (32..63 reserved for the levels). */
+        public static final int FLOW_LEVEL = 32;
     }
 }

@@ -48,7 +48,17 @@ class FlowModelContractTest {
                 new Case("haar SU3 4D", "haar", Group.SU3, new Lattice(4, 4, 2, 2), 3.0, opts("layers", 4, "flow", "spectral1", "hidden", List.of(4), "kernel", 1)),
                 new Case("multiscale U1 2D", "multiscale", Group.U1, new Lattice(4, 4), 2.0, opts("hidden", List.of(4))),
                 new Case("multiscale+flow U1 2D", "multiscale+flow", Group.U1, new Lattice(4, 4), 2.0, opts("hidden", List.of(4), "refine_layers", 2, "refine_hidden", List.of(4))),
-                new Case("exact U1 2D", "exact", Group.U1, new Lattice(4, 4), 2.0, opts()));
+                new Case("exact U1 2D", "exact", Group.U1, new Lattice(4, 4), 2.0, opts()),
+                new Case("multiscale(staple) U1 2D", "multiscale", Group.U1, new Lattice(4, 4), 2.0,
+                        opts("doubling", "staple", "hidden", List.of(4), "flow", "rqs3", "prior_layers", 2, "level_layers", 1, "refine_hidden", List.of(4))),
+                new Case("multiscale U1 3D", "multiscale", Group.U1, new Lattice(4, 2, 4), 1.0,
+                        opts("hidden", List.of(4), "flow", "ncp2", "prior_layers", 1, "level_layers", 1, "refine_hidden", List.of(4))),
+                new Case("multiscale+flow U1 4D", "multiscale+flow", Group.U1, new Lattice(4, 4, 2, 2), 1.0,
+                        opts("hidden", List.of(4), "flow", "rqs2", "prior_layers", 1, "refine_layers", 2, "refine_hidden", List.of(4))),
+                new Case("multiscale SU3 2D", "multiscale", Group.SU3, new Lattice(4, 4), 4.0,
+                        opts("hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "level_layers", 1, "refine_hidden", List.of(4))),
+                new Case("multiscale+flow SU3 4D", "multiscale+flow", Group.SU3, new Lattice(4, 2, 2, 2), 3.0,
+                        opts("hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_layers", 1, "refine_hidden", List.of(4))));
     }
 
     static FlowModel build(Case c, Backend be) {
@@ -212,8 +222,12 @@ class FlowModelContractTest {
         assertTrue(e.getMessage().contains("ncp4"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Models.create("haar", be, Group.SU3, new Lattice(4, 4, 4, 6), 1, Map.of("layers", 40), 0));
         assertTrue(e.getMessage().contains("divisible by 4"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", be, Group.SU3, new Lattice(8, 8), 1, Map.of(), 0));
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("exact", be, Group.SU3, new Lattice(8, 8), 1, Map.of(), 0));
         assertTrue(e.getMessage().contains("2D U(1)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", be, Group.SU3, new Lattice(12, 8), 1, Map.of(), 0));
+        assertTrue(e.getMessage().contains("cannot be built by doubling"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", be, Group.U1, new Lattice(8, 8, 8), 1, Map.of("flow", "spectral2"), 0));
+        assertTrue(e.getMessage().contains("spectral2"), e.getMessage());
         assertEquals(16, ((HaarFlowModel) Models.create("haar", be, Group.U1, new Lattice(8, 8), 1, Map.of(), 0)).layers().size());
     }
 }

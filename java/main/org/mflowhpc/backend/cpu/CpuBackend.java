@@ -551,6 +551,18 @@ public final class CpuBackend implements Backend {
         FlowKernels.gatherBackward(this, u, mu, nu, idx(sites), arr(wOld), arr(gW), arr(gLinks));
     }
 
+    @Override public void doublingSplit(GaugeField coarse, GaugeField r, int mu, Index even, Index fresh, GaugeField fine) {
+        FlowKernels.doublingSplit(this, coarse, r, mu, idx(even), idx(fresh), fine);
+    }
+
+    @Override public void doublingMerge(GaugeField fine, int mu, Index even, Index fresh, GaugeField coarse) {
+        FlowKernels.doublingMerge(this, fine, mu, idx(even), idx(fresh), coarse);
+    }
+
+    @Override public void doublingSplitBackward(GaugeField r, int mu, Index even, Index fresh, Buffer gFine, Buffer gCoarse) {
+        FlowKernels.doublingSplitBackward(this, r, mu, idx(even), idx(fresh), arr(gFine), arr(gCoarse));
+    }
+
     @Override public void linkFlowForward(LinkFlow f, int n, int m, Buffer w, Buffer raw, int rOff, int rB, Buffer wOut, Buffer logJ) {
         FlowKernels.linkFlow(this, f, n, m, arr(w), arr(raw), rOff, rB, arr(wOut), arr(logJ), false);
     }

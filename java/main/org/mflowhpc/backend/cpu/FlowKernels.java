@@ -303,4 +303,55 @@ final class FlowKernels {
             }, 16);
         }
     }
+
+    // ------------------------------------------------------------------ multiscale doubling (contracts in Backend)
+
+    static void doublingSplit(CpuBackend be, GaugeField c, GaugeField r, int mu, int[] even, int[] fresh, GaugeField u) {
+        double[] fc = CpuBackend.data(c), fr = CpuBackend.data(r), fu = CpuBackend.data(u);
+        int vc = c.lattice.volume, d = c.lattice.d, dof = c.group.dof;
+        boolean u1 = c.group == Group.U1;
+        be.parallelFor(c.batch * vc, i -> {
+            int b = i / vc, s = i % vc, x = even[s], y = fresh[s];
+            for (int nu = 0; nu < d; nu++) {
+                if (nu == mu) continue;
+                System.arraycopy(fc, c.offset(b, nu, s), fu, u.offset(b, nu, x), dof);
+                System.arraycopy(fr, r.offset(b, nu, s), fu, u.offset(b, nu, y), dof);
+            }
+            System.arraycopy(fr, r.offset(b, mu, s), fu, u.offset(b, mu, y), dof);
+            if (u1) fu[u.offset(b, mu, x)] = U1.wrap(fc[c.offset(b, mu, s)] - fr[r.offset(b, mu, s)]);
+            else SU3.mulDag(fc, c.offset(b, mu, s), fr, r.offset(b, mu, s), fu, u.offset(b, mu, x));
+        });
+    }
+
+    static void doublingMerge(CpuBackend be, GaugeField u, int mu, int[] even, int[] fresh, GaugeField c) {
+        double[] fc = CpuBackend.data(c), fu = CpuBackend.data(u);
+        int vc = c.lattice.volume, d = c.lattice.d, dof = c.group.dof;
+        boolean u1 = c.group == Group.U1;
+        be.parallelFor(c.batch * vc, i -> {
+            int b = i / vc, s = i % vc, x = even[s], y = fresh[s];
+            for (int nu = 0; nu < d; nu++)
+                if (nu != mu) System.arraycopy(fu, u.offset(b, nu, x), fc, c.offset(b, nu, s), dof);
+            if (u1) fc[c.offset(b, mu, s)] = U1.wrap(fu[u.offset(b, mu, x)] + fu[u.offset(b, mu, y)]);
+            else SU3.mul(fu, u.offset(b, mu, x), fu, u.offset(b, mu, y), fc, c.offset(b, mu, s));
+        });
+    }
+
+    static void doublingSplitBackward(CpuBackend be, GaugeField r, int mu, int[] even, int[] fresh, double[] gu, double[] gc) {
+        double[] fr = CpuBackend.data(r);
+        int vc = r.lattice.volume, vf = 2 * vc, d = r.lattice.d, dof = r.group.dof;
+        boolean u1 = r.group == Group.U1;
+        be.parallelRange(r.batch * vc, 64, (lo, hi) -> {
+            double[] t = new double[18];
+            for (int i = lo; i < hi; i++) {
+                int b = i / vc, s = i % vc, x = even[s];
+                for (int nu = 0; nu < d; nu++) {
+                    int oc = ((b * d + nu) * vc + s) * dof, of = ((b * d + nu) * vf + x) * dof;
+                    if (nu != mu) { for (int k = 0; k < dof; k++) gc[oc + k] += gu[of + k]; continue; }
+                    if (u1) { gc[oc] += gu[of]; continue; }
+                    SU3.mul(gu, of, fr, r.offset(b, mu, s), t, 0);
+                    SU3.addScaled(t, 0, 1.0, gc, oc);
+                }
+            }
+        });
+    }
 }

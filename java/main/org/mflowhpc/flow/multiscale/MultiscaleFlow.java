@@ -1,0 +1,435 @@
+package org.mflowhpc.flow.multiscale;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.mflowhpc.backend.Backend;
+import org.mflowhpc.backend.Buffer;
+import org.mflowhpc.backend.Index;
+import org.mflowhpc.backend.LinkFlow;
+import org.mflowhpc.flow.Configs;
+import org.mflowhpc.flow.CouplingLayer;
+import org.mflowhpc.flow.FlowModel;
+import org.mflowhpc.group.Group;
+import org.mflowhpc.lattice.Coarsening;
+import org.mflowhpc.lattice.CouplingMask;
+import org.mflowhpc.lattice.GaugeField;
+import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.nn.Activation;
+import org.mflowhpc.nn.Params;
+import org.mflowhpc.nn.Sequential;
+import org.mflowhpc.rng.RngStream;
+
+/**
+ * Multiscale flow for U(1) and SU(3) in d = 2, 3, 4 ("Multiscale" / "Multiscale + flow" for every theory;
+ * docs/physics.md "Doubling in any d"). Everything runs through the seam ({@link Backend}); nothing but the
+ * returned log q leaves the backend.
+ *
+ * <h2>Construction (coarse to fine)</h2>
+ * <ol>
+ *   <li><b>Coarse prior</b> on the 2^d lattice (level 0; {@code coarse} = 2): Haar links (FLOW_PRIOR stream) followed
+ *       by {@code prior_layers} coupling layers with period-2 stripe masks ({@link CouplingMask}; on 2^d the (mu,nu)
+ *       plaquettes all contain an active link, so in 2D these learn feature-independent spectral maps of the
+ *       plaquettes, in d >= 3 they read the other planes). 2^d rather than 1^d: a 1^d lattice has only holonomies,
+ *       which are not Haar distributed for SU(3) and leave no plaquette to learn from; 2^d is the smallest lattice
+ *       of the project's kind (even extents) on which the coupling layers of the rest of the model act.
+ *   <li><b>Doubling layer k</b> (level k -> k+1, direction mu = {@link Coarsening#direction}): Haar-random R on the
+ *       coarse lattice (stream domain FLOW_LEVEL + k), split ({@link Backend#doublingSplit}):
+ *       U_nu(even) = C_nu, U_mu(even) = C_mu R_mu^dag, U_mu(new) = R_mu, U_nu(new) = R_nu. This is a Haar-measure
+ *       preserving bijection (C, R) -> U, with the new perpendicular links U_nu(y) (y on the odd mu-slice) Haar.
+ *       Then for every nu != mu the new links are moved by a conjugation-equivariant link flow g around their frozen
+ *       mu-staple Γ = U_mu(y) U_nu(y+mu) U_mu(y+nu)^dag (W = U_nu(y) Γ^dag, U' = g(W) Γ: the coupling-layer update
+ *       with the doubling mask "active = all nu-links of the odd mu-slice"; Γ contains only split halves and coarse
+ *       copies). The flow parameters of the new links at y = new(x') come from one network per level on the COARSE
+ *       lattice over the gauge-invariant features of every coarse plaquette ((1/N) Re/Im tr C_P(x'), 2 per plane),
+ *       with (d-1) x P output channels; kernel 1 by default: the coarse plaquette C_{mu nu}(x') holds the relative
+ *       orientation of the two mu-staples of U_nu(y) (the x-side staple times the y-side one is C_{mu nu}(x')
+ *       up to conjugation), which is all the 2D conditional depends on. Distinct nu are updated together: no staple
+ *       or feature contains another new link. log q += -sum log J_g.
+ *   <li><b>Level layers</b>: {@code level_layers} coupling layers with their own networks on each fine level
+ *       (standard schedule, stripes of period 4 where the extent allows, else 2); in d >= 3 the new links of a slice share
+ *       plaquettes, and these layers correlate them.
+ *   <li><b>Refinement</b> ("multiscale+flow"): {@code refine_layers} coupling layers on the target lattice (masks as
+ *       for the level layers).
+ * </ol>
+ * Density: log q(U) = -sum over all layers of log J (Haar prior and the split have log density 0 w.r.t. Haar).
+ * Gauge invariance: the split commutes with gauge transformations of the coarse sites, and every flow update is
+ * covariant with invariant features, so log q is invariant under fine gauge transformations (tested). Inverse
+ * (log q of any configuration, e.g. a heatbath one): refinement and level layers inverted, then per level the
+ * coarse field is read back ({@link Backend#doublingMerge}; unaffected by the doubling flow, which moves only new
+ * links), the network re-evaluated, the new links mapped back with g^{-1}.
+ *
+ * <h2>Config keys [defaults]</h2>
+ * doubling ["staple"] (the construction; written to checkpoints), flow [U1 "rqs8", SU3 "spectral4"] (the doubling
+ * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
+ * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0],
+ * level_flow, refine_layers [0], refine_flow [U1 "ncp6", SU3 "spectral4"], refine_hidden [[8, 8]],
+ * refine_kernel [3 in 2D, else 1], zero_init [true] (last conv of every network: zero weights, bias 1e-2 x its
+ * draw, so the model starts near Haar), init_seed [0]. Parameter blocks {@code prior<i>.*}, {@code level<k>.*},
+ * {@code level<k>.layer<i>.*}, {@code refine<i>.*}; network initialisation streams RngStream(init_seed, NN_INIT,
+ * i, 3) (prior), (k, 4) (doubling nets), (1000 k + i, 5) (level layers), (i, 2) (refinement).
+ *
+ * <p>Cost per configuration and level: the split (2d link copies and 1 product per coarse site), the network on
+ * the coarse volume Vc (2 sum C_in C_out k^d Vc flops), (d-1) Vc link flows and gathers/scatters (SU(3) ~3600 +
+ * 100 K flops each).
+ */
+public final class MultiscaleFlow implements FlowModel {
+    public static final String DOUBLING = "staple";
+    private static final List<String> KEYS = List.of("doubling", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
+            "level_layers", "level_flow", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "zero_init", "init_seed");
+
+    private final Backend be;
+    private final Group group;
+    private final Lattice lattice;
+    private final Coarsening chain;
+    private final Lattice[] levels;
+    private final Params params = new Params();
+    private final LinkFlow flow;
+    private final int p, d;
+    private final Sequential[] nets;
+    private final Index[] even, fresh, odd;
+    private final Index[] allPlanes;
+    private final List<CouplingLayer> prior = new ArrayList<>(), refine = new ArrayList<>();
+    private final List<List<CouplingLayer>> levelLayers = new ArrayList<>();
+    private final Map<String, Object> config;
+
+    public static Map<String, Object> defaultConfig(long initSeed) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("doubling", DOUBLING);
+        c.put("init_seed", initSeed);
+        return c;
+    }
+
+    public MultiscaleFlow(Backend be, Group group, Lattice lattice, Map<String, Object> cfg) {
+        for (String k : cfg.keySet())
+            if (!KEYS.contains(k)) throw new IllegalArgumentException("unknown multiscale config key '" + k + "' (expected one of " + KEYS + ")");
+        String construction = Configs.stringOf(cfg, "doubling", DOUBLING);
+        if (!construction.equals(DOUBLING)) throw new IllegalArgumentException("unknown multiscale doubling '" + construction + "' (expected " + DOUBLING + ")");
+        this.be = be; this.group = group; this.lattice = lattice; this.d = lattice.d;
+        int[] coarse = new int[d];
+        Arrays.fill(coarse, 2);
+        try {
+            this.chain = Coarsening.of(lattice.extents(), coarse);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("multiscale model: " + e.getMessage() + " (extents must be 2 x a power of two, halved down to the 2^" + d + " coarse prior)");
+        }
+        boolean u1 = group == Group.U1;
+        this.flow = LinkFlow.parse(Configs.stringOf(cfg, "flow", u1 ? "rqs8" : "spectral4"));
+        LinkFlow priorFlow = LinkFlow.parse(Configs.stringOf(cfg, "prior_flow", u1 ? "ncp6" : "spectral4"));
+        LinkFlow levelFlow = LinkFlow.parse(Configs.stringOf(cfg, "level_flow", u1 ? "ncp6" : "spectral4"));
+        LinkFlow refFlow = LinkFlow.parse(Configs.stringOf(cfg, "refine_flow", u1 ? "ncp6" : "spectral4"));
+        for (LinkFlow f : List.of(flow, priorFlow, levelFlow, refFlow))
+            if (f.isU1() != u1) throw new IllegalArgumentException("link flow " + f.name() + " does not act on " + group + " links");
+        int[] hidden = Configs.intsOf(cfg, "hidden", new int[] {16, 16});
+        int kernel = Configs.intOf(cfg, "kernel", 1);
+        Backend.Act act = Activation.parse(Configs.stringOf(cfg, "activation", "tanh"));
+        int nPrior = Configs.intOf(cfg, "prior_layers", 2 * d);
+        int nLevel = Configs.intOf(cfg, "level_layers", 0);
+        int nRef = Configs.intOf(cfg, "refine_layers", 0);
+        int[] refHidden = Configs.intsOf(cfg, "refine_hidden", new int[] {8, 8});
+        int refKernel = Configs.intOf(cfg, "refine_kernel", d == 2 ? 3 : 1);
+        boolean zero = Configs.boolOf(cfg, "zero_init", true);
+        long initSeed = Configs.longOf(cfg, "init_seed", 0L);
+        if (nPrior < 0 || nLevel < 0 || nRef < 0) throw new IllegalArgumentException("prior_layers, level_layers and refine_layers must be >= 0");
+        for (int h : hidden) if (h < 1) throw new IllegalArgumentException("hidden widths must be >= 1, got " + h);
+        for (int h : refHidden) if (h < 1) throw new IllegalArgumentException("refine_hidden widths must be >= 1, got " + h);
+        if (kernel < 1 || kernel % 2 == 0 || refKernel < 1 || refKernel % 2 == 0) throw new IllegalArgumentException("kernel sizes must be odd and >= 1");
+        this.p = flow.paramsPerElement();
+
+        int nl = chain.layers();
+        levels = new Lattice[nl + 1];
+        for (int k = 0; k <= nl; k++) levels[k] = new Lattice(chain.extents(k));
+        nets = new Sequential[nl];
+        even = new Index[nl]; fresh = new Index[nl]; odd = new Index[nl]; allPlanes = new Index[nl];
+        for (int i = 0; i < nPrior; i++)
+            prior.add(new CouplingLayer(params, be, "prior" + i, group, levels[0], CouplingMask.forLayer(levels[0], i, 2), priorFlow, refHidden, 1, act));
+        for (int k = 0; k < nl; k++) {
+            int vc = chain.volume(k);
+            int[] ev = new int[vc], fr = new int[vc];
+            for (int s = 0; s < vc; s++) { ev[s] = chain.evenSite(k, s); fr[s] = chain.newSite(k, s); }
+            even[k] = be.index(ev); fresh[k] = be.index(fr);
+            int[] sorted = fr.clone();
+            Arrays.sort(sorted);
+            if (!Arrays.equals(sorted, fr)) throw new IllegalStateException("doubling: new sites are not in coarse-site order");
+            odd[k] = fresh[k];
+            int[] ones = new int[levels[k].planes() * vc];
+            Arrays.fill(ones, 1);
+            allPlanes[k] = be.index(ones);
+            nets[k] = Sequential.convNet(params, "level" + k, d, 2 * levels[k].planes(), hidden, (d - 1) * p, kernel, act);
+            List<CouplingLayer> ll = new ArrayList<>();
+            Lattice fine = levels[k + 1];
+            for (int i = 0; i < nLevel; i++) {
+                ll.add(new CouplingLayer(params, be, "level" + k + ".layer" + i, group, fine, mask(fine, i), levelFlow, refHidden, refKernel, act));
+            }
+            levelLayers.add(ll);
+        }
+        for (int i = 0; i < nRef; i++)
+            refine.add(new CouplingLayer(params, be, "refine" + i, group, lattice, mask(lattice, i), refFlow, refHidden, refKernel, act));
+        params.freeze(be);
+        double[] v = params.valuesToHost();
+        for (int i = 0; i < nPrior; i++) {
+            prior.get(i).init(new RngStream(initSeed, RngStream.Domain.NN_INIT, i, 3), v);
+            if (zero) zeroLast(v, "prior" + i, refHidden.length);
+        }
+        for (int k = 0; k < nl; k++) {
+            nets[k].init(new RngStream(initSeed, RngStream.Domain.NN_INIT, k, 4), v);
+            if (zero) zeroLast(v, "level" + k, hidden.length);
+            for (int i = 0; i < nLevel; i++) {
+                levelLayers.get(k).get(i).init(new RngStream(initSeed, RngStream.Domain.NN_INIT, 1000L * k + i, 5), v);
+                if (zero) zeroLast(v, "level" + k + ".layer" + i, refHidden.length);
+            }
+        }
+        for (int i = 0; i < nRef; i++) {
+            refine.get(i).init(new RngStream(initSeed, RngStream.Domain.NN_INIT, i, 2), v);
+            if (zero) zeroLast(v, "refine" + i, refHidden.length);
+        }
+        params.setValues(v);
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("doubling", DOUBLING);
+        c.put("flow", flow.name());
+        c.put("hidden", Configs.toList(hidden));
+        c.put("kernel", kernel);
+        c.put("activation", act.name().toLowerCase());
+        c.put("prior_layers", nPrior);
+        c.put("prior_flow", priorFlow.name());
+        c.put("level_layers", nLevel);
+        c.put("level_flow", levelFlow.name());
+        c.put("refine_layers", nRef);
+        c.put("refine_flow", refFlow.name());
+        c.put("refine_hidden", Configs.toList(refHidden));
+        c.put("refine_kernel", refKernel);
+        c.put("zero_init", zero);
+        c.put("init_seed", initSeed);
+        this.config = Collections.unmodifiableMap(c);
+    }
+
+    /** Mask i of the standard schedule, with stripes of period 4 where the stripe direction's extent allows, else 2. */
+    static CouplingMask mask(Lattice lat, int i) {
+        int nu = CouplingMask.forLayer(lat, i, 2).nu;
+        return CouplingMask.forLayer(lat, i, lat.extent(nu) % 4 == 0 ? 4 : 2);
+    }
+
+    /** Last conv of a network: weights 0, bias 1e-2 x its draw (the flow starts within 1e-2 of the identity). */
+    private void zeroLast(double[] v, String prefix, int nHidden) {
+        Params.Block w = params.block(prefix + ".conv" + nHidden + ".weight"), b = params.block(prefix + ".conv" + nHidden + ".bias");
+        Arrays.fill(v, w.offset, w.offset + w.size, 0.0);
+        for (int i = b.offset; i < b.offset + b.size; i++) v[i] *= 1e-2;
+    }
+
+    @Override public Group group() { return group; }
+    @Override public Lattice lattice() { return lattice; }
+    @Override public Params params() { return params; }
+    @Override public String kind() { return refine.isEmpty() ? LearnedMultiscaleU1.KIND : LearnedMultiscaleU1.KIND_REFINED; }
+    @Override public Map<String, Object> config() { return config; }
+    public Coarsening chain() { return chain; }
+
+    private void checkField(GaugeField u, Buffer logQ) {
+        if (u.group != group || !u.lattice.equals(lattice))
+            throw new IllegalArgumentException("model is for " + group + " on " + lattice + ", field is " + u.group + " on " + u.lattice);
+        if (logQ.length() < u.batch) throw new IllegalArgumentException("logQ buffer shorter than the batch");
+    }
+
+    /** Stream domain of doubling layer k's Haar draws (32 + k; domains 32..63 are reserved for the levels). */
+    static int levelDomain(int k) { return RngStream.Domain.FLOW_LEVEL + k; }
+
+    // ------------------------------------------------------------------ one doubling layer
+
+    private static final class LevelTape {
+        GaugeField coarse, r;
+        Object netCtx;
+        Buffer raw;
+        Buffer[] w, wNew;
+        CouplingLayer.Tape[] layers;
+    }
+
+    private static final class Tape {
+        CouplingLayer.Tape[] prior, refine;
+        LevelTape[] levels;
+        int batch;
+    }
+
+    private int otherIndex(int mu, int nu) { return nu < mu ? nu : nu - 1; }
+
+    /** Conditioner of level k on the coarse field: raw[(b*(d-1)P + c)*Vc + x']. */
+    private Object conditioner(int k, GaugeField coarse, Buffer raw, boolean train) {
+        int nb = coarse.batch, vc = chain.volume(k);
+        Buffer feat = be.alloc(nb * 2 * levels[k].planes() * vc);
+        be.loopFeatures(coarse, allPlanes[k], feat);
+        return nets[k].forward(feat, nb, levels[k].extents(), null, raw, train);
+    }
+
+    /** fine <- doubling layer k of coarse; logJ += log J of the new-link flows. */
+    private LevelTape doubleForward(int k, long seed, long step, GaugeField coarse, GaugeField fine, Buffer logJ, boolean train) {
+        int nb = coarse.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * p * vc;
+        GaugeField r = new GaugeField(be, group, levels[k], nb);
+        be.haarLinks(r, levelDomain(k), seed, step);
+        be.doublingSplit(coarse, r, mu, even[k], fresh[k], fine);
+        Buffer raw = be.alloc(nb * rB);
+        Object ctx = conditioner(k, coarse, raw, train);
+        LevelTape t = train ? new LevelTape() : null;
+        if (train) { t.coarse = coarse; t.r = r; t.netCtx = ctx; t.raw = raw; t.w = new Buffer[d]; t.wNew = new Buffer[d]; }
+        Buffer lj = be.alloc(n);
+        for (int nu = 0; nu < d; nu++) {
+            if (nu == mu) continue;
+            Buffer w = be.alloc(n * group.dof), wNew = be.alloc(n * group.dof);
+            be.gatherActive(fine, nu, mu, odd[k], w);
+            be.linkFlowForward(flow, n, vc, w, raw, otherIndex(mu, nu) * p * vc, rB, wNew, lj);
+            be.scatterActive(fine, nu, mu, odd[k], wNew);
+            be.sumRows(nb, vc, lj, logJ, true);
+            if (train) { t.w[nu] = w; t.wNew[nu] = wNew; }
+        }
+        return t;
+    }
+
+    /** Inverse of doubling layer k: coarse <- merge(fine); logJ += log|det dF^{-1}|; fine's new links are mapped back. */
+    private void doubleInverse(int k, GaugeField fine, GaugeField coarse, Buffer logJ) {
+        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * p * vc;
+        be.doublingMerge(fine, mu, even[k], fresh[k], coarse);
+        Buffer raw = be.alloc(nb * rB), lj = be.alloc(n), s = be.alloc(nb);
+        conditioner(k, coarse, raw, false);
+        for (int nu = 0; nu < d; nu++) {
+            if (nu == mu) continue;
+            Buffer w = be.alloc(n * group.dof), wOld = be.alloc(n * group.dof);
+            be.gatherActive(fine, nu, mu, odd[k], w);
+            be.linkFlowInverse(flow, n, vc, w, raw, otherIndex(mu, nu) * p * vc, rB, wOld, lj);
+            be.scatterActive(fine, nu, mu, odd[k], wOld);
+            be.sumRows(nb, vc, lj, s, true);
+        }
+        be.axpy(nb, -1.0, s, 0, logJ, 0);
+    }
+
+    /**
+     * Backward of doubling layer k: on entry gFine = dL/dU for the fine field as the layer left it, gLogJ[b] =
+     * dL/dlogJ_b; returns dL/dC for the coarse field (parameter gradients added); fine is restored to the split.
+     */
+    private Buffer doubleBackward(int k, LevelTape t, GaugeField fine, Buffer gFine, Buffer gLogJ) {
+        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * p * vc;
+        Buffer gRaw = be.alloc(nb * rB), gLj = be.alloc(n);
+        be.broadcastRows(nb, vc, gLogJ, gLj);
+        for (int nu = d - 1; nu >= 0; nu--) {
+            if (nu == mu) continue;
+            Buffer gWp = be.alloc(n * group.dof), gW = be.alloc(n * group.dof);
+            be.scatterActiveBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
+            be.linkFlowBackward(flow, n, vc, t.w[nu], t.raw, otherIndex(mu, nu) * p * vc, rB, gWp, gLj, gW, gRaw);
+            be.gatherActiveBackward(fine, nu, mu, odd[k], t.w[nu], gW, gFine);
+            be.scatterActive(fine, nu, mu, odd[k], t.w[nu]);
+        }
+        GaugeField coarse = t.coarse;
+        Buffer gCoarse = be.alloc(coarse.size());
+        Buffer gFeat = be.alloc(nb * 2 * levels[k].planes() * vc);
+        nets[k].backward(t.netCtx, gRaw, gFeat);
+        be.loopFeaturesBackward(coarse, allPlanes[k], gFeat, gCoarse);
+        be.doublingSplitBackward(t.r, mu, even[k], fresh[k], gFine, gCoarse);
+        return gCoarse;
+    }
+
+    // ------------------------------------------------------------------ FlowModel
+
+    @Override public void sample(long seed, long step, GaugeField out, Buffer logQ) { run(seed, step, out, logQ, false); }
+
+    @Override public Object sampleForTraining(long seed, long step, GaugeField out, Buffer logQ) { return run(seed, step, out, logQ, true); }
+
+    private Object run(long seed, long step, GaugeField out, Buffer logQ, boolean train) {
+        checkField(out, logQ);
+        int nb = out.batch, nl = chain.layers();
+        Buffer logJ = be.alloc(nb);
+        Tape tape = train ? new Tape() : null;
+        if (train) { tape.batch = nb; tape.prior = new CouplingLayer.Tape[prior.size()]; tape.levels = new LevelTape[nl];
+                     tape.refine = new CouplingLayer.Tape[refine.size()]; }
+        GaugeField cur = nl == 0 ? out : new GaugeField(be, group, levels[0], nb);
+        be.haarLinks(cur, RngStream.Domain.FLOW_PRIOR, seed, step);
+        for (int i = 0; i < prior.size(); i++) {
+            CouplingLayer.Tape pt = prior.get(i).forward(cur, logJ, train);
+            if (train) tape.prior[i] = pt;
+        }
+        for (int k = 0; k < nl; k++) {
+            GaugeField fine = k == nl - 1 ? out : new GaugeField(be, group, levels[k + 1], nb);
+            LevelTape lt = doubleForward(k, seed, step, cur, fine, logJ, train);
+            List<CouplingLayer> ll = levelLayers.get(k);
+            if (train) lt.layers = new CouplingLayer.Tape[ll.size()];
+            for (int i = 0; i < ll.size(); i++) {
+                CouplingLayer.Tape ct = ll.get(i).forward(fine, logJ, train);
+                if (train) lt.layers[i] = ct;
+            }
+            if (train) tape.levels[k] = lt;
+            cur = fine;
+        }
+        for (int i = 0; i < refine.size(); i++) {
+            CouplingLayer.Tape rt = refine.get(i).forward(out, logJ, train);
+            if (train) tape.refine[i] = rt;
+        }
+        be.fill(logQ, 0, nb, 0.0);
+        be.axpy(nb, -1.0, logJ, 0, logQ, 0);
+        return tape;
+    }
+
+    @Override public void logDensity(GaugeField u, Buffer logQ) {
+        checkField(u, logQ);
+        int nb = u.batch, nl = chain.layers();
+        double[] parts = new double[nb * (nl + 2)];
+        logDensityByLevel(u, parts);
+        double[] lq = new double[nb];
+        for (int b = 0; b < nb; b++) {
+            double s = 0;
+            for (int k = nl + 1; k >= 0; k--) s += parts[b * (nl + 2) + k];
+            lq[b] = s;
+        }
+        be.upload(lq, 0, logQ, 0, nb);
+    }
+
+    /** Number of entries per configuration of {@link #logDensityByLevel}: prior, one per doubling layer, refinement. */
+    public int levelParts() { return chain.layers() + 2; }
+
+    /**
+     * log q split by scale, out[b*levelParts() + j]: j = 0 the coarse prior's (the prior layers' log|det dF^{-1}|),
+     * j = k + 1 doubling layer k with its level layers, j = layers + 1 the refinement layers. Summed: log q.
+     */
+    public void logDensityByLevel(GaugeField u, double[] out) {
+        int nb = u.batch, nl = chain.layers(), np = nl + 2;
+        checkField(u, be.alloc(nb));
+        GaugeField w = u.copy();
+        Buffer part = be.alloc(nb);
+        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).inverse(w, part);
+        store(part, out, nb, np, nl + 1);
+        GaugeField cur = w;
+        for (int k = nl - 1; k >= 0; k--) {
+            be.fill(part, 0, nb, 0.0);
+            List<CouplingLayer> ll = levelLayers.get(k);
+            for (int i = ll.size() - 1; i >= 0; i--) ll.get(i).inverse(cur, part);
+            GaugeField coarse = new GaugeField(be, group, levels[k], nb);
+            doubleInverse(k, cur, coarse, part);
+            store(part, out, nb, np, k + 1);
+            cur = coarse;
+        }
+        be.fill(part, 0, nb, 0.0);
+        for (int i = prior.size() - 1; i >= 0; i--) prior.get(i).inverse(cur, part);
+        store(part, out, nb, np, 0);
+    }
+
+    private void store(Buffer part, double[] out, int nb, int np, int j) {
+        double[] h = be.download(part);
+        for (int b = 0; b < nb; b++) out[b * np + j] = h[b];
+    }
+
+    @Override public void backward(Object tapeObj, GaugeField out, Buffer gLinks, Buffer gLogQ) {
+        Tape tape = (Tape) tapeObj;
+        int nb = tape.batch, nl = chain.layers();
+        Buffer gLogJ = be.alloc(nb);
+        be.axpy(nb, -1.0, gLogQ, 0, gLogJ, 0);
+        for (int i = refine.size() - 1; i >= 0; i--) refine.get(i).backward(tape.refine[i], out, gLinks, gLogJ);
+        Buffer g = gLinks;
+        GaugeField fine = out;
+        for (int k = nl - 1; k >= 0; k--) {
+            LevelTape lt = tape.levels[k];
+            List<CouplingLayer> ll = levelLayers.get(k);
+            for (int i = ll.size() - 1; i >= 0; i--) ll.get(i).backward(lt.layers[i], fine, g, gLogJ);
+            g = doubleBackward(k, lt, fine, g, gLogJ);
+            fine = lt.coarse;
+        }
+        for (int i = prior.size() - 1; i >= 0; i--) prior.get(i).backward(tape.prior[i], fine, g, gLogJ);
+    }
+}
