@@ -26,7 +26,8 @@ import org.mflowhpc.observable.stats.Jackknife;
 import org.mflowhpc.train.Trainer;
 
 /**
- * Exactness of every model family, in the default suite: a briefly trained (so imperfect) flow, made exact by
+ * Exactness of every model family (haar, the 2D U(1) multiscale models, the staple-doubling multiscale model for
+ * U(1) and SU(3), the exact oracle), in the default suite: a briefly trained (so imperfect) flow, made exact by
  * (a) reweighting, <P> = sum w P / sum w over fresh samples (jackknife error of the ratio), and (b) an independence
  * Metropolis chain (Gamma-method error), reproduces the exact 2D plaquette: U(1) from the exact torus sum, SU(3)
  * from d log z0 / d beta (on 4x4 at these beta the finite-volume terms are below 1e-8). The same flow's
@@ -51,7 +52,9 @@ class FlowExactnessTest {
                 new Case("multiscale U1", "multiscale", Group.U1, 1.5, 40, opts("hidden", List.of(8))),
                 new Case("multiscale+flow U1", "multiscale+flow", Group.U1, 1.5, 30, opts("hidden", List.of(8), "refine_layers", 2, "refine_hidden", List.of(4))),
                 new Case("exact U1", "exact", Group.U1, 1.5, 0, opts()),
-                new Case("haar SU3", "haar", Group.SU3, 2.5, 40, opts("layers", 4, "flow", "spectral2", "hidden", List.of(4))));
+                new Case("haar SU3", "haar", Group.SU3, 2.5, 40, opts("layers", 4, "flow", "spectral2", "hidden", List.of(4))),
+                new Case("multiscale(staple) U1", "multiscale", Group.U1, 1.5, 80, opts("doubling", "staple", "hidden", List.of(8), "flow", "rqs4")),
+                new Case("multiscale SU3", "multiscale", Group.SU3, 2.5, 60, opts("hidden", List.of(8), "flow", "spectral2", "prior_layers", 2)));
     }
 
     static double exactPlaquette(Case c, Lattice lat) {

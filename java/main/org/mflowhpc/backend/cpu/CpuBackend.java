@@ -536,19 +536,35 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void gatherActive(GaugeField u, int mu, int nu, Index sites, Buffer w) {
-        FlowKernels.gather(this, u, mu, nu, idx(sites), arr(w));
+        FlowKernels.gather(this, u, mu, nu, idx(sites), arr(w), false);
     }
 
     @Override public void scatterActive(GaugeField u, int mu, int nu, Index sites, Buffer wNew) {
-        FlowKernels.scatter(this, u, mu, nu, idx(sites), arr(wNew));
+        FlowKernels.scatter(this, u, mu, nu, idx(sites), arr(wNew), false);
     }
 
     @Override public void scatterActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW) {
-        FlowKernels.scatterBackward(this, u, mu, nu, idx(sites), arr(wNew), arr(gLinks), arr(gW));
+        FlowKernels.scatterBackward(this, u, mu, nu, idx(sites), arr(wNew), arr(gLinks), arr(gW), false);
     }
 
     @Override public void gatherActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks) {
-        FlowKernels.gatherBackward(this, u, mu, nu, idx(sites), arr(wOld), arr(gW), arr(gLinks));
+        FlowKernels.gatherBackward(this, u, mu, nu, idx(sites), arr(wOld), arr(gW), arr(gLinks), false);
+    }
+
+    @Override public void gatherMidpoint(GaugeField u, int mu, int nu, Index sites, Buffer w) {
+        FlowKernels.gather(this, u, mu, nu, idx(sites), arr(w), true);
+    }
+
+    @Override public void scatterMidpoint(GaugeField u, int mu, int nu, Index sites, Buffer wNew) {
+        FlowKernels.scatter(this, u, mu, nu, idx(sites), arr(wNew), true);
+    }
+
+    @Override public void scatterMidpointBackward(GaugeField u, int mu, int nu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW) {
+        FlowKernels.scatterBackward(this, u, mu, nu, idx(sites), arr(wNew), arr(gLinks), arr(gW), true);
+    }
+
+    @Override public void gatherMidpointBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks) {
+        FlowKernels.gatherBackward(this, u, mu, nu, idx(sites), arr(wOld), arr(gW), arr(gLinks), true);
     }
 
     @Override public void doublingSplit(GaugeField coarse, GaugeField r, int mu, Index even, Index fresh, GaugeField fine) {

@@ -155,34 +155,107 @@ final class FlowKernels {
         return f[u.offset(b, nu, x)] + f[u.offset(b, mu, lat.up(nu, x))] - f[u.offset(b, nu, lat.up(mu, x))];
     }
 
-    static void gather(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] w) {
+    static void gather(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] w, boolean mid) {
         int M = sites.length;
         double[] f = CpuBackend.data(u);
         boolean u1 = u.group == Group.U1;
         be.parallelRange(u.batch * M, 64, (lo, hi) -> {
-            double[] t = new double[18], gam = new double[18];
+            Gam gm = new Gam();
             for (int e = lo; e < hi; e++) {
                 int b = e / M, x = sites[e % M];
-                if (u1) { w[e] = f[u.offset(b, mu, x)] - stapleU1(f, u, b, mu, nu, x); continue; }
-                staple(f, u, b, mu, nu, x, t, gam);
-                SU3.mulDag(f, u.offset(b, mu, x), gam, 0, w, 18 * e);
+                if (u1) { w[e] = f[u.offset(b, mu, x)] - gammaU1(f, u, b, mu, nu, x, mid); continue; }
+                gamma(f, u, b, mu, nu, x, mid, gm);
+                SU3.mulDag(f, u.offset(b, mu, x), gm.gam, 0, w, 18 * e);
             }
         });
     }
 
-    static void scatter(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] w) {
+    static void scatter(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] w, boolean mid) {
         int M = sites.length;
         double[] f = CpuBackend.data(u);
         boolean u1 = u.group == Group.U1;
         be.parallelRange(u.batch * M, 64, (lo, hi) -> {
-            double[] t = new double[18], gam = new double[18];
+            Gam gm = new Gam();
             for (int e = lo; e < hi; e++) {
                 int b = e / M, x = sites[e % M];
-                if (u1) { f[u.offset(b, mu, x)] = U1.wrap(w[e] + stapleU1(f, u, b, mu, nu, x)); continue; }
-                staple(f, u, b, mu, nu, x, t, gam);
-                SU3.mul(w, 18 * e, gam, 0, f, u.offset(b, mu, x));
+                if (u1) { f[u.offset(b, mu, x)] = U1.wrap(w[e] + gammaU1(f, u, b, mu, nu, x, mid)); continue; }
+                gamma(f, u, b, mu, nu, x, mid, gm);
+                SU3.mul(w, 18 * e, gm.gam, 0, f, u.offset(b, mu, x));
             }
         });
+    }
+
+    // --- the frozen loop Γ of an active link: single staple, or the midpoint of the two (mu, nu) staples
+
+    /** Scratch of one worker: gam = Γ, and for the midpoint gf, gb, q = gf^dag gb, r = sqrt(q). */
+    private static final class Gam {
+        final double[] gam = new double[18], gf = new double[18], gb = new double[18], q = new double[18], r = new double[18],
+                t = new double[18], t2 = new double[18], g1 = new double[18], g2 = new double[18], g3 = new double[18];
+    }
+
+    /**
+     * Γ of the active link U_mu(x) with partner nu (SU(3)). Single staple (mid = false): Γ_f = U_nu(x) U_mu(x+nu)
+     * U_nu(x+mu)^dag. Midpoint (mid = true): also Γ_b = U_nu(x-nu)^dag U_mu(x-nu) U_nu(x-nu+mu) (the staple of the
+     * plaquette P_{mu nu}(x - nu), so that Re tr P_{mu nu}(x) + Re tr P_{mu nu}(x-nu) = Re tr U (Γ_f^dag + Γ_b^dag)),
+     * and Γ = Γ_f sqrt(Γ_f^dag Γ_b) (Su3Spectral.sqrt), the point halfway between Γ_f and Γ_b (U(1): the mean angle).
+     */
+    private static void gamma(double[] f, GaugeField u, int b, int mu, int nu, int x, boolean mid, Gam s) {
+        if (!mid) { staple(f, u, b, mu, nu, x, s.t, s.gam); return; }
+        Lattice lat = u.lattice;
+        staple(f, u, b, mu, nu, x, s.t, s.gf);
+        int xm = lat.dn(nu, x);
+        SU3.dagMul(f, u.offset(b, nu, xm), f, u.offset(b, mu, xm), s.t, 0);
+        SU3.mul(s.t, 0, f, u.offset(b, nu, lat.up(mu, xm)), s.gb, 0);
+        SU3.dagMul(s.gf, 0, s.gb, 0, s.q, 0);
+        Su3Spectral.sqrt(s.q, 0, s.r, 0);
+        SU3.mul(s.gf, 0, s.r, 0, s.gam, 0);
+    }
+
+    /** U(1) Γ angle: theta_Γf, or for the midpoint theta_Γf + wrap(theta_Γb - theta_Γf)/2. */
+    private static double gammaU1(double[] f, GaugeField u, int b, int mu, int nu, int x, boolean mid) {
+        double gf = stapleU1(f, u, b, mu, nu, x);
+        if (!mid) return gf;
+        Lattice lat = u.lattice;
+        int xm = lat.dn(nu, x);
+        double gb = -f[u.offset(b, nu, xm)] + f[u.offset(b, mu, xm)] + f[u.offset(b, nu, lat.up(mu, xm))];
+        return gf + 0.5 * U1.wrap(gb - gf);
+    }
+
+    /** Adds dL/dΓ = gGam to the links of Γ (SU(3); s from {@link #gamma} at the same link). */
+    private static void gammaBackward(double[] f, GaugeField u, int b, int mu, int nu, int x, boolean mid, double[] gGam,
+                                      double[] g, Gam s) {
+        if (!mid) { stapleBackward(f, u, b, mu, nu, x, gGam, g, s.t, s.t2); return; }
+        // Γ = Γ_f R, R = sqrt(Q), Q = Γ_f^dag Γ_b:  G_Γf = G R^dag + Γ_b G_Q^dag,  G_R = Γ_f^dag G,  G_Γb = Γ_f G_Q
+        SU3.mulDag(gGam, 0, s.r, 0, s.g1, 0);
+        SU3.dagMul(s.gf, 0, gGam, 0, s.t, 0);
+        Su3Spectral.sqrtBackward(s.q, 0, s.t, 0, s.g2, 0);           // g2 = G_Q
+        SU3.mulDag(s.gb, 0, s.g2, 0, s.t, 0);
+        SU3.addScaled(s.t, 0, 1.0, s.g1, 0);                          // g1 = G_Γf
+        SU3.mul(s.gf, 0, s.g2, 0, s.g3, 0);                           // g3 = G_Γb
+        stapleBackward(f, u, b, mu, nu, x, s.g1, g, s.t, s.t2);
+        // Γ_b = A^dag B C, A = U_nu(x-nu), B = U_mu(x-nu), C = U_nu(x-nu+mu): G_A = B C G^dag, G_B = A G C^dag, G_C = B^dag A G
+        Lattice lat = u.lattice;
+        int xm = lat.dn(nu, x), oA = u.offset(b, nu, xm), oB = u.offset(b, mu, xm), oC = u.offset(b, nu, lat.up(mu, xm));
+        SU3.mul(f, oB, f, oC, s.t, 0);
+        SU3.mulDag(s.t, 0, s.g3, 0, s.t2, 0);
+        SU3.addScaled(s.t2, 0, 1.0, g, oA);
+        SU3.mul(f, oA, s.g3, 0, s.t, 0);
+        SU3.mulDag(s.t, 0, f, oC, s.t2, 0);
+        SU3.addScaled(s.t2, 0, 1.0, g, oB);
+        SU3.dagMul(f, oB, f, oA, s.t, 0);
+        SU3.mul(s.t, 0, s.g3, 0, s.t2, 0);
+        SU3.addScaled(s.t2, 0, 1.0, g, oC);
+    }
+
+    /** U(1): adds dL/dtheta_Γ = gGam to the links of Γ (midpoint: half to each staple). */
+    private static void gammaBackwardU1(double[] f, GaugeField u, int b, int mu, int nu, int x, boolean mid, double gGam, double[] g) {
+        if (!mid) { stapleBackwardU1(u, b, mu, nu, x, gGam, g); return; }
+        stapleBackwardU1(u, b, mu, nu, x, 0.5 * gGam, g);
+        Lattice lat = u.lattice;
+        int xm = lat.dn(nu, x);
+        g[u.offset(b, nu, xm)] -= 0.5 * gGam;
+        g[u.offset(b, mu, xm)] += 0.5 * gGam;
+        g[u.offset(b, nu, lat.up(mu, xm))] += 0.5 * gGam;
     }
 
     /** Adds dL/dΓ = gGam to Γ's three links (SU(3)). */
@@ -211,49 +284,51 @@ final class FlowKernels {
         g[u.offset(b, nu, lat.up(mu, x))] -= gGam;
     }
 
-    static void scatterBackward(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] wNew, double[] g, double[] gW) {
+    static void scatterBackward(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] wNew, double[] g, double[] gW, boolean mid) {
         int M = sites.length;
         double[] f = CpuBackend.data(u);
         boolean u1 = u.group == Group.U1;
         be.parallelFor(u.batch, b -> {
-            double[] t = new double[18], t2 = new double[18], gam = new double[18], gg = new double[18];
+            Gam gm = new Gam();
+            double[] gg = new double[18];
             for (int j = 0; j < M; j++) {
                 int e = b * M + j, x = sites[j], o = u.offset(b, mu, x);
                 if (u1) {
                     double gl = g[o];
                     g[o] = 0;
                     gW[e] = gl;
-                    stapleBackwardU1(u, b, mu, nu, x, gl, g);
+                    gammaBackwardU1(f, u, b, mu, nu, x, mid, gl, g);
                     continue;
                 }
-                staple(f, u, b, mu, nu, x, t, gam);
-                SU3.mulDag(g, o, gam, 0, gW, 18 * e);        // G_W' = G Γ^dag
+                gamma(f, u, b, mu, nu, x, mid, gm);
+                SU3.mulDag(g, o, gm.gam, 0, gW, 18 * e);     // G_W' = G Γ^dag
                 SU3.dagMul(wNew, 18 * e, g, o, gg, 0);       // G_Γ = W'^dag G
                 for (int k = 0; k < 18; k++) g[o + k] = 0;
-                stapleBackward(f, u, b, mu, nu, x, gg, g, t, t2);
+                gammaBackward(f, u, b, mu, nu, x, mid, gg, g, gm);
             }
         });
     }
 
-    static void gatherBackward(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] wOld, double[] gW, double[] g) {
+    static void gatherBackward(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] wOld, double[] gW, double[] g, boolean mid) {
         int M = sites.length;
         double[] f = CpuBackend.data(u);
         boolean u1 = u.group == Group.U1;
         be.parallelFor(u.batch, b -> {
-            double[] t = new double[18], t2 = new double[18], gam = new double[18], uin = new double[18], gg = new double[18];
+            Gam gm = new Gam();
+            double[] t2 = new double[18], uin = new double[18], gg = new double[18];
             for (int j = 0; j < M; j++) {
                 int e = b * M + j, x = sites[j], o = u.offset(b, mu, x);
                 if (u1) {
                     g[o] += gW[e];
-                    stapleBackwardU1(u, b, mu, nu, x, -gW[e], g);
+                    gammaBackwardU1(f, u, b, mu, nu, x, mid, -gW[e], g);
                     continue;
                 }
-                staple(f, u, b, mu, nu, x, t, gam);
-                SU3.mul(gW, 18 * e, gam, 0, t2, 0);          // G_U = G_W Γ
+                gamma(f, u, b, mu, nu, x, mid, gm);
+                SU3.mul(gW, 18 * e, gm.gam, 0, t2, 0);       // G_U = G_W Γ
                 SU3.addScaled(t2, 0, 1.0, g, o);
-                SU3.mul(wOld, 18 * e, gam, 0, uin, 0);       // U_in = W Γ
+                SU3.mul(wOld, 18 * e, gm.gam, 0, uin, 0);    // U_in = W Γ
                 SU3.dagMul(gW, 18 * e, uin, 0, gg, 0);       // G_Γ = G_W^dag U
-                stapleBackward(f, u, b, mu, nu, x, gg, g, t, t2);
+                gammaBackward(f, u, b, mu, nu, x, mid, gg, g, gm);
             }
         });
     }

@@ -41,10 +41,14 @@ import org.mflowhpc.rng.RngStream;
  *       coarse lattice (stream domain FLOW_LEVEL + k), split ({@link Backend#doublingSplit}):
  *       U_nu(even) = C_nu, U_mu(even) = C_mu R_mu^dag, U_mu(new) = R_mu, U_nu(new) = R_nu. This is a Haar-measure
  *       preserving bijection (C, R) -> U, with the new perpendicular links U_nu(y) (y on the odd mu-slice) Haar.
- *       Then for every nu != mu the new links are moved by a conjugation-equivariant link flow g around their frozen
- *       mu-staple Γ = U_mu(y) U_nu(y+mu) U_mu(y+nu)^dag (W = U_nu(y) Γ^dag, U' = g(W) Γ: the coupling-layer update
- *       with the doubling mask "active = all nu-links of the odd mu-slice"; Γ contains only split halves and coarse
- *       copies). The flow parameters of the new links at y = new(x') come from one network per level on the COARSE
+ *       Then for every nu != mu the new links are moved by a conjugation-equivariant link flow g around a frozen
+ *       loop Γ (W = U_nu(y) Γ^dag, U' = g(W) Γ: the coupling-layer update with the doubling mask "active = all
+ *       nu-links of the odd mu-slice"). center = "midpoint" (default): Γ = Γ_f sqrt(Γ_f^dag Γ_b), halfway between
+ *       the two mu-staples of U_nu(y), Γ_f = U_mu(y) U_nu(y+mu) U_mu(y+nu)^dag and Γ_b = U_mu(x)^dag U_nu(x)
+ *       U_mu(x+nu) ({@link Backend#gatherMidpoint}), where the conditional exp((beta/N) Re tr U (Γ_f + Γ_b)^dag)
+ *       peaks; "staple": Γ = Γ_f alone. Both contain only split halves and coarse copies. A spectral flow keeps the
+ *       eigenvectors of W, so for SU(3) only the midpoint centring lets the conditional sit between the staples
+ *       (2D SU(3) 8x8, beta = 4, 300 steps: see docs/physics.md). The flow parameters of the new links at y = new(x') come from one network per level on the COARSE
  *       lattice over the gauge-invariant features of every coarse plaquette ((1/N) Re/Im tr C_P(x'), 2 per plane),
  *       with (d-1) x P output channels; kernel 1 by default: the coarse plaquette C_{mu nu}(x') holds the relative
  *       orientation of the two mu-staples of U_nu(y) (the x-side staple times the y-side one is C_{mu nu}(x')
@@ -64,7 +68,7 @@ import org.mflowhpc.rng.RngStream;
  * links), the network re-evaluated, the new links mapped back with g^{-1}.
  *
  * <h2>Config keys [defaults]</h2>
- * doubling ["staple"] (the construction; written to checkpoints), flow [U1 "rqs8", SU3 "spectral4"] (the doubling
+ * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
  * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0],
  * level_flow, refine_layers [0], refine_flow [U1 "ncp6", SU3 "spectral4"], refine_hidden [[8, 8]],
@@ -79,7 +83,7 @@ import org.mflowhpc.rng.RngStream;
  */
 public final class MultiscaleFlow implements FlowModel {
     public static final String DOUBLING = "staple";
-    private static final List<String> KEYS = List.of("doubling", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
+    private static final List<String> KEYS = List.of("doubling", "center", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
             "level_layers", "level_flow", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "zero_init", "init_seed");
 
     private final Backend be;
@@ -90,6 +94,7 @@ public final class MultiscaleFlow implements FlowModel {
     private final Params params = new Params();
     private final LinkFlow flow;
     private final int p, d;
+    private final boolean midpoint;
     private final Sequential[] nets;
     private final Index[] even, fresh, odd;
     private final Index[] allPlanes;
@@ -118,6 +123,10 @@ public final class MultiscaleFlow implements FlowModel {
             throw new IllegalArgumentException("multiscale model: " + e.getMessage() + " (extents must be 2 x a power of two, halved down to the 2^" + d + " coarse prior)");
         }
         boolean u1 = group == Group.U1;
+        String center = Configs.stringOf(cfg, "center", "midpoint");
+        if (!center.equals("midpoint") && !center.equals("staple"))
+            throw new IllegalArgumentException("unknown multiscale center '" + center + "' (midpoint or staple)");
+        this.midpoint = center.equals("midpoint");
         this.flow = LinkFlow.parse(Configs.stringOf(cfg, "flow", u1 ? "rqs8" : "spectral4"));
         LinkFlow priorFlow = LinkFlow.parse(Configs.stringOf(cfg, "prior_flow", u1 ? "ncp6" : "spectral4"));
         LinkFlow levelFlow = LinkFlow.parse(Configs.stringOf(cfg, "level_flow", u1 ? "ncp6" : "spectral4"));
@@ -190,6 +199,7 @@ public final class MultiscaleFlow implements FlowModel {
         params.setValues(v);
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("doubling", DOUBLING);
+        c.put("center", center);
         c.put("flow", flow.name());
         c.put("hidden", Configs.toList(hidden));
         c.put("kernel", kernel);
@@ -254,6 +264,14 @@ public final class MultiscaleFlow implements FlowModel {
 
     private int otherIndex(int mu, int nu) { return nu < mu ? nu : nu - 1; }
 
+    private void gather(GaugeField u, int nu, int mu, Index sites, Buffer w) {
+        if (midpoint) be.gatherMidpoint(u, nu, mu, sites, w); else be.gatherActive(u, nu, mu, sites, w);
+    }
+
+    private void scatter(GaugeField u, int nu, int mu, Index sites, Buffer w) {
+        if (midpoint) be.scatterMidpoint(u, nu, mu, sites, w); else be.scatterActive(u, nu, mu, sites, w);
+    }
+
     /** Conditioner of level k on the coarse field: raw[(b*(d-1)P + c)*Vc + x']. */
     private Object conditioner(int k, GaugeField coarse, Buffer raw, boolean train) {
         int nb = coarse.batch, vc = chain.volume(k);
@@ -276,9 +294,9 @@ public final class MultiscaleFlow implements FlowModel {
         for (int nu = 0; nu < d; nu++) {
             if (nu == mu) continue;
             Buffer w = be.alloc(n * group.dof), wNew = be.alloc(n * group.dof);
-            be.gatherActive(fine, nu, mu, odd[k], w);
+            gather(fine, nu, mu, odd[k], w);
             be.linkFlowForward(flow, n, vc, w, raw, otherIndex(mu, nu) * p * vc, rB, wNew, lj);
-            be.scatterActive(fine, nu, mu, odd[k], wNew);
+            scatter(fine, nu, mu, odd[k], wNew);
             be.sumRows(nb, vc, lj, logJ, true);
             if (train) { t.w[nu] = w; t.wNew[nu] = wNew; }
         }
@@ -294,9 +312,9 @@ public final class MultiscaleFlow implements FlowModel {
         for (int nu = 0; nu < d; nu++) {
             if (nu == mu) continue;
             Buffer w = be.alloc(n * group.dof), wOld = be.alloc(n * group.dof);
-            be.gatherActive(fine, nu, mu, odd[k], w);
+            gather(fine, nu, mu, odd[k], w);
             be.linkFlowInverse(flow, n, vc, w, raw, otherIndex(mu, nu) * p * vc, rB, wOld, lj);
-            be.scatterActive(fine, nu, mu, odd[k], wOld);
+            scatter(fine, nu, mu, odd[k], wOld);
             be.sumRows(nb, vc, lj, s, true);
         }
         be.axpy(nb, -1.0, s, 0, logJ, 0);
@@ -313,10 +331,12 @@ public final class MultiscaleFlow implements FlowModel {
         for (int nu = d - 1; nu >= 0; nu--) {
             if (nu == mu) continue;
             Buffer gWp = be.alloc(n * group.dof), gW = be.alloc(n * group.dof);
-            be.scatterActiveBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
+            if (midpoint) be.scatterMidpointBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
+            else be.scatterActiveBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
             be.linkFlowBackward(flow, n, vc, t.w[nu], t.raw, otherIndex(mu, nu) * p * vc, rB, gWp, gLj, gW, gRaw);
-            be.gatherActiveBackward(fine, nu, mu, odd[k], t.w[nu], gW, gFine);
-            be.scatterActive(fine, nu, mu, odd[k], t.w[nu]);
+            if (midpoint) be.gatherMidpointBackward(fine, nu, mu, odd[k], t.w[nu], gW, gFine);
+            else be.gatherActiveBackward(fine, nu, mu, odd[k], t.w[nu], gW, gFine);
+            scatter(fine, nu, mu, odd[k], t.w[nu]);
         }
         GaugeField coarse = t.coarse;
         Buffer gCoarse = be.alloc(coarse.size());

@@ -387,4 +387,46 @@ class Su3SpectralTest {
             }
         }
     }
+
+    // ------------------------------------------------------------------ principal square root (multiscale midpoint)
+
+    @Test void sqrtSquaresBackIsSpecialUnitaryAndEquivariant() {
+        for (int it = 0; it < 20; it++) {
+            double[] w = new double[18], q = new double[18], q2 = new double[18], om = new double[18];
+            SU3.haar(r, w, 0);
+            SU3.haar(r, om, 0);
+            Su3Spectral.sqrt(w, 0, q, 0);
+            SU3.mul(q, 0, q, 0, q2, 0);
+            assertTrue(maxDiff(q2, 0, w, 0) < 1e-12, "sqrt(W)^2 = W, seed=" + seed);
+            assertTrue(SU3.unitarityDeviation(q, 0) < 1e-12, "sqrt(W) in SU(3), seed=" + seed);
+            double[] sq = new double[18];
+            Su3Spectral.sqrt(conj(om, w), 0, sq, 0);
+            assertTrue(maxDiff(sq, 0, conj(om, q), 0) < 1e-11, "sqrt(Ω W Ω†) = Ω sqrt(W) Ω†, seed=" + seed);
+            // the Weyl-cell branch: eigenphases of sqrt(W) are halves of phases in [-4pi/3, 4pi/3], so Re tr >= -3/2
+            assertTrue(SU3.reTrace(q, 0) >= -1.5 - 1e-12, "eigenphases of sqrt(W) within [-2pi/3, 2pi/3], seed=" + seed);
+        }
+        double[] id = diagSu3(0, 0, 0), q = new double[18];
+        Su3Spectral.sqrt(id, 0, q, 0);
+        assertTrue(maxDiff(q, 0, id, 0) < 1e-14, "sqrt(1) = 1");
+    }
+
+    @Test void sqrtBackwardMatchesFiniteDifferences() {
+        double h = 1e-5;
+        for (int it = 0; it < 12; it++) {
+            double[] w = new double[18], c = new double[18], gW = new double[20], q = new double[18], tw = new double[18];
+            if (it < 8) SU3.haar(r, w, 0); else w = alcovePoint(it - 8);
+            for (int i = 0; i < 18; i++) c[i] = r.gaussian();
+            Su3Spectral.sqrtBackward(w, 0, c, 0, gW, 2);
+            for (int a = 0; a < 8; a++) {
+                SU3.mul(generator(a), 0, w, 0, tw, 0);
+                double an = reDot(gW, 2, tw, 0);
+                Su3Spectral.sqrt(leftMove(w, a, h), 0, q, 0);
+                double lp = reDot(c, 0, q, 0);
+                Su3Spectral.sqrt(leftMove(w, a, -h), 0, q, 0);
+                double lm = reDot(c, 0, q, 0);
+                double fd = (lp - lm) / (2 * h);
+                assertEquals(fd, an, 1e-6 * Math.max(1, Math.abs(fd)), "d sqrt along t_" + a + " it=" + it + " seed=" + seed);
+            }
+        }
+    }
 }
