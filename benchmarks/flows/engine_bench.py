@@ -43,12 +43,19 @@ def machine():
 
 
 RUNS = {
-    # name: (group, lattice, beta, model options, steps key)
+    # name: (group, lattice, beta, model options, steps key[, model]); model defaults to haar
     "su3-2d": [("SU3", "8x8", 4.0, [], "2d"), ("SU3", "8x8", 8.0, [], "2d")],
     "su3-4d": [("SU3", "4x4x4x4", 1.0, [], "4d"), ("SU3", "4x4x4x4", 3.0, [], "4d"), ("SU3", "4x4x4x4", 5.7, [], "4d")],
     "u1-3d4d": [("U1", "8x8x8", 1.0, [], "3d"), ("U1", "4x4x4x4", 1.0, [], "4d")],
     "su3-4d-strong": [("SU3", "4x4x4x4", 1.0, [], "4d")],
     "su3-4d-weak": [("SU3", "4x4x4x4", 3.0, [], "4d"), ("SU3", "4x4x4x4", 5.7, [], "4d")],
+    # multiscale (staple-doubling, midpoint-centred) next to haar at the same number of steps
+    "ms-su3-2d": [("SU3", "8x8", 4.0, [], "2d", "haar"), ("SU3", "8x8", 4.0, [], "2d", "multiscale"),
+                  ("SU3", "8x8", 4.0, [], "2d", "multiscale+flow")],
+    "ms-u1-4d": [("U1", "4x4x4x4", 1.0, [], "4d", "haar"), ("U1", "4x4x4x4", 1.0, [], "4d", "multiscale"),
+                 ("U1", "4x4x4x4", 1.0, [], "4d", "multiscale+flow")],
+    "ms-u1-3d": [("U1", "8x8x8", 1.0, [], "3d", "multiscale"), ("U1", "8x8x8", 2.0, [], "3d", "multiscale")],
+    "ms-su3-4d": [("SU3", "4x4x4x4", 5.7, [], "4d", "multiscale"), ("SU3", "4x4x4x4", 5.7, [], "4d", "haar")],
 }
 
 
@@ -73,20 +80,23 @@ def main():
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
     steps = {"2d": a.steps_2d, "3d": a.steps_3d, "4d": a.steps_4d}
-    rep = ["# Flow engine across theories: haar (Haar + coupling layers), U(1) and SU(3), d = 2, 3, 4", "",
+    rep = ["# Flow engine across theories: haar (Haar + coupling layers) and multiscale, U(1) and SU(3), d = 2, 3, 4", "",
            "- machine: " + machine(),
            "- date: " + datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
            "- command: `python3 benchmarks/flows/engine_bench.py " + " ".join(sys.argv[1:]) + "`",
            "- load average at start: " + " ".join(open("/proc/loadavg").read().split()[:3]),
-           "- model `haar`, default options (U(1): ncp6 circle flows; SU(3): spectral4 flows; hidden 8,8; kernel 3 in "
-           "2D, 1 otherwise; 16 layers in 2D, 8d otherwise); batch %d, Adam lr %g, no clipping." % (a.batch, a.lr),
+           "- models at their default options: `haar` (U(1): ncp6 circle flows; SU(3): spectral4 flows; hidden 8,8; "
+           "kernel 3 in 2D, 1 otherwise; 16 layers in 2D, 8d otherwise); `multiscale` (2^d Haar prior + 2d period-2 "
+           "coupling layers, midpoint-centred doubling flows rqs8 / spectral4 from per-level networks hidden 16,16 on "
+           "the coarse plaquettes); `multiscale+flow` (the same + 8 refinement coupling layers); batch %d, Adam lr %g, "
+           "no clipping." % (a.batch, a.lr),
            "- ESS: reweighting ESS per sample on %d fresh samples with a bootstrap error; KL = log Z_exact - <log w> "
            "(2D only: U(1) exact torus sum, SU(3) V log z0); var = var(log w). MH: %d proposals, plaquette "
            "(1/N) Re tr P with Gamma-method error; reference exact (2D) or heatbath (%d configs after %d sweeps, "
            "the generate default of overrelaxation sweeps per update) on the same lattice." % (a.samples, a.mh_configs, a.hb_configs, a.hb_therm), "",
-           "| theory | lattice | β | steps | train wall (s/step) | ESS (reweighting) | KL | var(log w) | MH acceptance | "
+           "| theory | lattice | β | model | steps | train wall (s/step) | ESS (reweighting) | KL | var(log w) | MH acceptance | "
            "MH plaquette | reference | pull |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
     def flush(done=False):
         os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
@@ -98,11 +108,12 @@ def main():
 
     T = a.threads
     for key in a.runs.split(","):
-        for (g, lat, beta, opts, sk) in RUNS[key]:
-            name = "%s-%s-b%s" % (g, lat, beta)
+        for row in RUNS[key]:
+            (g, lat, beta, opts, sk), model = row[:5], (row[5] if len(row) > 5 else "haar")
+            name = "%s-%s-b%s-%s" % (g, lat, beta, model)
             d = os.path.join(a.work, name)
             st = steps[sk]
-            args = ["train", "--group", g, "--lattice", lat, "--beta", beta, "--model", "haar", "--steps", st,
+            args = ["train", "--group", g, "--lattice", lat, "--beta", beta, "--model", model, "--steps", st,
                     "--batch", a.batch, "--lr", a.lr, "--seed", 1, "--threads", T, "--log-every", 50, "--out", d]
             for o in opts:
                 args += ["--model-option", o]
@@ -130,8 +141,8 @@ def main():
                 ref, ref_err, ref_s = hp["value"], hp["error"], "heatbath %.5f ± %.5f" % (hp["value"], hp["error"])
             pull = (pl["value"] - ref) / (pl["error"] ** 2 + ref_err ** 2) ** 0.5 if pl["error"] > 0 else float("nan")
             kl = "%.3f" % rw["kl_exact"] if "kl_exact" in rw else "—"
-            rep.append("| %s %dD | %s | %g | %d | %.0f s (%.2f) | %.4f ± %.4f | %s | %.3g | %.4f ± %.4f | %.5f ± %.5f | %s | %+.1f |" % (
-                g, lat.count("x") + 1, lat, beta, st, dt, s_step, rw["ess"], rw["ess_error"], kl, rw["var_log_w"],
+            rep.append("| %s %dD | %s | %g | %s | %d | %.0f s (%.2f) | %.4f ± %.4f | %s | %.3g | %.4f ± %.4f | %.5f ± %.5f | %s | %+.1f |" % (
+                g, lat.count("x") + 1, lat, beta, model, st, dt, s_step, rw["ess"], rw["ess_error"], kl, rw["var_log_w"],
                 mj.get("acceptance", float("nan")), mj.get("acceptance_error", float("nan")), pl["value"], pl["error"],
                 ref_s, pull))
             flush()

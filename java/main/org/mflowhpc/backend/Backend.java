@@ -254,6 +254,28 @@ public interface Backend extends AutoCloseable {
     /** {@link #gatherActiveBackward} for the midpoint Γ. Same cost as {@link #scatterMidpointBackward}. */
     void gatherMidpointBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks);
 
+    /**
+     * Analytic U(1) base of a multiscale doubling flow (math/CircleBase; logistic or wrapped-Cauchy maps), for the
+     * n = nb*M elements e = b*M + j: c = feat[fOff + b*fB + j] (cos of the coarse plaquette angle phi),
+     * kappa = 2 betaA sqrt((1 + c)/2) = 2 betaA |cos(phi/2)|, s = s0(kappa) + raw[rOff + b*rB + j],
+     * y[e] = B_s(x[e]) (on lifts), logJ[e] = log B_s'(x[e]) (overwrite). betaA = 0: the flat base s0 = const.
+     * ~40 flops + 5 transcendentals per element; reads 24 B, writes 16 B.
+     */
+    void u1BaseForward(boolean logistic, double betaA, int n, int m, Buffer x, Buffer feat, int fOff, int fB,
+                       Buffer raw, int rOff, int rB, Buffer y, Buffer logJ);
+
+    /** x[e] = B_s^{-1}(y[e]); logJ[e] = log B_s' at x[e] (so the inverse's log-Jacobian is -logJ). Same cost. */
+    void u1BaseInverse(boolean logistic, double betaA, int n, int m, Buffer y, Buffer feat, int fOff, int fB,
+                       Buffer raw, int rOff, int rB, Buffer x, Buffer logJ);
+
+    /**
+     * Backward of {@link #u1BaseForward} at the forward points x: gX[e] = gY B' + gLogJ d(log B')/dx (overwrite);
+     * with g_s = gY dB/ds + gLogJ d(log B')/ds, ADDS g_s to gRaw[rOff + b*rB + j] and g_s ds0/dkappa dkappa/dc to
+     * gFeat[fOff + b*fB + j]. ~60 flops + 5 transcendentals, 40 B read, 24 B written per element.
+     */
+    void u1BaseBackward(boolean logistic, double betaA, int n, int m, Buffer x, Buffer feat, int fOff, int fB,
+                        Buffer raw, int rOff, int rB, Buffer gY, Buffer gLogJ, Buffer gX, Buffer gFeat, Buffer gRaw);
+
     // ------------------------------------------------------------------ link flows on batches of elements
 
     /**

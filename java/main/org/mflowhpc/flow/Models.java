@@ -44,6 +44,7 @@ public final class Models {
             case "multiscale": case "multiscale+flow":
                 if (!u1in2d || overrides.containsKey("doubling")) {
                     cfg = new LinkedHashMap<>(MultiscaleFlow.defaultConfig(initSeed));
+                    if (g == Group.U1) cfg.put("beta", beta);
                     if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
                     cfg.putAll(overrides);
                     if (name.equals("multiscale+flow") && Configs.intOf(cfg, "refine_layers", 0) < 1)

@@ -579,6 +579,22 @@ public final class CpuBackend implements Backend {
         FlowKernels.doublingSplitBackward(this, r, mu, idx(even), idx(fresh), arr(gFine), arr(gCoarse));
     }
 
+    @Override public void u1BaseForward(boolean logistic, double betaA, int n, int m, Buffer x, Buffer feat, int fOff, int fB,
+                                        Buffer raw, int rOff, int rB, Buffer y, Buffer logJ) {
+        FlowKernels.u1Base(this, logistic, betaA, n, m, arr(x), arr(feat), fOff, fB, arr(raw), rOff, rB, arr(y), arr(logJ), false);
+    }
+
+    @Override public void u1BaseInverse(boolean logistic, double betaA, int n, int m, Buffer y, Buffer feat, int fOff, int fB,
+                                        Buffer raw, int rOff, int rB, Buffer x, Buffer logJ) {
+        FlowKernels.u1Base(this, logistic, betaA, n, m, arr(y), arr(feat), fOff, fB, arr(raw), rOff, rB, arr(x), arr(logJ), true);
+    }
+
+    @Override public void u1BaseBackward(boolean logistic, double betaA, int n, int m, Buffer x, Buffer feat, int fOff, int fB,
+                                         Buffer raw, int rOff, int rB, Buffer gY, Buffer gLogJ, Buffer gX, Buffer gFeat, Buffer gRaw) {
+        FlowKernels.u1BaseBackward(this, logistic, betaA, n, m, arr(x), arr(feat), fOff, fB, arr(raw), rOff, rB, arr(gY), arr(gLogJ),
+                arr(gX), arr(gFeat), arr(gRaw));
+    }
+
     @Override public void linkFlowForward(LinkFlow f, int n, int m, Buffer w, Buffer raw, int rOff, int rB, Buffer wOut, Buffer logJ) {
         FlowKernels.linkFlow(this, f, n, m, arr(w), arr(raw), rOff, rB, arr(wOut), arr(logJ), false);
     }

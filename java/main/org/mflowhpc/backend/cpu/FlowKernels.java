@@ -8,6 +8,7 @@ import org.mflowhpc.group.SU3;
 import org.mflowhpc.group.U1;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.math.CircleBase;
 
 /**
  * CPU reference kernels of the coupling-layer ops of {@link org.mflowhpc.backend.Backend}: loop features, gather
@@ -426,6 +427,45 @@ final class FlowKernels {
                     SU3.mul(gu, of, fr, r.offset(b, mu, s), t, 0);
                     SU3.addScaled(t, 0, 1.0, gc, oc);
                 }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ analytic U(1) base (contracts in Backend)
+
+    /** kappa = 2 betaA sqrt((1 + c)/2) and dkappa/dc = betaA^2 / kappa (0 where kappa vanishes). */
+    private static double kappa(double betaA, double c) { return 2 * betaA * Math.sqrt(Math.max(0, 0.5 * (1 + c))); }
+
+    static void u1Base(CpuBackend be, boolean logistic, double betaA, int n, int m, double[] in, double[] feat, int fOff, int fB,
+                       double[] raw, int rOff, int rB, double[] out, double[] logJ, boolean inverse) {
+        be.parallelRange(n, 256, (lo, hi) -> {
+            double[] sc = new double[2], o = new double[5];
+            for (int e = lo; e < hi; e++) {
+                int b = e / m, j = e % m;
+                CircleBase.scale(logistic, betaA, kappa(betaA, feat[fOff + b * fB + j]), sc);
+                double s = sc[0] + raw[rOff + b * rB + j];
+                double x = inverse ? CircleBase.inverse(logistic, in[e], s) : in[e];
+                CircleBase.forward(logistic, x, s, o);
+                out[e] = inverse ? x : o[0];
+                logJ[e] = o[1];
+            }
+        });
+    }
+
+    static void u1BaseBackward(CpuBackend be, boolean logistic, double betaA, int n, int m, double[] x, double[] feat, int fOff, int fB,
+                               double[] raw, int rOff, int rB, double[] gY, double[] gLogJ, double[] gX, double[] gFeat, double[] gRaw) {
+        be.parallelRange(n, 256, (lo, hi) -> {
+            double[] sc = new double[2], o = new double[5];
+            for (int e = lo; e < hi; e++) {
+                int b = e / m, j = e % m, fi = fOff + b * fB + j;
+                double k = kappa(betaA, feat[fi]);
+                CircleBase.scale(logistic, betaA, k, sc);
+                double s = sc[0] + raw[rOff + b * rB + j];
+                CircleBase.forward(logistic, x[e], s, o);
+                gX[e] = gY[e] * Math.exp(o[1]) + gLogJ[e] * o[4];
+                double gs = gY[e] * o[2] + gLogJ[e] * o[3];
+                gRaw[rOff + b * rB + j] += gs;
+                if (k > 1e-12) gFeat[fi] += gs * sc[1] * betaA * betaA / k;
             }
         });
     }

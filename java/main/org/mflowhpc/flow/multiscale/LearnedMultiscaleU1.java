@@ -17,7 +17,7 @@ import org.mflowhpc.lattice.Coarsening;
 import org.mflowhpc.lattice.CouplingMask;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
-import org.mflowhpc.math.Bessel;
+import org.mflowhpc.math.CircleBase;
 import org.mflowhpc.nn.Activation;
 import org.mflowhpc.nn.Params;
 import org.mflowhpc.nn.Sequential;
@@ -137,12 +137,11 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         int layers = chain.layers();
         nets = new Sequential[layers];
         betaEff = new double[layers];
-        double r1 = Bessel.ratios(beta, 1)[1];
         long vt = chain.volume(layers);
         for (int k = 0; k < layers; k++) {
             nets[k] = Sequential.convNet(params, "level" + k, 2, 2, hidden, nraw, kernel, act);
             long a = vt / chain.volume(k) / 2;
-            betaEff[k] = analytic ? inverseBesselRatio(Math.pow(r1, a)) : 0.0;
+            betaEff[k] = analytic ? CircleBase.effectiveCoupling(beta, a) : 0.0;
         }
         for (int i = 0; i < nref; i++)
             refine.add(new CouplingLayer(params, be, "refine" + i, Group.U1, lattice, CouplingMask.forLayer(lattice, i), refFlow, refHidden, refKernel, act));
@@ -183,100 +182,20 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         for (int i = b.offset; i < b.offset + b.size; i++) v[i] *= 1e-2;
     }
 
-    // ------------------------------------------------------------------ analytic base
+    // ------------------------------------------------------------------ analytic base (math/CircleBase)
 
-    /** A(kappa) = I_1(kappa)/I_0(kappa). */
-    static double besselRatio(double kappa) { return Bessel.ratios(kappa, 1)[1]; }
-
-    /** kappa with A(kappa) = y, y in [0, 1). */
-    static double inverseBesselRatio(double y) {
-        if (y <= 0) return 0;
-        double lo = 0, hi = 1;
-        while (besselRatio(hi) < y) { lo = hi; hi *= 2; if (hi > 1e8) return hi; }
-        for (int i = 0; i < 200 && hi - lo > 1e-14 * hi; i++) {
-            double mid = 0.5 * (lo + hi);
-            if (besselRatio(mid) < y) lo = mid; else hi = mid;
-        }
-        return 0.5 * (lo + hi);
-    }
-
-    /**
-     * out[0] = analytic log-scale s0(phi) of the base for layer k, out[1] = d s0/dphi.
-     * logistic: s0 = log sigma, sigma = sqrt(3/kappa)/pi (1 + 0.45/kappa) (variance match to the von Mises, widened
-     * at small kappa; fitted by minimising the reverse KL); cauchy: s0 = log((1 - rho)/(1 + rho)),
-     * rho = I_1(kappa)/I_0(kappa). Without the analytic base: s0 = 3 (logistic, nearly uniform) or 0 (cauchy, uniform).
-     */
+    /** out[0] = analytic log-scale s0(phi) of layer k's base, out[1] = d s0/dphi (CircleBase.scale with
+     *  kappa = 2 beta_eff |cos(phi/2)|). */
     private void baseScale(int k, double phi, double[] out) {
         double bk = betaEff[k];
-        if (bk == 0) { out[0] = logisticBase ? 3.0 : 0.0; out[1] = 0; return; }
         double c = Math.cos(0.5 * phi), sgn = c >= 0 ? 1 : -1;
-        double kappa = 2 * bk * Math.abs(c);
-        double dkappa = -bk * Math.sin(0.5 * phi) * sgn;
-        if (logisticBase) {
-            if (kappa < 1e-100) { out[0] = 400; out[1] = 0; return; } // sigma = e^400: the identity map
-            out[0] = 0.5 * Math.log(3 / kappa) - Math.log(Math.PI) + Math.log1p(0.45 / kappa);
-            out[1] = (-0.5 / kappa - 0.45 / (kappa * kappa + 0.45 * kappa)) * dkappa;
-        } else {
-            double rho = besselRatio(kappa);
-            double dRho = kappa < 1e-8 ? 0.5 : 1 - rho / kappa - rho * rho;
-            out[0] = Math.log1p(-rho) - Math.log1p(rho);
-            out[1] = -2.0 / ((1 - rho) * (1 + rho)) * dRho * dkappa;
-        }
+        CircleBase.scale(logisticBase, bk, 2 * bk * Math.abs(c), out);
+        out[1] *= -bk * Math.sin(0.5 * phi) * sgn;
     }
 
-    // ------------------------------------------------------------------ base maps (uniform -> base), on lifts
+    private void base(double u, double s, double[] out) { CircleBase.forward(logisticBase, u, s, out); }
 
-    /** out = {v, log dv/du, dv/ds, d(log dv/du)/ds, d(log dv/du)/du} for the base map with log-scale s. */
-    private void base(double u, double s, double[] out) {
-        double n = Math.floor((u + Math.PI) / (2 * Math.PI));
-        double u0 = u - 2 * Math.PI * n;
-        if (logisticBase) logistic(u0, s, out); else ncp(u0, s, out);
-        out[0] += 2 * Math.PI * n;
-    }
-
-    private double baseInverse(double v, double s) {
-        double n = Math.floor((v + Math.PI) / (2 * Math.PI));
-        double v0 = v - 2 * Math.PI * n;
-        double u0;
-        if (logisticBase) {
-            double c = 0.5 * Math.PI * Math.exp(-s);
-            u0 = c < 1e-12 ? v0 : Math.PI * Math.tanh(c * v0 / Math.PI) / Math.tanh(c);
-        } else {
-            u0 = 2 * Math.atan2(Math.exp(-s) * Math.sin(0.5 * v0), Math.cos(0.5 * v0));
-        }
-        return u0 + 2 * Math.PI * n;
-    }
-
-    /** NCP: v = 2 atan2(e^s sin(u/2), cos(u/2)), u in [-pi, pi): pushes uniform to a wrapped Cauchy. */
-    private static void ncp(double u, double s, double[] out) {
-        double e = Math.exp(s), sn = Math.sin(0.5 * u), cs = Math.cos(0.5 * u);
-        double d = cs * cs + e * e * sn * sn;
-        out[0] = 2 * Math.atan2(e * sn, cs);
-        out[1] = s - Math.log(d);
-        out[2] = 2 * e * sn * cs / d;
-        out[3] = 1 - 2 * e * e * sn * sn / d;
-        out[4] = -(e * e - 1) * sn * cs / d;
-    }
-
-    /**
-     * Truncated logistic: v = 2 sigma atanh(tanh(c) u / pi), sigma = e^s, c = pi/(2 sigma), u in [-pi, pi): pushes
-     * uniform to the logistic density (1/cosh^2(v/2sigma)) truncated to (-pi, pi) (continuous on the circle).
-     * log dv/du = log(tanh(c)/c) - log(1 - x^2), x = tanh(c) u / pi.
-     */
-    private static void logistic(double u, double s, double[] out) {
-        double c = 0.5 * Math.PI * Math.exp(-s);
-        if (c < 1e-12) { out[0] = u; out[1] = 0; out[2] = 0; out[3] = 0; out[4] = 0; return; }
-        double z = Math.tanh(c), x = z * u / Math.PI, omx2 = (1 - x) * (1 + x);
-        double at = 0.5 * (Math.log1p(x) - Math.log1p(-x)); // atanh x
-        double v = Math.PI / c * at;
-        double dz = -c * (1 - z) * (1 + z);            // dz/ds
-        double dx = u / Math.PI * dz;                  // dx/ds
-        out[0] = v;
-        out[1] = Math.log(z / c) - Math.log(omx2);
-        out[2] = v + Math.PI / c / omx2 * dx;
-        out[3] = 1 + dz / z + 2 * x / omx2 * dx;       // d/ds log(tanh c / c) = dz/z + 1
-        out[4] = 2 * x / omx2 * z / Math.PI;
-    }
+    private double baseInverse(double v, double s) { return CircleBase.inverse(logisticBase, v, s); }
 
     // ------------------------------------------------------------------ FlowModel
 

@@ -19,6 +19,7 @@ import org.mflowhpc.lattice.Coarsening;
 import org.mflowhpc.lattice.CouplingMask;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.math.CircleBase;
 import org.mflowhpc.nn.Activation;
 import org.mflowhpc.nn.Params;
 import org.mflowhpc.nn.Sequential;
@@ -67,8 +68,19 @@ import org.mflowhpc.rng.RngStream;
  * coarse field is read back ({@link Backend#doublingMerge}; unaffected by the doubling flow, which moves only new
  * links), the network re-evaluated, the new links mapped back with g^{-1}.
  *
+ * <p><b>U(1) analytic base.</b> For U(1) each new link's W first passes a base map B_s (math/CircleBase, logistic or
+ * wrapped Cauchy, {@link Backend#u1BaseForward}) and then the circle flow: W' = C(B_s(W)), with
+ * s = s0(kappa) + raw_0 and kappa = 2 beta_a |cos(phi/2)| (phi the coarse plaquette of the plane (mu, nu), read from
+ * the conditioner's cos feature). With midpoint centring the exact 2D conditional of W is
+ * f_a(W + phi/2) f_a(W - phi/2) (f_a the block density of a plaquettes), von Mises exp(2 kappa_a cos(phi/2) cos W) for
+ * a = 1; beta_a solves I_1/I_0(beta_a) = (I_1/I_0(beta))^a with a the area of a level-(k+1) plaquette of that plane in
+ * target-lattice units (exact block moment in 2D; in d >= 3 the same per-plane recursion, an approximation without
+ * Migdal-Kadanoff bond moving, which the learned raw_0 corrects). analytic_init = false: s0 = const (flat start),
+ * s learned. SU(3) has no analytic base (its conditional is learned by the spectral flow from the Haar start).
+ *
  * <h2>Config keys [defaults]</h2>
- * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
+ * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], beta (U(1) with the
+ * analytic base: required), analytic_init [true for U(1)], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
  * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0],
  * level_flow, refine_layers [0], refine_flow [U1 "ncp6", SU3 "spectral4"], refine_hidden [[8, 8]],
@@ -83,7 +95,7 @@ import org.mflowhpc.rng.RngStream;
  */
 public final class MultiscaleFlow implements FlowModel {
     public static final String DOUBLING = "staple";
-    private static final List<String> KEYS = List.of("doubling", "center", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
+    private static final List<String> KEYS = List.of("doubling", "center", "beta", "analytic_init", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
             "level_layers", "level_flow", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "zero_init", "init_seed");
 
     private final Backend be;
@@ -93,8 +105,9 @@ public final class MultiscaleFlow implements FlowModel {
     private final Lattice[] levels;
     private final Params params = new Params();
     private final LinkFlow flow;
-    private final int p, d;
-    private final boolean midpoint;
+    private final int p, d, nraw;
+    private final boolean midpoint, base, logistic;
+    private final double[][] betaEff;
     private final Sequential[] nets;
     private final Index[] even, fresh, odd;
     private final Index[] allPlanes;
@@ -148,11 +161,29 @@ public final class MultiscaleFlow implements FlowModel {
         for (int h : refHidden) if (h < 1) throw new IllegalArgumentException("refine_hidden widths must be >= 1, got " + h);
         if (kernel < 1 || kernel % 2 == 0 || refKernel < 1 || refKernel % 2 == 0) throw new IllegalArgumentException("kernel sizes must be odd and >= 1");
         this.p = flow.paramsPerElement();
+        this.base = u1;
+        boolean analytic = Configs.boolOf(cfg, "analytic_init", u1);
+        if (analytic && !u1) throw new IllegalArgumentException("analytic_init (the Bessel-ratio base) exists for U(1) only");
+        String baseKind = Configs.stringOf(cfg, "base", "logistic");
+        if (!baseKind.equals("logistic") && !baseKind.equals("cauchy")) throw new IllegalArgumentException("unknown multiscale base '" + baseKind + "' (logistic or cauchy)");
+        this.logistic = baseKind.equals("logistic");
+        double beta = Configs.doubleOf(cfg, "beta", Double.NaN);
+        if (analytic && !(beta >= 0 && beta < Double.POSITIVE_INFINITY))
+            throw new IllegalArgumentException("the analytic base needs a finite 'beta' >= 0 in the multiscale config, got " + cfg.get("beta"));
+        this.nraw = p + (base ? 1 : 0);
 
         int nl = chain.layers();
         levels = new Lattice[nl + 1];
         for (int k = 0; k <= nl; k++) levels[k] = new Lattice(chain.extents(k));
         nets = new Sequential[nl];
+        betaEff = new double[nl][d];
+        for (int k = 0; k < nl; k++)
+            for (int nu = 0; nu < d; nu++) {
+                int mu = chain.direction(k);
+                if (nu == mu || !analytic) continue;
+                double area = (double) lattice.extent(mu) / chain.extent(k + 1, mu) * lattice.extent(nu) / chain.extent(k + 1, nu);
+                betaEff[k][nu] = CircleBase.effectiveCoupling(beta, area);
+            }
         even = new Index[nl]; fresh = new Index[nl]; odd = new Index[nl]; allPlanes = new Index[nl];
         for (int i = 0; i < nPrior; i++)
             prior.add(new CouplingLayer(params, be, "prior" + i, group, levels[0], CouplingMask.forLayer(levels[0], i, 2), priorFlow, refHidden, 1, act));
@@ -168,7 +199,7 @@ public final class MultiscaleFlow implements FlowModel {
             int[] ones = new int[levels[k].planes() * vc];
             Arrays.fill(ones, 1);
             allPlanes[k] = be.index(ones);
-            nets[k] = Sequential.convNet(params, "level" + k, d, 2 * levels[k].planes(), hidden, (d - 1) * p, kernel, act);
+            nets[k] = Sequential.convNet(params, "level" + k, d, 2 * levels[k].planes(), hidden, (d - 1) * nraw, kernel, act);
             List<CouplingLayer> ll = new ArrayList<>();
             Lattice fine = levels[k + 1];
             for (int i = 0; i < nLevel; i++) {
@@ -200,6 +231,11 @@ public final class MultiscaleFlow implements FlowModel {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("doubling", DOUBLING);
         c.put("center", center);
+        if (u1) {
+            c.put("analytic_init", analytic);
+            c.put("base", baseKind);
+            if (analytic) c.put("beta", beta);
+        }
         c.put("flow", flow.name());
         c.put("hidden", Configs.toList(hidden));
         c.put("kernel", kernel);
@@ -251,8 +287,8 @@ public final class MultiscaleFlow implements FlowModel {
     private static final class LevelTape {
         GaugeField coarse, r;
         Object netCtx;
-        Buffer raw;
-        Buffer[] w, wNew;
+        Buffer raw, feat;
+        Buffer[] w, v, wNew;
         CouplingLayer.Tape[] layers;
     }
 
@@ -272,50 +308,74 @@ public final class MultiscaleFlow implements FlowModel {
         if (midpoint) be.scatterMidpoint(u, nu, mu, sites, w); else be.scatterActive(u, nu, mu, sites, w);
     }
 
-    /** Conditioner of level k on the coarse field: raw[(b*(d-1)P + c)*Vc + x']. */
-    private Object conditioner(int k, GaugeField coarse, Buffer raw, boolean train) {
-        int nb = coarse.batch, vc = chain.volume(k);
-        Buffer feat = be.alloc(nb * 2 * levels[k].planes() * vc);
+    /** Conditioner of level k on the coarse field: feat = its plaquette features, raw[(b*(d-1)R + c)*Vc + x']. */
+    private Object conditioner(int k, GaugeField coarse, Buffer feat, Buffer raw, boolean train) {
         be.loopFeatures(coarse, allPlanes[k], feat);
-        return nets[k].forward(feat, nb, levels[k].extents(), null, raw, train);
+        return nets[k].forward(feat, coarse.batch, levels[k].extents(), null, raw, train);
     }
 
-    /** fine <- doubling layer k of coarse; logJ += log J of the new-link flows. */
+    private Buffer featBuffer(int k, int nb) { return be.alloc(nb * 2 * levels[k].planes() * chain.volume(k)); }
+
+    /** Feature-channel offset of the cos of plane (mu, nu) at level k (layout [b][2 planes][Vc]). */
+    private int cosOffset(int k, int mu, int nu) {
+        int lo = Math.min(mu, nu), hi = Math.max(mu, nu), pl = 0;
+        for (int m0 = 0; m0 < d; m0++)
+            for (int n0 = m0 + 1; n0 < d; n0++, pl++)
+                if (m0 == lo && n0 == hi) return 2 * pl * chain.volume(k);
+        throw new IllegalStateException("no plane " + mu + "," + nu);
+    }
+
+    /** fine <- doubling layer k of coarse; logJ += log J of the new-link flows (U(1): base B then circle flow C). */
     private LevelTape doubleForward(int k, long seed, long step, GaugeField coarse, GaugeField fine, Buffer logJ, boolean train) {
-        int nb = coarse.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * p * vc;
+        int nb = coarse.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * nraw * vc;
+        int fB = 2 * levels[k].planes() * vc;
         GaugeField r = new GaugeField(be, group, levels[k], nb);
         be.haarLinks(r, levelDomain(k), seed, step);
         be.doublingSplit(coarse, r, mu, even[k], fresh[k], fine);
-        Buffer raw = be.alloc(nb * rB);
-        Object ctx = conditioner(k, coarse, raw, train);
+        Buffer raw = be.alloc(nb * rB), feat = featBuffer(k, nb);
+        Object ctx = conditioner(k, coarse, feat, raw, train);
         LevelTape t = train ? new LevelTape() : null;
-        if (train) { t.coarse = coarse; t.r = r; t.netCtx = ctx; t.raw = raw; t.w = new Buffer[d]; t.wNew = new Buffer[d]; }
+        if (train) { t.coarse = coarse; t.r = r; t.netCtx = ctx; t.raw = raw; t.feat = feat; t.w = new Buffer[d]; t.v = new Buffer[d]; t.wNew = new Buffer[d]; }
         Buffer lj = be.alloc(n);
         for (int nu = 0; nu < d; nu++) {
             if (nu == mu) continue;
-            Buffer w = be.alloc(n * group.dof), wNew = be.alloc(n * group.dof);
+            int c0 = otherIndex(mu, nu) * nraw * vc;
+            Buffer w = be.alloc(n * group.dof), wNew = be.alloc(n * group.dof), v = w;
             gather(fine, nu, mu, odd[k], w);
-            be.linkFlowForward(flow, n, vc, w, raw, otherIndex(mu, nu) * p * vc, rB, wNew, lj);
+            if (base) {
+                v = be.alloc(n);
+                be.u1BaseForward(logistic, betaEff[k][nu], n, vc, w, feat, cosOffset(k, mu, nu), fB, raw, c0, rB, v, lj);
+                be.sumRows(nb, vc, lj, logJ, true);
+            }
+            be.linkFlowForward(flow, n, vc, v, raw, c0 + (base ? vc : 0), rB, wNew, lj);
             scatter(fine, nu, mu, odd[k], wNew);
             be.sumRows(nb, vc, lj, logJ, true);
-            if (train) { t.w[nu] = w; t.wNew[nu] = wNew; }
+            if (train) { t.w[nu] = w; t.v[nu] = v; t.wNew[nu] = wNew; }
         }
         return t;
     }
 
     /** Inverse of doubling layer k: coarse <- merge(fine); logJ += log|det dF^{-1}|; fine's new links are mapped back. */
     private void doubleInverse(int k, GaugeField fine, GaugeField coarse, Buffer logJ) {
-        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * p * vc;
+        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * nraw * vc;
+        int fB = 2 * levels[k].planes() * vc;
         be.doublingMerge(fine, mu, even[k], fresh[k], coarse);
-        Buffer raw = be.alloc(nb * rB), lj = be.alloc(n), s = be.alloc(nb);
-        conditioner(k, coarse, raw, false);
+        Buffer raw = be.alloc(nb * rB), feat = featBuffer(k, nb), lj = be.alloc(n), s = be.alloc(nb);
+        conditioner(k, coarse, feat, raw, false);
         for (int nu = 0; nu < d; nu++) {
             if (nu == mu) continue;
+            int c0 = otherIndex(mu, nu) * nraw * vc;
             Buffer w = be.alloc(n * group.dof), wOld = be.alloc(n * group.dof);
             gather(fine, nu, mu, odd[k], w);
-            be.linkFlowInverse(flow, n, vc, w, raw, otherIndex(mu, nu) * p * vc, rB, wOld, lj);
-            scatter(fine, nu, mu, odd[k], wOld);
+            be.linkFlowInverse(flow, n, vc, w, raw, c0 + (base ? vc : 0), rB, wOld, lj);
             be.sumRows(nb, vc, lj, s, true);
+            if (base) {
+                Buffer u = be.alloc(n);
+                be.u1BaseInverse(logistic, betaEff[k][nu], n, vc, wOld, feat, cosOffset(k, mu, nu), fB, raw, c0, rB, u, lj);
+                be.sumRows(nb, vc, lj, s, true);
+                wOld = u;
+            }
+            scatter(fine, nu, mu, odd[k], wOld);
         }
         be.axpy(nb, -1.0, s, 0, logJ, 0);
     }
@@ -325,23 +385,31 @@ public final class MultiscaleFlow implements FlowModel {
      * dL/dlogJ_b; returns dL/dC for the coarse field (parameter gradients added); fine is restored to the split.
      */
     private Buffer doubleBackward(int k, LevelTape t, GaugeField fine, Buffer gFine, Buffer gLogJ) {
-        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * p * vc;
+        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * nraw * vc;
+        int fB = 2 * levels[k].planes() * vc;
         Buffer gRaw = be.alloc(nb * rB), gLj = be.alloc(n);
+        Buffer gFeat = be.alloc(nb * fB), gFeatBase = base ? be.alloc(nb * fB) : null;
         be.broadcastRows(nb, vc, gLogJ, gLj);
         for (int nu = d - 1; nu >= 0; nu--) {
             if (nu == mu) continue;
-            Buffer gWp = be.alloc(n * group.dof), gW = be.alloc(n * group.dof);
+            int c0 = otherIndex(mu, nu) * nraw * vc;
+            Buffer gWp = be.alloc(n * group.dof), gV = be.alloc(n * group.dof), gW = gV;
             if (midpoint) be.scatterMidpointBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
             else be.scatterActiveBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
-            be.linkFlowBackward(flow, n, vc, t.w[nu], t.raw, otherIndex(mu, nu) * p * vc, rB, gWp, gLj, gW, gRaw);
+            be.linkFlowBackward(flow, n, vc, t.v[nu], t.raw, c0 + (base ? vc : 0), rB, gWp, gLj, gV, gRaw);
+            if (base) {
+                gW = be.alloc(n);
+                be.u1BaseBackward(logistic, betaEff[k][nu], n, vc, t.w[nu], t.feat, cosOffset(k, mu, nu), fB, t.raw, c0, rB,
+                        gV, gLj, gW, gFeatBase, gRaw);
+            }
             if (midpoint) be.gatherMidpointBackward(fine, nu, mu, odd[k], t.w[nu], gW, gFine);
             else be.gatherActiveBackward(fine, nu, mu, odd[k], t.w[nu], gW, gFine);
             scatter(fine, nu, mu, odd[k], t.w[nu]);
         }
         GaugeField coarse = t.coarse;
         Buffer gCoarse = be.alloc(coarse.size());
-        Buffer gFeat = be.alloc(nb * 2 * levels[k].planes() * vc);
         nets[k].backward(t.netCtx, gRaw, gFeat);
+        if (base) be.axpy(nb * fB, 1.0, gFeatBase, 0, gFeat, 0);
         be.loopFeaturesBackward(coarse, allPlanes[k], gFeat, gCoarse);
         be.doublingSplitBackward(t.r, mu, even[k], fresh[k], gFine, gCoarse);
         return gCoarse;
