@@ -76,8 +76,13 @@ class FlowCliTest {
         assertEquals(2, o.rc());
         assertEquals(1, o.err().strip().lines().count(), o.err());
         assertTrue(o.err().contains("12"), o.err());
-        CliTest.Out su3 = run("train", "--group", "SU3", "--lattice", "4x4", "--beta", "1", "--out", tmp.resolve("y").toString());
+        CliTest.Out su3 = run("train", "--group", "SU3", "--lattice", "4x4", "--beta", "1", "--model", "exact", "--out", tmp.resolve("y").toString());
         assertEquals(2, su3.rc(), su3.err());
+        assertTrue(su3.err().contains("2D U(1)"), su3.err());
+        CliTest.Out halve = run("train", "--group", "SU3", "--lattice", "4x4x4x12", "--beta", "1", "--model", "multiscale", "--out", tmp.resolve("h").toString());
+        assertEquals(2, halve.rc(), halve.err());
+        assertTrue(halve.err().contains("cannot be built by doubling"), halve.err());
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("h").resolve("checkpoint.bin")));
         CliTest.Out bad = run("train", "--lattice", "8x8", "--beta", "1", "--model", "nonsense", "--out", tmp.resolve("z").toString());
         assertEquals(2, bad.rc());
 

@@ -409,11 +409,66 @@ public final class CpuBackend implements Backend {
         int rows = nb >= 4 * threads ? m : 1, mb = (m + rows - 1) / rows;
         IntConsumer tile = t -> {
             int i0 = (t / nb) * rows, i1 = Math.min(m, i0 + rows), j0 = (t % nb) * GEMM_NB, j1 = Math.min(n, j0 + GEMM_NB);
-            for (int i = i0; i < i1; i++) gemmRow(transA, transB, i, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            if (!transB) gemmTileNN(transA, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            else for (int i = i0; i < i1; i++) gemmRow(transA, true, i, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         };
         int tiles = mb * nb;
         if ((long) m * n * k < 32768 || tiles == 1) { for (int t = 0; t < tiles; t++) tile.accept(t); }
         else parallelFor(tiles, tile, 2);
+    }
+
+    /**
+     * C[i0:i1, j0:j1] of {@link #gemm} for op(B) = B, register-blocked: 2 x 4 blocks of C held in scalars while p runs
+     * over k (per p: 2 loads of op(A), 4 of B, 8 multiply-adds), then 1 x 4 for an odd last row, then the plain
+     * saxpy row loop for the last n mod 4 columns. Every element is accumulated exactly as in the saxpy form
+     * (scaled by beta first, then + (alpha op(A)[i,p]) B[p,j] for p ascending), so the result is bit-identical to it
+     * and independent of the blocking.
+     */
+    private static void gemmTileNN(boolean transA, int i0, int i1, int j0, int j1, int k, double alpha, double[] a, int aOff,
+                                   int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
+        for (int i = i0; i < i1; i++) {
+            int ci = cOff + i * ldc;
+            if (beta == 0) for (int j = j0; j < j1; j++) c[ci + j] = 0;
+            else if (beta != 1) for (int j = j0; j < j1; j++) c[ci + j] *= beta;
+        }
+        int sa = transA ? lda : 1, si = transA ? 1 : lda; // op(A)[i,p] = a[aOff + i*si + p*sa]
+        int j = j0;
+        for (; j + 4 <= j1; j += 4) {
+            int i = i0;
+            for (; i + 2 <= i1; i += 2) {
+                int c0 = cOff + i * ldc + j, c1 = c0 + ldc;
+                double c00 = c[c0], c01 = c[c0 + 1], c02 = c[c0 + 2], c03 = c[c0 + 3];
+                double c10 = c[c1], c11 = c[c1 + 1], c12 = c[c1 + 2], c13 = c[c1 + 3];
+                int ap0 = aOff + i * si, ap1 = ap0 + si, bp = bOff + j;
+                for (int p = 0; p < k; p++, ap0 += sa, ap1 += sa, bp += ldb) {
+                    double x0 = alpha * a[ap0], x1 = alpha * a[ap1];
+                    double b0 = b[bp], b1 = b[bp + 1], b2 = b[bp + 2], b3 = b[bp + 3];
+                    c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+                    c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+                }
+                c[c0] = c00; c[c0 + 1] = c01; c[c0 + 2] = c02; c[c0 + 3] = c03;
+                c[c1] = c10; c[c1 + 1] = c11; c[c1 + 2] = c12; c[c1 + 3] = c13;
+            }
+            if (i < i1) {
+                int c0 = cOff + i * ldc + j;
+                double c00 = c[c0], c01 = c[c0 + 1], c02 = c[c0 + 2], c03 = c[c0 + 3];
+                int ap0 = aOff + i * si, bp = bOff + j;
+                for (int p = 0; p < k; p++, ap0 += sa, bp += ldb) {
+                    double x0 = alpha * a[ap0];
+                    c00 += x0 * b[bp]; c01 += x0 * b[bp + 1]; c02 += x0 * b[bp + 2]; c03 += x0 * b[bp + 3];
+                }
+                c[c0] = c00; c[c0 + 1] = c01; c[c0 + 2] = c02; c[c0 + 3] = c03;
+            }
+        }
+        if (j < j1)
+            for (int i = i0; i < i1; i++) {
+                int ci = cOff + i * ldc;
+                for (int p = 0; p < k; p++) {
+                    double aip = alpha * a[aOff + i * si + p * sa];
+                    int bp = bOff + p * ldb;
+                    for (int jj = j; jj < j1; jj++) c[ci + jj] += aip * b[bp + jj];
+                }
+            }
     }
 
     /** C[i, j0:j1] of {@link #gemm}. */
