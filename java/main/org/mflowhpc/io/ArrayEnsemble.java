@@ -63,7 +63,8 @@ public final class ArrayEnsemble {
     public static final String TASK_PREFIX = "task-";
     /** Extra attribute that records the writing task's number in every shard and manifest. */
     public static final String TASK_EXTRA = "slurm_task";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** One task of the index. */
     public record Task(int task, String dir, long firstConfigIndex, long nConfigs, String manifestSha256, List<ShardEntry> shards) {
