@@ -26,7 +26,8 @@
 # installed or started as root (no root, no passwordless sudo, no apt-get) prints "cluster-test: SKIP: ..." and
 # exits 0, or 1 if MFLOW_CLUSTER_REQUIRED=1. Environment: MFLOW_JAR (default target/mflow-hpc.jar, built if missing
 # or older than the sources), MFLOW_CLUSTER_WORK (work directory; default a new /tmp/mflow-cluster.XXXXXX),
-# MFLOW_CLUSTER_KEEP=1 (keep it after a PASS; it is always kept after a FAIL), MFLOW_SLURM_PORT.
+# MFLOW_CLUSTER_KEEP=1 (keep it after a PASS; it is always kept after a FAIL), MFLOW_SLURM_PORT,
+# MFLOW_CLUSTER_NODES=single (force the one-node configuration).
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 T0=$(date +%s)
@@ -165,7 +166,10 @@ stop_cluster() {
     rm -f "$WORK"/run/*.pid
 }
 MODE=multi
-if ! start_cluster multi; then
+if [ "${MFLOW_CLUSTER_NODES:-multi}" = single ]; then
+    MODE=single
+    start_cluster single || fail "slurmctld/slurmd did not start (see $WORK/log)"
+elif ! start_cluster multi; then
     say "several slurmd on one host did not come up (this build may lack multiple-slurmd support); one node with 4 CPUs instead"
     stop_cluster
     MODE=single
@@ -183,7 +187,7 @@ source "$RUN/jobs.env"
 say "submitted: train $TRAIN_JOB, sample array $SAMPLE_JOB (4 tasks), merge $MERGE_JOB"
 ENS="$RUN/ensemble"
 state_of() { squeue -h -j "$1" -o %T 2>/dev/null | head -n 1; }
-published() { sed -n 's/.*"published_configs" *: *\([0-9]*\).*/\1/p' "$ENS/task-0000$1/sampler-state.json" 2>/dev/null || echo 0; }
+published() { grep -m 1 '"n_configs"' "$ENS/task-0000$1/manifest.json" 2>/dev/null | tr -dc '0-9' || echo 0; }
 release_held() { # requeued jobs wait ~120 s for their BeginTime; let them start now
     squeue -h -r -j "$SAMPLE_JOB" -t PENDING -o '%i %r' 2>/dev/null | awk '$2=="BeginTime"{print $1}' | while read -r id; do
         scontrol update JobId="$id" StartTime=now >/dev/null 2>&1 && say "released requeued $id (StartTime=now)"
