@@ -276,16 +276,17 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                 w.flush();
                 writeState(statePath, state, w.nextConfigIndex());
                 w.close();
+                // reported before the latch opens: after a SIGTERM the JVM halts as soon as the hook returns
+                double secs = (System.nanoTime() - t0) * 1e-9;
+                long written = w.publishedEnd() - start;
+                log.printf("mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%n", stop ? "interrupted after publishing" : "wrote",
+                        written, mh ? "independence MH" : "reweighting", out, secs, written / secs,
+                        mh ? String.format(", acceptance %.3f", chain.acceptanceRate()) : "");
+                log.flush();
             } finally {
                 done.countDown();
                 try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { }
             }
-            double secs = (System.nanoTime() - t0) * 1e-9;
-            long written = w.publishedEnd() - start;
-            log.printf("mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%n", stop ? "interrupted after publishing" : "wrote",
-                    written, mh ? "independence MH" : "reweighting", out, secs, written / secs,
-                    mh ? String.format(", acceptance %.3f", chain.acceptanceRate()) : "");
-            log.flush();
             return 0;
         }
     }
