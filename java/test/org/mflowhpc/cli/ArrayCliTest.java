@@ -37,7 +37,7 @@ class ArrayCliTest {
 
     private static String[] sample(Path out, String... more) {
         List<String> a = new ArrayList<>(List.of("sample", "--model", model.toString(), "--mh", "--seed", "3", "--batch", "8",
-                "--shard-size", "6", "--configs", "240", "--array", "--out", out.toString()));
+                "--shard-size", "6", "--configs", "150", "--array", "--out", out.toString()));
         a.addAll(Arrays.asList(more));
         return a.toArray(new String[0]);
     }
@@ -96,7 +96,7 @@ class ArrayCliTest {
         assertEquals(0, run("merge", ref.toString()).rc());
         CliTest.Out m = run("merge", ens.toString(), "--tasks", "0-3");
         assertEquals(0, m.rc(), m.err());
-        assertTrue(m.out().contains("960 configurations"), m.out());
+        assertTrue(m.out().contains("600 configurations"), m.out());
         assertEquals(files(ref), files(ens));
         for (String f : files(ref))
             assertArrayEquals(Files.readAllBytes(ref.resolve(f)), Files.readAllBytes(ens.resolve(f)), f + " differs");
@@ -105,7 +105,7 @@ class ArrayCliTest {
         CliTest.Out a = run("measure", "--json", ens.toString()), b = run("measure", "--json", ref.toString());
         assertEquals(0, a.rc(), a.err());
         assertEquals(b.out(), a.out());
-        assertTrue(a.out().contains("\"configurations\" : 960"), a.out());
+        assertTrue(a.out().contains("\"configurations\" : 600"), a.out());
     }
 
     @Test void arrayOptionErrorsAreOneLine(@TempDir Path tmp) throws Exception {
