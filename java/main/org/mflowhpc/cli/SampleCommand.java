@@ -21,6 +21,7 @@ import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.flow.Models;
 import org.mflowhpc.group.Group;
+import org.mflowhpc.io.ArrayEnsemble;
 import org.mflowhpc.io.Checkpoint;
 import org.mflowhpc.io.CheckpointException;
 import org.mflowhpc.io.Ensemble;
@@ -55,10 +56,21 @@ import picocli.CommandLine.Option;
  * Plus action, plaquette and, for 2D U(1), topological_charge of every stored configuration.
  *
  * <p>Resumable: OUT/sampler-state.json records the sampler's identity (model checkpoint SHA-256, seed, task,
- * mode, batch) and the number of published configurations; the MH chain state is the last published configuration
+ * mode, batch), the target number of configurations and the number of published configurations; it is written
+ * before the first shard and after every published shard. The MH chain state is the last published configuration
  * with its log q and log w. A rerun with --resume regenerates batches deterministically and continues exactly
  * where the published shards end, so the ensemble equals an uninterrupted run's. SIGTERM: the batch in progress
- * finishes, pending configurations are flushed as a (shorter) shard, the state is written, the JVM exits.
+ * finishes, then --on-sigterm decides about the shard in progress: flush (default) publishes the pending
+ * configurations as a shorter shard; finish keeps sampling until the shard is complete; drop discards them (they
+ * are regenerated bit-identically on resume). With finish or drop the shard boundaries, and so the shard files,
+ * are exactly those of an uninterrupted run. Then the state is written and the JVM exits (status 143).
+ *
+ * <p>Array ensembles (--array, see {@link ArrayEnsemble}): OUT is one ensemble directory for all tasks and task k
+ * writes OUT/task-k (5 digits) with its own streams (sampleSeed from (seed, k)), shards, manifest and state. The
+ * task is SLURM_ARRAY_TASK_ID, or each task of --tasks run one after another in this process, which produces
+ * exactly the files of the array job. With --array, --resume continues the tasks that have a state and starts the
+ * others, so a requeued array task resumes where it stopped and a fresh one starts. `mflow merge OUT` indexes the
+ * tasks into one ensemble.
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Sample configurations from a trained model (reweighting, or --mh independence Metropolis) into HDF5 shards.",
@@ -74,13 +86,71 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Sampling seed. Default: ${DEFAULT-VALUE}.") long seed;
     @Option(names = "--batch", defaultValue = "256", description = "Proposals per model call. Default: ${DEFAULT-VALUE}.") int batch;
     @Option(names = "--shard-size", defaultValue = "0", description = "Configurations per shard (0 = automatic).") int shardSize;
-    @Option(names = "--resume", description = "Continue the sampler whose shards and state are in --out.") boolean resume;
+    @Option(names = "--resume", description = "Continue the sampler whose shards and state are in --out (with --array: continue the tasks that have a state, start the others).") boolean resume;
+    @Option(names = "--on-sigterm", defaultValue = "flush", description = {"Shard in progress on SIGTERM: flush (publish it short), finish (complete it, then stop),",
+            "drop (discard it; regenerated on resume). finish and drop keep the shard files identical to an uninterrupted run's. Default: ${DEFAULT-VALUE}."}) String onSigterm;
+    @Option(names = "--array", description = "Array ensemble: task k writes OUT/task-NNNNN (k = SLURM_ARRAY_TASK_ID, or each of --tasks); join them with 'mflow merge OUT'.") boolean array;
+    @Option(names = "--tasks", paramLabel = "LIST", description = "With --array: run these tasks one after another in this process, e.g. 0-3 or 0,2,5 (the single-process equivalent of an sbatch --array job).") String tasks;
     @Option(names = "--out", required = true, description = "Output directory.") Path out;
     @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
 
     private volatile boolean stop;
 
     @Override public Integer call() throws Exception {
+        if (!onSigterm.equals("flush") && !onSigterm.equals("finish") && !onSigterm.equals("drop"))
+            throw new UserError("--on-sigterm must be flush, finish or drop, got '" + onSigterm + "'");
+        if (!array) {
+            if (tasks != null) throw new UserError("--tasks needs --array");
+            if (ArrayEnsemble.isArrayDirectory(out))
+                throw new UserError(out + " is an array ensemble (task-NNNNN directories); add --array to write or resume its tasks");
+            Integer t = slurmArrayTask();
+            return runTask(t == null ? 0 : t, out, resume);
+        }
+        java.util.SortedSet<Integer> list;
+        if (tasks != null) {
+            try {
+                list = ArrayEnsemble.parseTasks(tasks);
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--tasks: " + e.getMessage());
+            }
+        } else {
+            Integer t = slurmArrayTask();
+            if (t == null) throw new UserError("--array needs SLURM_ARRAY_TASK_ID (run it as an sbatch --array job) or --tasks LIST");
+            list = new java.util.TreeSet<>(java.util.List.of(t));
+        }
+        if (Files.exists(out.resolve(HdfSchema.MANIFEST)))
+            throw new UserError(out + " holds a plain ensemble (manifest.json); an array ensemble needs its own directory");
+        PrintWriter log = spec.commandLine().getErr();
+        int rc = 0;
+        for (int t : list) {
+            if (stop) break;
+            Path dir = out.resolve(ArrayEnsemble.taskDirName(t));
+            boolean r = resume && Files.exists(dir.resolve(STATE));
+            if (resume && !r) log.printf("mflow sample: task %d has no sampler state in %s yet: starting it%n", t, dir);
+            log.flush();
+            rc = runTask(t, dir, r);
+            if (rc != 0) break;
+        }
+        return rc;
+    }
+
+    static final String STATE = "sampler-state.json";
+
+    /** SLURM_ARRAY_TASK_ID of this process, or null outside an array job (the one place sample reads it). */
+    static Integer slurmArrayTask() {
+        String v = System.getenv("SLURM_ARRAY_TASK_ID");
+        if (v == null) return null;
+        try {
+            int t = Integer.parseInt(v.trim());
+            if (t < 0) throw new NumberFormatException();
+            return t;
+        } catch (NumberFormatException e) {
+            throw new UserError("SLURM_ARRAY_TASK_ID='" + v + "' is not a task number >= 0");
+        }
+    }
+
+    /** One sampler run: task {@code task} into directory {@code out} (resumed if {@code resume}). */
+    private Integer runTask(int task, Path out, boolean resume) throws Exception {
         if (configs < 1) throw new UserError("--configs must be >= 1, got " + configs);
         if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
         if (shardSize < 0) throw new UserError("--shard-size must be >= 0");
@@ -93,10 +163,9 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             throw new UserError(ckPath + ": " + e.getMessage());
         }
         String ckSha = HdfSchema.sha256Hex(ckPath);
-        int task = System.getenv("SLURM_ARRAY_TASK_ID") != null ? Integer.parseInt(System.getenv("SLURM_ARRAY_TASK_ID").trim()) : 0;
         long sampleSeed = RngStream.taskSeed(seed ^ SALT, task);
         PrintWriter log = spec.commandLine().getErr();
-        Path statePath = out.resolve("sampler-state.json");
+        Path statePath = out.resolve(STATE);
 
         try (Backend be = compute.create()) {
             FlowModel m;
@@ -122,6 +191,7 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             state.put("task", task);
             state.put("mode", mh ? "mh" : "reweight");
             state.put("batch", batch);
+            state.put("configs", configs);
 
             long start = 0;
             IndependenceMetropolis chain = new IndependenceMetropolis(sampleSeed);
@@ -142,10 +212,12 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                     chain.restore(Arrays.copyOfRange(last.configData(), i * lcs, (i + 1) * lcs), last.extra().get("log_q")[i],
                             last.extra().get("log_w")[i]);
                 }
+                writeState(statePath, state, w.publishedEnd()); // the new target, before any new work
                 log.printf("mflow sample: resuming at configuration %d of %d%n", start, configs);
             } else {
                 if (Files.exists(statePath)) throw new UserError(out + " already holds a sampler run; use --resume or choose another --out");
                 w = EnsembleWriter.create(out, meta, perShard);
+                writeState(statePath, state, 0); // from the start, so that a killed run can always be resumed
             }
             CountDownLatch done = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
@@ -161,7 +233,9 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                 Buffer logQB = be.alloc(batch), actB = be.alloc(batch);
                 int cs = prop.configSize();
                 long p = start;
-                while (p < configs && !stop) {
+                long published = w.publishedEnd();
+                boolean finish = onSigterm.equals("finish");
+                while (p < configs && !(stop && (!finish || w.pending() == 0))) {
                     long k = p / batch;
                     int off = (int) (p % batch);
                     m.sample(sampleSeed, k, prop, logQB);
@@ -196,20 +270,23 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                     w.append(outF, oAct, null, extra, extraInt);
                     p += n;
                     pr.step(n, mh ? String.format("acc %.3f", chain.acceptanceRate()) : null);
-                    if (w.pending() == 0) writeState(statePath, state, p);
+                    if (w.publishedEnd() != published) writeState(statePath, state, published = w.publishedEnd());
                 }
+                if (stop && onSigterm.equals("drop")) w.discardPending();
                 w.flush();
                 writeState(statePath, state, w.nextConfigIndex());
                 w.close();
+                // reported before the latch opens: after a SIGTERM the JVM halts as soon as the hook returns
+                double secs = (System.nanoTime() - t0) * 1e-9;
+                long written = w.publishedEnd() - start;
+                log.printf("mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%n", stop ? "interrupted after publishing" : "wrote",
+                        written, mh ? "independence MH" : "reweighting", out, secs, written / secs,
+                        mh ? String.format(", acceptance %.3f", chain.acceptanceRate()) : "");
+                log.flush();
             } finally {
                 done.countDown();
                 try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { }
             }
-            double secs = (System.nanoTime() - t0) * 1e-9;
-            log.printf("mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%n", stop ? "interrupted after" : "wrote",
-                    configs - start, mh ? "independence MH" : "reweighting", out, secs, (configs - start) / secs,
-                    mh ? String.format(", acceptance %.3f", chain.acceptanceRate()) : "");
-            log.flush();
             return 0;
         }
     }

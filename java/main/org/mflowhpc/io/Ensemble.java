@@ -20,6 +20,8 @@ import org.mflowhpc.lattice.GaugeField;
  *   <li>ensemble directories: the shards listed in manifest.json, in order (each must exist and agree with its
  *       entry: shard_index, n_configs, first_config_index, physics); without a manifest, the files shard-*.h5 in
  *       shard-index order, whose config_index ranges must not overlap;
+ *   <li>array ensemble directories ({@link ArrayEnsemble}): with index.json, the tasks' shards in task order after
+ *       checking the index against the task directories; without it, refused with a message that says to merge;
  *   <li>individual shard files.
  * </ul>
  * Opening reads only headers (attributes, dataset shapes); all shards must describe the same theory (group,
@@ -62,9 +64,10 @@ public final class Ensemble {
         return new Ensemble(first.meta(), all);
     }
 
-    private static List<ShardHeader> openDirectory(Path dir) throws IOException {
+    static List<ShardHeader> openDirectory(Path dir) throws IOException {
         Path mf = dir.resolve(HdfSchema.MANIFEST);
         List<ShardHeader> hs = new ArrayList<>();
+        if (!Files.exists(mf) && Files.exists(dir.resolve(ArrayEnsemble.INDEX))) return ArrayEnsemble.openShards(dir);
         if (Files.exists(mf)) {
             Manifest m = Manifest.read(mf);
             if (m.shards().isEmpty()) throw new EnsembleFormatException(mf, "lists no shards (the ensemble is empty)");
@@ -83,6 +86,9 @@ public final class Ensemble {
             return hs;
         }
         for (Path p : shardFiles(dir).values()) hs.add(ShardReader.readHeader(p));
+        if (hs.isEmpty() && !ArrayEnsemble.taskDirs(dir).isEmpty())
+            throw new EnsembleFormatException(dir, "holds array tasks (task-NNNNN directories) but no " + ArrayEnsemble.INDEX
+                    + ": run 'mflow merge " + dir + "' first, or name the task directories");
         if (hs.isEmpty()) throw new EnsembleFormatException(dir, "no manifest.json and no shard-*.h5 files");
         List<ShardHeader> byIndex = new ArrayList<>(hs);
         byIndex.sort(Comparator.comparingLong(ShardHeader::firstConfigIndex));

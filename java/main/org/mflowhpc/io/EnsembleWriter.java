@@ -101,6 +101,9 @@ public final class EnsembleWriter implements AutoCloseable {
 
     private void start(Mode mode) throws IOException {
         Listing l = Listing.of(dir);
+        if (!l.manifest && l.shards.isEmpty() && ArrayEnsemble.isArrayDirectory(dir))
+            throw new FileAlreadyExistsException(dir.toString(), null, "is an array ensemble (task-NNNNN directories or "
+                    + ArrayEnsemble.INDEX + "); refusing to write a second ensemble next to its tasks");
         if (mode == Mode.CREATE) {
             if (l.manifest || !l.shards.isEmpty() || !l.temps.isEmpty())
                 throw new FileAlreadyExistsException(dir.toString(), null, "already contains an ensemble (" + l.describe()

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,8 @@ import org.mflowhpc.lattice.GaugeField;
  *       for every link; U(1): every angle finite and in [-pi, pi]), stored plaquette and Wilson action recomputed
  *       on the given backend (|dP| &lt;= {@value #PLAQUETTE_TOLERANCE}, |dS| &lt;= {@value #PLAQUETTE_TOLERANCE}
  *       x max(1, |beta| V planes)); no NaN in extras;
+ *   <li>array ensembles (task-NNNNN directories with index.json, {@link ArrayEnsemble}): the index against the task
+ *       directories, each task directory as above, no configuration repeated across tasks;
  *   <li>across all inputs: the same group, lattice, beta and action kind.
  * </ul>
  * Per shard and kind of fault at most {@value #LISTED_PER_KIND} configurations are listed, then a count. Temporary
@@ -50,6 +53,8 @@ public final class Verifier {
         private final List<String> notes = new ArrayList<>();
         private int shards;
         private long configs;
+        /** Stored per-configuration checksums of every shard read (for duplicate detection across array tasks). */
+        private final Map<Path, long[]> checksums = new HashMap<>();
 
         public boolean ok() { return faults.isEmpty(); }
         public List<String> faults() { return List.copyOf(faults); }
@@ -91,6 +96,15 @@ public final class Verifier {
     }
 
     private static void verifyDirectory(Path dir, Report r, List<ShardHeader> headers, Backend be) {
+        try {
+            if (!Files.exists(dir.resolve(HdfSchema.MANIFEST)) && ArrayEnsemble.isArrayDirectory(dir)) {
+                verifyArray(dir, r, headers, be);
+                return;
+            }
+        } catch (IOException e) {
+            r.fault(dir, "cannot list directory: " + e);
+            return;
+        }
         TreeMap<Integer, Path> onDisk;
         try {
             onDisk = Ensemble.shardFiles(dir);
@@ -152,6 +166,63 @@ public final class Verifier {
             }
     }
 
+    /**
+     * An array ensemble ({@link ArrayEnsemble}): index.json present and valid; every task directory on disk listed,
+     * every listed one present with the manifest the index recorded (SHA-256, shard list, common metadata, the
+     * task's own number in {@value ArrayEnsemble#TASK_EXTRA}); every task directory verified as an ensemble
+     * directory; no configuration (per-configuration checksum) of one task repeated in another.
+     */
+    private static void verifyArray(Path dir, Report r, List<ShardHeader> headers, Backend be) throws IOException {
+        TreeMap<Integer, Path> onDisk = ArrayEnsemble.taskDirs(dir);
+        Path ip = dir.resolve(ArrayEnsemble.INDEX);
+        ArrayEnsemble.Index idx = null;
+        if (!Files.exists(ip)) {
+            r.fault(ip, "missing: the task directories have not been merged (run 'mflow merge " + dir + "')");
+        } else {
+            try {
+                idx = ArrayEnsemble.Index.read(ip);
+            } catch (IOException e) {
+                r.fault(e.getMessage());
+            }
+        }
+        if (idx != null) {
+            for (ArrayEnsemble.Task t : idx.tasks()) {
+                Path td = dir.resolve(t.dir());
+                String p = ArrayEnsemble.checkTaskAgainstIndex(idx, t, td);
+                if (p != null) r.fault(td.resolve(HdfSchema.MANIFEST), p);
+            }
+            for (Map.Entry<Integer, Path> e : onDisk.entrySet())
+                if (!idx.taskIds().contains(e.getKey()))
+                    r.fault(e.getValue(), "is not listed in index.json (its configurations are not part of the merged ensemble; rerun 'mflow merge')");
+        }
+        Map<Long, Integer> firstTaskOf = new HashMap<>();
+        for (Map.Entry<Integer, Path> e : onDisk.entrySet()) {
+            int task = e.getKey();
+            int before = headers.size();
+            verifyDirectory(e.getValue(), r, headers, be);
+            for (ShardHeader h : headers.subList(before, headers.size())) {
+                String q = ArrayEnsemble.taskMetaProblem(task, h.meta());
+                if (q != null) r.fault(h.file(), q);
+            }
+            int dups = 0;
+            String example = null;
+            TreeSet<Path> files = new TreeSet<>();
+            for (ShardHeader h : headers.subList(before, headers.size())) files.add(h.file());
+            for (Path f : files) {
+                long[] cs = r.checksums.getOrDefault(f, new long[0]);
+                for (int b = 0; b < cs.length; b++) {
+                    Integer other = firstTaskOf.putIfAbsent(cs[b], task);
+                    if (other != null && other != task) {
+                        dups++;
+                        if (example == null) example = f + " configuration " + b + " repeats a configuration of " + ArrayEnsemble.taskDirName(other);
+                    }
+                }
+            }
+            if (dups > 0) r.fault(e.getValue(), dups + " configuration(s) duplicate those of other tasks, e.g. " + example
+                    + " (a task run twice or a directory copied)");
+        }
+    }
+
     private static void verifyShard(Path f, ShardEntry expected, EnsembleMeta manifestMeta, Report r, List<ShardHeader> headers, Backend be) {
         Shard s;
         try {
@@ -162,6 +233,7 @@ public final class Verifier {
         }
         ShardHeader h = s.header();
         headers.add(h);
+        r.checksums.put(f, s.checksum());
         r.shards++;
         r.configs += s.n();
         if (expected != null && (h.shardIndex() != expected.shardIndex() || h.nConfigs() != expected.nConfigs()
