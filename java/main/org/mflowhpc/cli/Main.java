@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
 @Command(name = "mflow", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Multiscale normalizing flows and reference samplers for lattice gauge theory (U(1), SU(3); d = 2, 3, 4).",
         subcommands = {CommandLine.HelpCommand.class, InfoCommand.class, RunCommand.class, GenerateCommand.class,
-                MeasureCommand.class, VerifyCommand.class, TrainCommand.class, SampleCommand.class, BenchCommand.class})
+                MeasureCommand.class, VerifyCommand.class, TrainCommand.class, SampleCommand.class, BenchCommand.class,
+                ReportCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
