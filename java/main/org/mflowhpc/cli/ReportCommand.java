@@ -69,7 +69,9 @@ final class ReportCommand implements java.util.concurrent.Callable<Integer> {
             if (html != null) Report.checkOutputs(html, force);
             Report r;
             try (Backend be = compute.create()) {
-                r = Report.build(inputs, be, o, m -> { err.println("mflow report: " + m); err.flush(); });
+                // progress lines only on a terminal: in pipes, logs and tests an error stays the one line on stderr
+                boolean terminal = System.console() != null;
+                r = Report.build(inputs, be, o, terminal ? m -> { err.println("mflow report: " + m); err.flush(); } : null);
             }
             if (text) {
                 PrintWriter pw = spec.commandLine().getOut();

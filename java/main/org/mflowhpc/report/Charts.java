@@ -22,7 +22,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
-import org.jfree.chart.ChartUtils;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
@@ -127,16 +132,25 @@ public final class Charts {
         return ch;
     }
 
-    /** The figure drawn at its size. */
+    /** The figure drawn at its size (opaque RGB). */
     public static BufferedImage image(Figure f) {
-        return chart(f).createBufferedImage(f.width, f.height);
+        return chart(f).createBufferedImage(f.width, f.height, BufferedImage.TYPE_INT_RGB, null);
     }
 
-    /** PNG bytes of the figure. */
+    /** PNG bytes of the figure (RGB, fast deflate: a few times quicker than the default level, files ~20% larger). */
     public static byte[] png(Figure f) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ChartUtils.writeBufferedImageAsPNG(out, image(f));
+        BufferedImage img = image(f);
+        try (ByteArrayOutputStream out = new ByteArrayOutputStream(); ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+            ImageWriter w = ImageIO.getImageWritersByFormatName("png").next();
+            ImageWriteParam p = w.getDefaultWriteParam();
+            if (p.canWriteCompressed()) {
+                p.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+                p.setCompressionQuality(0.75f);
+            }
+            w.setOutput(ios);
+            w.write(null, new IIOImage(img, null, null), p);
+            w.dispose();
+            ios.flush();
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -373,7 +387,7 @@ public final class Charts {
                 r.setBarPainter(new StandardXYBarPainter());
                 r.setShadowVisible(false);
                 r.setDrawBarOutline(true);
-                r.setSeriesPaint(0, new Color(c.getRed(), c.getGreen(), c.getBlue(), 170));
+                r.setSeriesPaint(0, c);
                 r.setSeriesOutlinePaint(0, c.darker());
                 return r;
             }

@@ -265,7 +265,7 @@ final class Figures {
         int w = smoothWindow(t.step.length);
         Figure.Panel p = new Figure.Panel("training step", "loss = mean over the batch of log q + S");
         p.line("per step (batch of fresh samples)", t.step, t.loss);
-        p.line("running mean over " + w + " steps", t.step, smooth(t.loss, w));
+        if (w > 1) p.line("running mean over " + w + " steps", t.step, smooth(t.loss, w));
         if (t.logZExact != null) p.hmark(f("\u2212log Z = %.6g (exact): the loss of q = p", -t.logZExact), -t.logZExact);
         Figure fig;
         String cap = t.caption() + ". Reverse-KL loss E_q[log q + S] = KL(q\u2016p) \u2212 log Z";
@@ -277,7 +277,7 @@ final class Figures {
         for (int i = 0; i < kl.length; i++) kl[i] = t.loss[i] + t.logZExact;
         Figure.Panel k = new Figure.Panel("training step", "KL(q\u2016p) = loss + log Z");
         k.line("per step", t.step, kl);
-        k.line("running mean over " + w + " steps", t.step, smooth(kl, w));
+        if (w > 1) k.line("running mean over " + w + " steps", t.step, smooth(kl, w));
         k.hmark("0", 0);
         if (t.freshKl != null) k.hmark(f("final model, %d fresh samples: KL = %.4g", t.fresh.n, t.freshKl), t.freshKl);
         fig = new Figure(sec + "-loss", "Training loss and KL divergence", cap + f("; log Z = %.8g (exact, %s).", t.logZExact,
@@ -289,7 +289,7 @@ final class Figures {
         int w = smoothWindow(t.step.length);
         Figure.Panel p = new Figure.Panel("training step", "ESS/B of the step's batch (B fresh samples)");
         p.line("per step", t.step, t.ess);
-        p.line("running mean over " + w + " steps", t.step, smooth(t.ess, w));
+        if (w > 1) p.line("running mean over " + w + " steps", t.step, smooth(t.ess, w));
         if (t.fresh != null)
             p.hmark(f("final model, %d fresh samples: %.4g \u00b1 %.2g", t.fresh.n, t.fresh.summary.essFraction(), t.fresh.summary.essError()),
                     t.fresh.summary.essFraction());
