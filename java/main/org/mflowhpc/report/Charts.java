@@ -173,6 +173,7 @@ public final class Charts {
 
     private static ValueAxis yAxis(Figure.Panel p) {
         ValueAxis a = axis(p.yLabel, p.logY);
+        if (p.integerY && a instanceof NumberAxis na) na.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
         double[] r = panelRange(p, false);
         if (r != null) a.setRange(r[0], r[1]);
         return a;

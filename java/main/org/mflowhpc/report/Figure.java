@@ -50,6 +50,8 @@ public final class Figure {
         public int weight = 1;
         /** Subtitle of the panel in a multi-panel figure (e.g. the ensemble), shown in the legend. */
         public String note;
+        /** Integer ticks on the y axis (e.g. the topological charge). */
+        public boolean integerY;
         /** Tick labels of a categorical x axis at x = 0, 1, ... (e.g. doubling layers), or null. */
         public String[] xSymbols;
 
@@ -109,6 +111,7 @@ public final class Figure {
             pn.put("y_label", p.yLabel);
             pn.put("log_x", p.logX);
             pn.put("log_y", p.logY);
+            if (p.integerY) pn.put("integer_y", true);
             if (p.note != null) pn.put("note", p.note);
             if (p.xSymbols != null) { ArrayNode xs = pn.putArray("x_symbols"); for (String x : p.xSymbols) xs.add(x); }
             ArrayNode ss = pn.putArray("series");

@@ -93,6 +93,7 @@ final class Figures {
         double[] x = range(e.skip, e.n);
         boolean rw = e.sampler == EnsembleAnalysis.Sampler.FLOW_REWEIGHT;
         Figure.Panel p = new Figure.Panel(xLabel(e), yLabel(o.name()));
+        p.integerY = o.name().equals("Q");
         p.line(rw ? "per proposal (unweighted)" : "per configuration", x, o.series());
         p.line(rw ? "running reweighted mean \u03a3 w O / \u03a3 w" : "running mean", x, o.runningMean());
         if (o.exact() != null) p.hmark(f("exact %.6g%s", o.exact(), exactNote(e, o.name())), o.exact());
@@ -222,6 +223,7 @@ final class Figures {
             Figure.Panel p = new Figure.Panel(e.sampler == EnsembleAnalysis.Sampler.MARKOV ? "configuration (" + e.meta.algorithm() + ")"
                     : e.sampler == EnsembleAnalysis.Sampler.FLOW_MH ? "chain step (" + e.meta.algorithm() + ")" : "proposal (" + e.meta.algorithm() + ")",
                     yLabel(obs));
+            p.integerY = obs.equals("Q");
             p.line(e.meta.algorithm() + (e.modelKind() != null ? " (" + e.modelKind() + ")" : "") + " \u2014 " + e.path.getFileName(), range(e.skip, e.n), o.series());
             fig.add(p);
         }
