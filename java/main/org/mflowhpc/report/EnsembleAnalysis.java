@@ -74,6 +74,8 @@ public final class EnsembleAnalysis {
             throw new ReportException(e.getMessage(), e);
         } catch (IOException e) {
             throw new ReportException(path + ": cannot read: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new ReportException(path + ": unreadable ensemble (" + e.getMessage() + ")", e);
         }
         meta = ens.meta();
         if (ens.size() == 0) throw new ReportException(path + ": the ensemble holds no configurations");

@@ -210,11 +210,31 @@ class ReportCommandTest {
         assertEquals(2, again.rc());
         assertEquals(1, again.err().strip().lines().count(), again.err());
         assertArrayEquals(page, Files.readAllBytes(html));
-        assertEquals(0, run("report", d.resolve("ensemble").toString(), "--out", html.toString(), "--force").rc());
+        assertEquals(0, run("report", d.resolve("model").toString(), "--fresh", "0", "--out", html.toString(), "--force").rc());
         assertEquals(1, JSON.readTree(d.resolve("report.json").toFile()).get("sections").size());
         try (Stream<Path> s = Files.list(d.resolve("report-png"))) {
-            assertTrue(s.allMatch(p -> p.getFileName().toString().startsWith("e1-")), "--force replaces the old figures");
+            assertEquals(List.of("t1-ess.png", "t1-levels.png", "t1-loss.png"), s.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "--force replaces the old figures");
         }
+    }
+
+    /** The README's main job with the embedded default card and a heatbath ensemble of the same theory (minutes). */
+    @org.junit.jupiter.api.Tag("slow")
+    @Test void readmeMainJobAndHeatbath() throws Exception {
+        Path d = tmp.resolve("D"), hb = tmp.resolve("hb");
+        assertEquals(0, run("run", "--out", d.toString()).rc());
+        assertEquals(0, run("generate", "--group", "U1", "--lattice", "8x8", "--beta", "2.0", "--algorithm", "heatbath", "--configs", "2000",
+                "--seed", "1", "--out", hb.toString()).rc());
+        Path html = tmp.resolve("report.html");
+        CliTest.Out r = run("report", d.toString(), hb.toString(), "--out", html.toString());
+        assertEquals(0, r.rc(), r.err());
+        JsonNode rep = JSON.readTree(tmp.resolve("report.json").toFile());
+        assertMatchesMeasure(d.resolve("ensemble"), section(rep, d.resolve("ensemble").toString()));
+        assertMatchesMeasure(hb, section(rep, hb.toString()));
+        List<String> ids = assertFiguresLegible(html, rep);
+        assertTrue(ids.size() >= 25, ids.toString());
+        JsonNode fr = section(rep, d.resolve("model").toString()).get("fresh");
+        assertTrue(fr.get("ess").asDouble() > 0.8, "the default job's model: ESS " + fr.get("ess"));
     }
 
     @Test void badInputIsOneLineExit2AndNothingIsWritten() throws Exception {
@@ -231,6 +251,11 @@ class ReportCommandTest {
         byte[] sh = Files.readAllBytes(corrupt.resolve("shard-00000.h5"));
         sh[sh.length - 2000] ^= 0x5A;
         Files.write(corrupt.resolve("shard-00000.h5"), sh);
+        Path truncated = tmp.resolve("truncated");
+        Files.createDirectories(truncated);
+        Files.copy(hb.resolve("manifest.json"), truncated.resolve("manifest.json"));
+        byte[] whole = Files.readAllBytes(hb.resolve("shard-00000.h5"));
+        Files.write(truncated.resolve("shard-00000.h5"), java.util.Arrays.copyOf(whole, whole.length / 2));
         Path empty = tmp.resolve("empty");
         EnsembleWriter.create(empty, EnsembleMeta.of(Group.U1, new Lattice(4, 4), 1.0, "heatbath", 1), 10).close();
         Path badRun = tmp.resolve("badrun");
@@ -240,7 +265,7 @@ class ReportCommandTest {
         Files.createDirectories(garbage);
         Files.writeString(garbage.resolve("metrics.jsonl"), "not json\n{\"no_step\":1}\n");
 
-        Object[][] cases = {{neither, "neither an ensemble"}, {tmp.resolve("missing"), "does not exist"}, {corrupt, "shard-00000.h5"},
+        Object[][] cases = {{neither, "neither an ensemble"}, {tmp.resolve("missing"), "does not exist"}, {corrupt, "shard-00000.h5"}, {truncated, "shard-00000.h5"},
                 {empty, "empty"}, {badRun, "checkpoint.bin"}, {garbage, "metrics.jsonl"}, {hb.resolve("manifest.json"), "not an ensemble shard"}};
         for (Object[] c : cases) {
             List<Path> before = listing(tmp);

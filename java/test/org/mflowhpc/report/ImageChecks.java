@@ -3,8 +3,6 @@ package org.mflowhpc.report;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.awt.image.BufferedImage;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Legibility checks on rendered figures: the expected size, not blank (many distinct colours, a luminance variance
@@ -18,32 +16,29 @@ public final class ImageChecks {
     public record Stats(int width, int height, int colours, double lumVariance, double nonWhite) {}
 
     public static Stats stats(BufferedImage img) {
-        Set<Integer> colours = new HashSet<>();
+        int w = img.getWidth(), h = img.getHeight();
+        int[] px = img.getRGB(0, 0, w, h, null, 0, w);
+        java.util.BitSet colours = new java.util.BitSet(1 << 24);
         double s = 0, s2 = 0;
-        long nonWhite = 0, n = (long) img.getWidth() * img.getHeight();
-        for (int y = 0; y < img.getHeight(); y++)
-            for (int x = 0; x < img.getWidth(); x++) {
-                int rgb = img.getRGB(x, y) & 0xFFFFFF;
-                colours.add(rgb);
-                int r = rgb >> 16 & 255, g = rgb >> 8 & 255, b = rgb & 255;
-                double l = 0.299 * r + 0.587 * g + 0.114 * b;
-                s += l;
-                s2 += l * l;
-                if (rgb != 0xFFFFFF) nonWhite++;
-            }
-        double m = s / n;
-        return new Stats(img.getWidth(), img.getHeight(), colours.size(), s2 / n - m * m, (double) nonWhite / n);
+        long nonWhite = 0;
+        for (int v : px) {
+            int rgb = v & 0xFFFFFF;
+            colours.set(rgb);
+            double l = 0.299 * (rgb >> 16 & 255) + 0.587 * (rgb >> 8 & 255) + 0.114 * (rgb & 255);
+            s += l;
+            s2 += l * l;
+            if (rgb != 0xFFFFFF) nonWhite++;
+        }
+        double m = s / px.length;
+        return new Stats(w, h, colours.cardinality(), s2 / px.length - m * m, (double) nonWhite / px.length);
     }
 
     /** Pixels within a small distance of colour c (anti-aliasing blends edges). */
     public static int pixelsNear(BufferedImage img, java.awt.Color c, int tol) {
         int k = 0;
-        for (int y = 0; y < img.getHeight(); y++)
-            for (int x = 0; x < img.getWidth(); x++) {
-                int rgb = img.getRGB(x, y);
-                int r = rgb >> 16 & 255, g = rgb >> 8 & 255, b = rgb & 255;
-                if (Math.abs(r - c.getRed()) <= tol && Math.abs(g - c.getGreen()) <= tol && Math.abs(b - c.getBlue()) <= tol) k++;
-            }
+        for (int v : img.getRGB(0, 0, img.getWidth(), img.getHeight(), null, 0, img.getWidth())) {
+            if (Math.abs((v >> 16 & 255) - c.getRed()) <= tol && Math.abs((v >> 8 & 255) - c.getGreen()) <= tol && Math.abs((v & 255) - c.getBlue()) <= tol) k++;
+        }
         return k;
     }
 
