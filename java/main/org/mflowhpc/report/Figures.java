@@ -96,9 +96,9 @@ final class Figures {
         p.integerY = o.name().equals("Q");
         p.line(rw ? "per proposal (unweighted)" : "per configuration", x, o.series());
         p.line(rw ? "running reweighted mean \u03a3 w O / \u03a3 w" : "running mean", x, o.runningMean());
-        if (o.exact() != null) p.hmark(f("exact %.6g%s", o.exact(), exactNote(e, o.name())), o.exact());
+        if (o.exact() != null) p.hmark("exact " + (o.exact() == 0 ? "0" : f("%.6g", o.exact())) + exactNote(e, o.name()), o.exact());
         String cap = e.caption() + ". Estimate " + estimate(o.result()) + " (Wolff's \u0393 method, S_\u03c4 = " + e.sTau + ")"
-                + (o.exact() != null ? f("; exact %.8g", o.exact()) : "") + ".";
+                + (o.exact() != null ? "; exact " + (o.exact() == 0 ? "0" : f("%.8g", o.exact())) : "") + ".";
         return Figure.single(sec + "-history-" + slug(o.name()), "Monte Carlo history: " + pretty(o.name()), cap, p).size(1000, 560);
     }
 
