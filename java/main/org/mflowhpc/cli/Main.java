@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         description = "Multiscale normalizing flows and reference samplers for lattice gauge theory (U(1), SU(3); d = 2, 3, 4).",
         subcommands = {CommandLine.HelpCommand.class, InfoCommand.class, RunCommand.class, GenerateCommand.class,
                 MeasureCommand.class, VerifyCommand.class, TrainCommand.class, SampleCommand.class, BenchCommand.class,
-                MergeCommand.class, ExportCommand.class})
+                MergeCommand.class, ExportCommand.class, ReportCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

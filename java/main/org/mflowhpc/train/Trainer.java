@@ -47,8 +47,9 @@ import org.mflowhpc.observable.stats.Ess;
  * parameter non-finite are rolled back and treated the same way, so checkpoints never hold non-finite values.
  *
  * <p>Run directory: {@code metrics.jsonl} (one JSON object per step: step, loss, ess, var_logw, lr, grad_norm,
- * step_s, wall_s, skipped), {@code checkpoint.bin} ({@link Checkpoint}, every {@code checkpointEvery} steps, at the
- * end, and on SIGTERM), {@code training.png} (loss and ESS vs step, written at the end). On SIGTERM a JVM shutdown
+ * step_s, wall_s, skipped; for multiscale models every max(logEvery, steps/50)-th and the last step also log_q_level,
+ * log_p_level and, without refinement layers, kl_level: see {@link LevelMetrics}), {@code checkpoint.bin}
+ * ({@link Checkpoint}, every {@code checkpointEvery} steps, at the end, and on SIGTERM), {@code training.png} (loss and ESS vs step, written at the end). On SIGTERM a JVM shutdown
  * hook lets the current step finish, writes the checkpoint and the plot, then lets the JVM exit. Resuming
  * ({@link #resume}) restores parameters, Adam state, step, lr_factor and counters, and drops metrics lines at or
  * after the checkpoint's step, so parameters at step N are bit-identical to an uninterrupted run.
@@ -231,6 +232,8 @@ public final class Trainer {
         GaugeField u = new GaugeField(be, model.group(), model.lattice(), B);
         Buffer logQ = be.alloc(B), act = be.alloc(B), logw = be.alloc(B), dLogQ = be.alloc(B), tmp = be.alloc(B);
         Buffer dLinks = be.alloc(u.size());
+        LevelMetrics levels = LevelMetrics.forModel(model, be, beta);
+        long levelEvery = Math.max(Math.max(1, opt.logEvery), (opt.steps + 49) / 50); // at most ~50 recorded steps
         Buffer backupP = null, backupM = null, backupV = null;
         List<Params.Block> frozen = null;
         if (opt.trainBlocks != null) {
@@ -269,7 +272,10 @@ public final class Trainer {
                 be.actionGradient(u, beta, dLinks);
                 be.scale(dLinks, 0, u.size(), 1.0 / B);
                 be.fill(dLogQ, 0, B, 1.0 / B);
+                boolean recordLevels = levels != null && Double.isFinite(loss) && (step % levelEvery == 0 || step + 1 == opt.steps);
+                GaugeField batch = recordLevels ? u.copy() : null; // backward may modify u
                 model.backward(tape, u, dLinks, dLogQ);
+                String levelJson = recordLevels ? levels.json(batch) : "";
                 if (frozen != null) for (Params.Block bl : frozen) be.fill(p.grads(), bl.offset, bl.size, 0.0);
                 double gnorm = Adam.clipGradNorm(p, opt.clipNorm);
                 double lr = opt.schedule.lr(step) * lrFactor;
@@ -295,8 +301,8 @@ public final class Trainer {
                 step++;
                 double stepS = (System.nanoTime() - ts) * 1e-9, wall = wallBefore + (System.nanoTime() - t0) * 1e-9;
                 metrics.write(String.format(Locale.ROOT,
-                        "{\"step\":%d,\"loss\":%s,\"ess\":%s,\"var_logw\":%s,\"lr\":%s,\"grad_norm\":%s,\"step_s\":%s,\"wall_s\":%s,\"skipped\":%b}",
-                        step - 1, js(loss), js(ess), js(varLw), js(lr), js(gnorm), js(stepS), js(wall), !ok));
+                        "{\"step\":%d,\"loss\":%s,\"ess\":%s,\"var_logw\":%s,\"lr\":%s,\"grad_norm\":%s,\"step_s\":%s,\"wall_s\":%s,\"skipped\":%b%s}",
+                        step - 1, js(loss), js(ess), js(varLw), js(lr), js(gnorm), js(stepS), js(wall), !ok, levelJson));
                 metrics.newLine();
                 if (ok) { lastLoss = loss; lastEss = ess; }
                 if (pb != null) { pb.stepTo(step); pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f ess %.3f", loss, ess)); }

@@ -24,6 +24,7 @@
  * gives the naive error sqrt(Gamma(0)/N), tau_int = 1/2, W = 0, flag SHORT; no window satisfying the criterion up
  * to Wmax gives W = Wmax and flag WINDOW_AT_MAX (the run is too short for its autocorrelation time).
  * Cost: O(N W) for the Gamma(t) actually needed (computed lazily, t <= W_opt). Non-finite data: IllegalArgumentException.
+ * rhoFunction(data, result, T): rho(t) for t = 0..T past the window (plots), from the same sums and bias correction.
  */
 package org.mflowhpc.observable.stats;
 
@@ -112,15 +113,7 @@ public final class Autocorrelation {
 
         // means and per-observable variances
         double[] mean = new double[m], g0 = new double[m];
-        for (int a = 0; a < m; a++) {
-            double s = 0, lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-            for (int r = 0; r < R; r++) for (double v : data[r][a]) { s += v; lo = Math.min(lo, v); hi = Math.max(hi, v); }
-            if (lo == hi) { mean[a] = lo; g0[a] = 0; continue; } // exactly constant: no rounding noise
-            mean[a] = s / N;
-            double q = 0;
-            for (int r = 0; r < R; r++) for (double v : data[r][a]) q += (v - mean[a]) * (v - mean[a]);
-            g0[a] = q / N;
-        }
+        moments(data, N, mean, g0);
         double value = f.applyAsDouble(mean.clone());
 
         // gradient by central differences at the statistical scale
@@ -136,18 +129,79 @@ public final class Autocorrelation {
         }
 
         // projected fluctuations
-        double[][] delta = new double[R][];
-        for (int r = 0; r < R; r++) {
+        double[][] delta = project(data, mean, grad);
+        return gamma(value, delta, N, minNr, sTau, grad);
+    }
+
+    /** Means A_alpha and variances Gamma_aa(0) over all replica (an exactly constant observable: its value, variance 0). */
+    private static void moments(double[][][] data, int N, double[] mean, double[] g0) {
+        for (int a = 0; a < mean.length; a++) {
+            double s = 0, lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (double[][] rep : data) for (double v : rep[a]) { s += v; lo = Math.min(lo, v); hi = Math.max(hi, v); }
+            if (lo == hi) { mean[a] = lo; g0[a] = 0; continue; } // exactly constant: no rounding noise
+            mean[a] = s / N;
+            double q = 0;
+            for (double[][] rep : data) for (double v : rep[a]) q += (v - mean[a]) * (v - mean[a]);
+            g0[a] = q / N;
+        }
+    }
+
+    /** Projected fluctuations delta_{r,i} = sum_alpha grad_alpha (a^alpha_{r,i} - A_alpha). */
+    private static double[][] project(double[][][] data, double[] mean, double[] grad) {
+        double[][] delta = new double[data.length][];
+        for (int r = 0; r < data.length; r++) {
             int nr = data[r][0].length;
             double[] d = new double[nr];
-            for (int a = 0; a < m; a++) {
+            for (int a = 0; a < mean.length; a++) {
                 if (grad[a] == 0) continue;
                 double[] x = data[r][a];
                 for (int i = 0; i < nr; i++) d[i] += grad[a] * (x[i] - mean[a]);
             }
             delta[r] = d;
         }
-        return gamma(value, delta, N, minNr, sTau, grad);
+        return delta;
+    }
+
+    /** {@link #rhoFunction(double[][][], Result, int)} of a primary observable on one chain (r from analyze(series, ...)). */
+    public static double[] rhoFunction(double[] series, Result r, int tMax) {
+        return rhoFunction(new double[][][] {{series}}, r, tMax);
+    }
+
+    /** {@link #rhoFunction(double[][][], Result, int)} of a derived quantity on one chain (r from derived(series, ...)). */
+    public static double[] rhoFunction(double[][] series, Result r, int tMax) {
+        return rhoFunction(new double[][][] {series}, r, tMax);
+    }
+
+    /**
+     * The normalised autocorrelation function rho(t) = Gamma(t)/Gamma(0), t = 0..T, T = min(tMax, Wmax), of the
+     * same projected fluctuations as the analysis {@code r} of {@code data} (r's gradient, r's window W), for plots
+     * that look past the window: the same Gamma(t) sums and the same bias correction Gamma(t) += C(W)/N, so
+     * rho[t] == r.rho()[t] (bit for bit) for t <= W. A flagged CONSTANT or SHORT analysis gives {1}.
+     */
+    public static double[] rhoFunction(double[][][] data, Result r, int tMax) {
+        if (r.window() == 0 || r.flags().contains(Flag.CONSTANT) || r.flags().contains(Flag.SHORT)) return new double[] {1};
+        int m = data[0].length, minNr = Integer.MAX_VALUE;
+        long nl = 0;
+        for (double[][] rep : data) {
+            if (rep.length != m || rep[0].length == 0) throw new IllegalArgumentException("data does not match the analysis");
+            nl += rep[0].length;
+            minNr = Math.min(minNr, rep[0].length);
+        }
+        int N = (int) Math.min(nl, Integer.MAX_VALUE);
+        if (N != r.n() || r.gradient().length != m) throw new IllegalArgumentException("data does not match the analysis (N " + N + " vs " + r.n() + ")");
+        double[] mean = new double[m], g0 = new double[m];
+        moments(data, N, mean, g0);
+        double[][] delta = project(data, mean, r.gradient());
+        int w = r.window(), T = Math.max(w, Math.min(tMax, minNr / 2));
+        double[] gam = new double[T + 1];
+        for (int t = 0; t <= T; t++) gam[t] = gammaAt(delta, t, N);
+        double c = gam[0];
+        for (int t = 1; t <= w; t++) c += 2 * gam[t];
+        double shift = c / N;
+        for (int t = 0; t <= T; t++) gam[t] += shift;
+        double[] rho = new double[T + 1];
+        for (int t = 0; t <= T; t++) rho[t] = gam[t] / gam[0];
+        return rho;
     }
 
     private static double gammaAt(double[][] delta, int t, int N) {

@@ -162,4 +162,33 @@ class StatsTest {
         double[] curve = Binning.errorCurve(x, new int[] {1, 10, 100});
         assertTrue(curve[1] > curve[0], "binning error grows for correlated data");
     }
+
+    @Test void rhoFunctionExtendsTheWindowedRhoBitForBit() {
+        double rho = 0.7;
+        double[] x = ar1(rho, 20000, 5, 0);
+        Autocorrelation.Result r = Autocorrelation.analyze(x);
+        double[] f = Autocorrelation.rhoFunction(x, r, 4 * r.window());
+        assertEquals(4 * r.window() + 1, f.length);
+        for (int t = 0; t <= r.window(); t++) assertEquals(r.rho()[t], f[t], 0.0, "t = " + t);
+        for (int t = 1; t <= 4; t++) assertEquals(Math.pow(rho, t), f[t], 0.03, "AR(1) rho(t) = rho^t at t = " + t);
+        double tail = 0;
+        for (int t = 3 * r.window(); t < f.length; t++) tail = Math.max(tail, Math.abs(f[t]));
+        assertTrue(tail < 0.05, "rho(t) far past the window is noise around 0, max " + tail);
+        // a derived quantity (a ratio, as for reweighted averages) and replica
+        double[] w = new double[x.length], wx = new double[x.length];
+        for (int i = 0; i < x.length; i++) { w[i] = Math.exp(0.1 * x[i]); wx[i] = w[i] * x[i]; }
+        double[][] d = {wx, w};
+        Autocorrelation.Result rd = Autocorrelation.derived(d, m -> m[0] / m[1], 1.5);
+        double[] fd = Autocorrelation.rhoFunction(d, rd, 50);
+        for (int t = 0; t <= rd.window(); t++) assertEquals(rd.rho()[t], fd[t], 0.0);
+        double[][][] rep = {{java.util.Arrays.copyOf(x, 9000)}, {java.util.Arrays.copyOfRange(x, 9000, 20000)}};
+        Autocorrelation.Result rr = Autocorrelation.derivedReplicas(rep, m -> m[0], 1.5);
+        double[] fr = Autocorrelation.rhoFunction(rep, rr, 100000);
+        assertEquals(4500 + 1, fr.length, "capped at Wmax = min N_r / 2");
+        for (int t = 0; t <= rr.window(); t++) assertEquals(rr.rho()[t], fr[t], 0.0);
+        // degenerate analyses give {1}; data that is not the analysis' is refused
+        double[] c = new double[10];
+        assertArrayEquals(new double[] {1}, Autocorrelation.rhoFunction(c, Autocorrelation.analyze(c), 5));
+        assertThrows(IllegalArgumentException.class, () -> Autocorrelation.rhoFunction(java.util.Arrays.copyOf(x, 100), r, 5));
+    }
 }
