@@ -331,7 +331,9 @@ final class Figures {
         } else {
             p = new Figure.Panel("level k (0 = coarsest; last = refinement layers)", "mean log density of level k  (\u00b1 standard error)");
             p.errors("log q_k (model)", x, t.freshLogQ, minus(t.freshLogQ, t.freshLogQErr), plus(t.freshLogQ, t.freshLogQErr));
-            p.errors("log p_k (exact conditionals)", x, t.freshLogP, minus(t.freshLogP, t.freshLogPErr), plus(t.freshLogP, t.freshLogPErr));
+            boolean exactKnown = false;
+            for (double v : t.freshLogP) exactKnown |= Double.isFinite(v);
+            if (exactKnown) p.errors("log p_k (exact conditionals)", x, t.freshLogP, minus(t.freshLogP, t.freshLogPErr), plus(t.freshLogP, t.freshLogPErr));
         }
         p.xMin = -0.5;
         p.xMax = L - 0.5;

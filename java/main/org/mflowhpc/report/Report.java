@@ -168,7 +168,7 @@ public final class Report {
     }
 
     static String fmt(double v) { return Double.isFinite(v) ? String.format(Locale.ROOT, "%.8g", v) : String.valueOf(v); }
-    static String pm(double v, double e) { return String.format(Locale.ROOT, "%.8g \u00b1 %.2g", v, e); }
+    static String pm(double v, double e) { return Double.isNaN(v) ? "\u2014" : String.format(Locale.ROOT, "%.8g \u00b1 %.2g", v, e); }
 
     private static Section ensembleSection(String id, EnsembleAnalysis e) {
         ObjectNode n = JSON.createObjectNode();

@@ -172,7 +172,7 @@ public final class TrainingAnalysis {
                 q = mq[0]; qe = mq[1]; p = mpp[0]; pe = mpp[1];
                 if (!lk.isEmpty()) { double[][] mk = meanErr(lk); k = mk[0]; ke = mk[1]; }
                 labels = new String[q.length];
-                for (int i = 0; i < q.length; i++) labels[i] = i < levels.layers() ? levels.label(i) : "refinement";
+                for (int i = 0; i < q.length; i++) labels[i] = levels.columnLabel(i);
             }
         }
         if (labels == null && logQLevel.length > 0 && ck != null) {
@@ -181,7 +181,7 @@ public final class TrainingAnalysis {
             LevelMetrics levels = model == null ? null : LevelMetrics.forModel(model, be, ck.beta);
             if (levels != null) {
                 labels = new String[logQLevel[0].length];
-                for (int i = 0; i < labels.length; i++) labels[i] = i < levels.layers() ? levels.label(i) : "refinement";
+                for (int i = 0; i < labels.length; i++) labels[i] = levels.columnLabel(i);
             }
         }
         fresh = fw;

@@ -12,6 +12,9 @@
  *                  conditional (>= 0 in expectation), so sum_k kl_level = loss + log Z of the same batch. With
  *                  refinement layers the levels of q are those of F^{-1}U and no such split exists: only log q and
  *                  log p by level are written.
+ * For the general multiscale model (MultiscaleFlow: any group and d) there are no exact conditionals: only
+ * "log_q_level" is meaningful, with columns [coarse prior, doubling layer 0 .. L-1, refinement] (its
+ * logDensityByLevel), and "log_p_level" holds nulls (NaN).
  * The batch is the one the step trained on, before the update; computing these touches no parameter, gradient or
  * random stream, so training (and --resume) is bit-identical with or without them. Cost: one inverse pass of the
  * model and of the exact model over the batch per recorded step (8x8, batch 64: about 30 ms, against about 45 ms
@@ -25,33 +28,45 @@ import org.mflowhpc.backend.Backend;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.flow.multiscale.ExactMultiscaleU1;
 import org.mflowhpc.flow.multiscale.LearnedMultiscaleU1;
+import org.mflowhpc.flow.multiscale.MultiscaleFlow;
 import org.mflowhpc.lattice.GaugeField;
 
 /** Per-level log q, log p and KL of a multiscale model on a batch. */
 public final class LevelMetrics {
     private final LearnedMultiscaleU1 model;
     private final ExactMultiscaleU1 exact;
+    private final MultiscaleFlow general;
     private final boolean refined;
 
-    private LevelMetrics(LearnedMultiscaleU1 model, ExactMultiscaleU1 exact) {
+    private LevelMetrics(LearnedMultiscaleU1 model, ExactMultiscaleU1 exact, MultiscaleFlow general) {
         this.model = model;
         this.exact = exact;
-        this.refined = !model.refinementLayers().isEmpty();
+        this.general = general;
+        this.refined = general != null || !model.refinementLayers().isEmpty();
     }
 
     /** Level diagnostics for {@code m} at coupling beta, or null when the model has no level structure. */
     public static LevelMetrics forModel(FlowModel m, Backend be, double beta) {
+        if (m instanceof MultiscaleFlow g) return new LevelMetrics(null, null, g);
         if (!(m instanceof LearnedMultiscaleU1 ms)) return null;
-        return new LevelMetrics(ms, new ExactMultiscaleU1(be, ms.lattice(), beta));
+        return new LevelMetrics(ms, new ExactMultiscaleU1(be, ms.lattice(), beta), null);
     }
 
+    private org.mflowhpc.lattice.Coarsening chain() { return general != null ? general.chain() : model.chain(); }
+
     /** Number of doubling layers. */
-    public int layers() { return model.chain().layers(); }
+    public int layers() { return chain().layers(); }
 
     /** "2x1->2x2" style name of doubling layer k (coarse lattice -> the lattice it creates). */
-    public String label(int k) { return model.chain().spec(k) + "->" + model.chain().spec(k + 1); }
+    public String label(int k) { return chain().spec(k) + "->" + chain().spec(k + 1); }
 
-    /** Whether the model has refinement layers (then no KL split). */
+    /** Name of column i of {@link #split}: the doubling layers (the general model: after the coarse prior), then "refinement". */
+    public String columnLabel(int i) {
+        if (general != null) return i == 0 ? "prior " + chain().spec(0) : i <= layers() ? label(i - 1) : "refinement";
+        return i < layers() ? label(i) : "refinement";
+    }
+
+    /** Whether the model has refinement layers (then no KL split); always true for the general model (no exact split). */
     public boolean refined() { return refined; }
 
     /**
@@ -61,6 +76,15 @@ public final class LevelMetrics {
     public record Split(double[][] logQ, double[][] logP, double[][] kl) {}
 
     public Split split(GaugeField u) {
+        if (general != null) {
+            int w = general.levelParts(), nb = u.batch;
+            double[] q = new double[nb * w];
+            general.logDensityByLevel(u, q);
+            double[][] lq = new double[nb][w], lp = new double[nb][w];
+            for (int b = 0; b < nb; b++)
+                for (int k = 0; k < w; k++) { lq[b][k] = q[b * w + k]; lp[b][k] = Double.NaN; }
+            return new Split(lq, lp, null);
+        }
         int L = layers(), w = L + 1, nb = u.batch;
         double[] q = new double[nb * w], p = new double[nb * w];
         model.logDensityByLevel(u, q);
