@@ -18,12 +18,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.group.Group;
-import org.mflowhpc.group.SU3;
-import org.mflowhpc.group.U1;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
-import org.mflowhpc.rng.RngStream;
-import org.mflowhpc.testutil.Fields;
 
 class TopologyTest {
     static CpuBackend cpu;
@@ -32,80 +28,6 @@ class TopologyTest {
 
     @BeforeAll static void init() { cpu = new CpuBackend(2); top = new Topology(cpu); wf = new WilsonFlow(cpu); }
     @AfterAll static void done() { cpu.close(); }
-
-    // ---------------------------------------------------------------- fixtures (also used by WilsonFlowTest)
-
-    /** U(1) angles of constant flux: 2 pi n1 through every (0,1) plane, 2 pi n2 through every (2,3) plane (4D). */
-    static double[] twoPlaneFlux(Lattice lat, int n1, int n2) {
-        int V = lat.volume;
-        double p01 = 2 * Math.PI * n1 / (lat.extent(0) * lat.extent(1));
-        double p23 = 2 * Math.PI * n2 / (lat.extent(2) * lat.extent(3));
-        double[] th = new double[4 * V];
-        for (int x = 0; x < V; x++) {
-            int[] c = lat.coords(x);
-            th[1 * V + x] = p01 * c[0];
-            if (c[0] == lat.extent(0) - 1) th[x] = -p01 * lat.extent(0) * c[1];
-            th[3 * V + x] = p23 * c[2];
-            if (c[2] == lat.extent(2) - 1) th[2 * V + x] = -p23 * lat.extent(2) * c[3];
-        }
-        for (int i = 0; i < th.length; i++) th[i] = U1.wrap(th[i]);
-        return th;
-    }
-
-    /** SU(3) links diag(e^{i theta}, e^{-i theta}, 1) from U(1) angles (batch 1 layouts). */
-    static double[] embed(double[] th) {
-        double[] u = new double[18 * th.length];
-        for (int l = 0; l < th.length; l++) {
-            int o = 18 * l;
-            u[o] = Math.cos(th[l]); u[o + 1] = Math.sin(th[l]);
-            u[o + 8] = Math.cos(th[l]); u[o + 9] = -Math.sin(th[l]);
-            u[o + 16] = 1;
-        }
-        return u;
-    }
-
-    /** Random noise on links: U(1) theta += eps N(0,1); SU(3) U <- exp(eps X) U, X Gaussian in the algebra. */
-    static void noise(GaugeField u, double eps, long seed) {
-        double[] h = u.toHost();
-        RngStream r = new RngStream(seed, RngStream.Domain.TEST, 7, 0);
-        if (u.group == Group.U1) for (int i = 0; i < h.length; i++) h[i] = U1.wrap(h[i] + eps * r.gaussian());
-        else {
-            double[] x = new double[18], e = new double[18], t = new double[18];
-            for (int o = 0; o < h.length; o += 18) {
-                SU3.gaussianAlgebra(r, x, 0);
-                for (int k = 0; k < 18; k++) x[k] *= eps;
-                SU3.exp(x, 0, e, 0);
-                SU3.mul(e, 0, h, o, t, 0);
-                System.arraycopy(t, 0, h, o, 18);
-            }
-        }
-        u.setFromHost(h);
-    }
-
-    /** Thermalised heatbath (+ 2 OR) configurations: Haar start, sweeps at beta. */
-    static GaugeField heatbath(Group g, Lattice lat, int batch, double beta, int sweeps, long seed) {
-        GaugeField u = random(g, lat, batch, seed);
-        for (int s = 0; s < sweeps; s++) {
-            u.backend().heatbath(u, beta, seed, s);
-            for (int k = 0; k < 2; k++) u.backend().overrelax(u, beta, seed, 2L * s + k);
-        }
-        return u;
-    }
-
-    /** Haar-random (hot) links. */
-    static GaugeField random(Group g, Lattice lat, int batch, long seed) { return Fields.haar(cpu, g, lat, batch, seed); }
-
-    /** Links near the identity (U(1): angles 0.3 N(0,1); SU(3): exp(0.3 X), X Gaussian in the algebra). */
-    static GaugeField smooth(Group g, Lattice lat, int batch, long seed) {
-        GaugeField u = GaugeField.identity(cpu, g, lat, batch);
-        noise(u, 0.3, seed);
-        return u;
-    }
-
-    /** A Haar-random gauge transformation, in place. */
-    static void gauge(GaugeField u, long seed) {
-        u.backend().gaugeTransform(u, Fields.gauge(u.backend(), u.group, u.lattice, u.batch, seed));
-    }
 
     // ---------------------------------------------------------------- tests
 
@@ -124,12 +46,12 @@ class TopologyTest {
     @Test void chargeAndEnergyAreGaugeInvariant() {
         Lattice lat = new Lattice(4, 4, 6, 4);
         for (Group g : new Group[] {Group.U1, Group.SU3}) {
-            for (GaugeField u : new GaugeField[] {smooth(g, lat, 2, 5), random(g, lat, 2, 6)}) {
+            for (GaugeField u : new GaugeField[] {FlowFixtures.smooth(cpu, g, lat, 2, 5), FlowFixtures.random(cpu, g, lat, 2, 6)}) {
                 Topology.Clover a = top.clover(u);
                 double[] ep = top.energyPlaquette(u);
                 assertTrue(Math.abs(a.charge()[0]) > 1e-3, "a random field carries some non-integer clover charge: " + a.charge()[0]);
                 GaugeField v = u.copy();
-                gauge(v, 9);
+                FlowFixtures.gauge(v, 9);
                 Topology.Clover b = top.clover(v);
                 assertArrayEquals(a.charge(), b.charge(), 1e-11, g + " Q");
                 assertArrayEquals(a.energy(), b.energy(), 1e-11, g + " E_clov");
@@ -170,7 +92,7 @@ class TopologyTest {
         Lattice lat = new Lattice(4, 6, 4, 2);
         int[][] perms = {{1, 0, 2, 3}, {1, 2, 0, 3}, {3, 2, 1, 0}, {0, 1, 3, 2}, {2, 3, 0, 1}, {0, 2, 3, 1}};
         for (Group g : new Group[] {Group.U1, Group.SU3}) {
-            GaugeField u = smooth(g, lat, 1, 17);
+            GaugeField u = FlowFixtures.smooth(cpu, g, lat, 1, 17);
             Topology.Clover a = top.clover(u);
             assertTrue(Math.abs(a.charge()[0]) > 1e-3, "charge " + a.charge()[0]);
             for (int[] p : perms) {
@@ -192,7 +114,7 @@ class TopologyTest {
         int[][] fluxes = {{1, 1}, {2, -1}, {1, 3}, {-2, -2}, {0, 2}};
         for (Lattice lat : new Lattice[] {new Lattice(6, 6, 6, 6), new Lattice(8, 6, 4, 6), new Lattice(8, 8, 8, 8)}) {
             for (int[] n : fluxes) {
-                GaugeField u = GaugeField.fromHost(cpu, Group.U1, lat, 1, twoPlaneFlux(lat, n[0], n[1]));
+                GaugeField u = GaugeField.fromHost(cpu, Group.U1, lat, 1, FlowFixtures.twoPlaneFlux(lat, n[0], n[1]));
                 double p01 = 2 * Math.PI * n[0] / (lat.extent(0) * lat.extent(1)), p23 = 2 * Math.PI * n[1] / (lat.extent(2) * lat.extent(3));
                 double q = top.charge(u)[0], expect = fluxCharge(lat, n[0], n[1]);
                 String tag = lat + " n=" + n[0] + "," + n[1];
@@ -205,20 +127,20 @@ class TopologyTest {
             }
         }
         Lattice l8 = new Lattice(8, 8, 8, 8);
-        assertEquals(1.0, top.charge(GaugeField.fromHost(cpu, Group.U1, l8, 1, twoPlaneFlux(l8, 1, 1)))[0], 7e-3);
+        assertEquals(1.0, top.charge(GaugeField.fromHost(cpu, Group.U1, l8, 1, FlowFixtures.twoPlaneFlux(l8, 1, 1)))[0], 7e-3);
     }
 
     @Test void constantFluxIsAFixedPointOfTheFlowAndAttractsNoisyCopies() {
         Lattice lat = new Lattice(6, 6, 6, 6);
-        GaugeField u = GaugeField.fromHost(cpu, Group.U1, lat, 1, twoPlaneFlux(lat, 1, 2));
+        GaugeField u = GaugeField.fromHost(cpu, Group.U1, lat, 1, FlowFixtures.twoPlaneFlux(lat, 1, 2));
         double expect = fluxCharge(lat, 1, 2);
         GaugeField f = u.copy();
         wf.flow(f, 0.5, 0.05);
         assertEquals(expect, top.charge(f)[0], 1e-10, "constant flux solves the field equations");
         // gauge transformed and disturbed: the charge before flow is off, after flow it is back
         GaugeField v = u.copy();
-        gauge(v, 31);
-        noise(v, 0.35, 32);
+        FlowFixtures.gauge(v, 31);
+        FlowFixtures.noise(v, 0.35, 32);
         double q0 = top.charge(v)[0];
         wf.flow(v, 2.0, 0.02);
         double q1 = top.charge(v)[0];
@@ -229,15 +151,15 @@ class TopologyTest {
 
     @Test void su3EmbeddingCarriesTwiceTheChargeAndFlowsBackToIt() {
         Lattice lat = new Lattice(6, 6, 6, 6);
-        double[] th = twoPlaneFlux(lat, 1, 1);
+        double[] th = FlowFixtures.twoPlaneFlux(lat, 1, 1);
         GaugeField a = GaugeField.fromHost(cpu, Group.U1, lat, 1, th);
-        GaugeField s = GaugeField.fromHost(cpu, Group.SU3, lat, 1, embed(th));
+        GaugeField s = GaugeField.fromHost(cpu, Group.SU3, lat, 1, FlowFixtures.embed(th));
         assertEquals(2 * top.charge(a)[0], top.charge(s)[0], 1e-10);
         assertEquals(2 * top.energyClover(a)[0], top.energyClover(s)[0], 1e-12);
         assertEquals(2 * top.energyPlaquette(a)[0], top.energyPlaquette(s)[0], 1e-12);
         // self-dual (n1 = n2 on L^4): the minimum of the action in its sector, so non-Abelian noise flows back
-        gauge(s, 41);
-        noise(s, 0.15, 42);
+        FlowFixtures.gauge(s, 41);
+        FlowFixtures.noise(s, 0.15, 42);
         double q0 = top.charge(s)[0];
         wf.flow(s, 1.5, 0.05);
         double q1 = top.charge(s)[0];
@@ -247,7 +169,7 @@ class TopologyTest {
 
     @Test void flowedHeatbathConfigurationsHaveFiniteNonIntegerCharge() {
         Lattice lat = new Lattice(4, 4, 4, 4);
-        GaugeField u = heatbath(Group.SU3, lat, 2, 6.0, 20, 3);
+        GaugeField u = FlowFixtures.heatbath(cpu, Group.SU3, lat, 2, 6.0, 20, 3);
         double[] e0 = top.energyPlaquette(u);
         Measurement m = Smoothing.flow(1.0, 0.05).measure(u);
         assertEquals(java.util.List.of("Q_clover", "chi_t_clover", "E_clover", "E_plaq", "t2E_clover", "t2E_plaq"), m.names());
@@ -271,6 +193,6 @@ class TopologyTest {
         for (int b = 0; b < 2; b++) assertEquals(m.get("E_plaq")[b], st.get("E_plaq")[b], 0.5 * m.get("E_plaq")[b], "stout 10 x 0.1 ~ flow t = 1");
         // 2D/3D: energies only
         assertEquals(java.util.List.of("E_clover", "E_plaq", "t2E_clover", "t2E_plaq"),
-                Smoothing.flow(0.1, 0.05).measure(random(Group.U1, new Lattice(4, 4, 4), 1, 1)).names());
+                Smoothing.flow(0.1, 0.05).measure(FlowFixtures.random(cpu, Group.U1, new Lattice(4, 4, 4), 1, 1)).names());
     }
 }
