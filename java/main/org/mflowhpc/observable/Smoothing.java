@@ -59,7 +59,10 @@ public record Smoothing(Method method, double flowTime, double flowStep, double 
     }
 
     /** The table of the class contract for a copy of u smoothed; u is not modified. */
-    public Measurement measure(GaugeField u) {
+    public Measurement measure(GaugeField u) { return measure(u, null); }
+
+    /** {@link #measure(GaugeField)}, reporting the number of configurations done after each sub-batch to progress. */
+    public Measurement measure(GaugeField u, java.util.function.IntConsumer progress) {
         WilsonFlow wf = new WilsonFlow(u.backend());
         Topology top = new Topology(u.backend());
         int nb = u.batch, d = u.lattice.d, V = u.lattice.volume;
@@ -77,6 +80,7 @@ public record Smoothing(Method method, double flowTime, double flowStep, double 
                 ec[b0 + k] = c.energy()[k];
                 ep[b0 + k] = e2[k];
             }
+            if (progress != null) progress.accept(n);
         }
         Measurement m = new Measurement(nb);
         if (d == 4) {
