@@ -21,7 +21,10 @@ import org.mflowhpc.io.EnsembleMeta;
 import org.mflowhpc.io.Shard;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.observable.Measurement;
 import org.mflowhpc.observable.Observables;
+import org.mflowhpc.observable.Smoothing;
+import org.mflowhpc.observable.WilsonFlow;
 import org.mflowhpc.observable.exact.Exact2D;
 import org.mflowhpc.observable.stats.Autocorrelation;
 import org.mflowhpc.observable.stats.Ess;
@@ -40,9 +43,26 @@ import picocli.CommandLine.Parameters;
  * reweighted, <O> = <w O>/<w>. ESS (with a bootstrap error), log Z, var(log w) and KL are computed from the
  * proposals' log w (dataset proposal_log_w of an MH chain, else log_w). Next to each value, the exact result where one
  * is known (2D U(1) on the torus, 2D SU(3) plaquette in infinite volume).
+ *
+ * <p>Smoothed observables (docs/physics.md §7; observable/Smoothing, WilsonFlow, Topology): on a copy of every
+ * configuration smoothed by the Wilson gradient flow (Luescher RK3, flow time t/a^2 = --flow-time, steps of at most
+ * --flow-step) or by --stout-steps stout steps of --stout-rho: Q_clover and chi_t_clover = Q^2/V (4D), E_clover,
+ * E_plaq, and for the flow t2E_clover, t2E_plaq. On by default in 4D (flow, t = 1); in 2D/3D only with an explicit
+ * --flow-time or --smoothing stout; --smoothing none turns it off. The JSON gains a "smoothing" object with the
+ * prescription, units and conventions; all other keys are unchanged.
  */
 @Command(name = "measure", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Measure observables of ensembles (directories or shard files) with errors and autocorrelation times.")
+        description = {"Measure observables of ensembles (directories or shard files) with errors and autocorrelation times.",
+                "",
+                "Smoothed observables (on by default in 4D; docs/physics.md section 7), on a smoothed copy of each configuration: "
+                + "Q_clover = (1/32 pi^2) sum_x eps_{mnrs} tr(F_mn F_rs) with the clover F (4D; integer-normalised: constant U(1) "
+                + "fluxes n1 in plane (0,1) and n2 in (2,3) give Q = n1 n2), chi_t_clover = Q^2/V, E_clover = sum_{m<n} tr F_mn^2, "
+                + "E_plaq = 2 sum_{m<n} Re tr(1 - P_mn) (site averages) and t2E_* = t^2 E.",
+                "",
+                "Units: lattice units throughout: the flow time t is t/a^2 (smoothing radius sqrt(8t) lattice spacings), E is a^4 E, "
+                + "V the number of sites. Flow: dV/dt = -g0^2 dS_W(V) V (Luescher), his RK3 integrator; U(1) takes S_W at beta = 1, "
+                + "SU(3) at beta = 6 (g0 = 1).",
+                ""})
 final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -51,6 +71,17 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--loops", split = ",", defaultValue = "1x1,1x2,2x2", description = "Wilson loops RxT to measure. Default: ${DEFAULT-VALUE}.") List<String> loops;
     @Option(names = "--skip", defaultValue = "0", description = "Configurations to drop from the start (extra thermalisation).") int skip;
     @Option(names = "--s-tau", defaultValue = "1.5", description = "Wolff's S_tau for automatic windowing. Default: ${DEFAULT-VALUE}.") double sTau;
+    @Option(names = "--smoothing", defaultValue = "flow", description = {
+            "Smoothing before the clover observables Q_clover, chi_t_clover (4D), E_clover, E_plaq, t2E_*: flow (Wilson gradient flow, "
+            + "Luescher's RK3), stout (isotropic stout steps), none. On by default in 4D only. Default: ${DEFAULT-VALUE}."}) String smoothing;
+    @Option(names = "--flow-time", paramLabel = "T", description = {
+            "Gradient-flow time t/a^2 in lattice units (smoothing radius sqrt(8t) lattice spacings). Default: 1.0 in 4D; in 2D/3D the "
+            + "flow observables are measured only when this is given. 0 = the unsmoothed field."}) Double flowTime;
+    @Option(names = "--flow-step", paramLabel = "EPS", defaultValue = "0.02", description = {
+            "Largest RK3 step in t/a^2: t is reached in ceil(T/EPS) equal steps (error O(EPS^3); stable up to 2.5/(4d)). Default: ${DEFAULT-VALUE}."}) double flowStep;
+    @Option(names = "--stout-rho", paramLabel = "RHO", defaultValue = "0.1", description = {
+            "Stout parameter (one stout step = one Euler flow step of RHO; stable up to 1/(2d)). Default: ${DEFAULT-VALUE}."}) double stoutRho;
+    @Option(names = "--stout-steps", paramLabel = "N", defaultValue = "10", description = "Stout steps (nominal flow time N*RHO). Default: ${DEFAULT-VALUE}.") int stoutSteps;
     @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
 
     /** One observable's estimate. */
@@ -81,6 +112,9 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
         Group g = meta.group();
         Lattice lat = meta.lattice();
         boolean topo = g == Group.U1 && lat.d == 2;
+        Smoothing smooth = smoothing(lat.d);
+        Progress progress = smooth == null ? null : new Progress(smooth.method() == Smoothing.Method.FLOW ? "flow" : "stout",
+                ens.size(), new java.io.PrintStream(System.err, true));
         try (Backend be = compute.create()) {
             Observables obs = new Observables(be);
             for (int i = 0; i < ens.shards().size(); i++) {
@@ -101,6 +135,10 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                     add(series, "chi_t", q2);
                 }
                 add(series, "|polyakov|", obs.polyakovLoop(u).abs());
+                if (smooth != null) {
+                    Measurement sm = smooth.measure(u, k -> progress.step(k));
+                    for (String name : sm.names()) add(series, name, sm.get(name));
+                }
                 double[] lw = s.extra().get("log_w");
                 if (lw == null) hasLogW = false; else for (double v : lw) logw.add(v);
                 double[] plw = s.extra().get("proposal_log_w");
@@ -108,6 +146,8 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                 int[] a = s.extraInt().get("accepted");
                 if (a == null) hasAcc = false; else for (int v : a) acc.add((double) v);
             }
+        } finally {
+            if (progress != null) progress.close();
         }
         int n = series.get("plaquette").size();
         if (skip >= n) throw new UserError("--skip " + skip + " leaves no configurations (ensemble has " + n + ")");
@@ -135,6 +175,7 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("configurations", n - skip);
         extra.put("algorithm", meta.algorithm());
+        if (smooth != null) extra.put("smoothing", describe(smooth, lat.d));
         if (hasAcc) {
             Autocorrelation.Result a = Autocorrelation.analyze(tail(acc, skip), sTau);
             extra.put("acceptance", a.value());
@@ -159,6 +200,58 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
         }
         print(meta, est, extra);
         return 0;
+    }
+
+    /** The smoothing prescription from the options (validated against the lattice dimension), or null when off. */
+    Smoothing smoothing(int d) {
+        String m = smoothing.trim().toLowerCase();
+        switch (m) {
+            case "none": return null;
+            case "flow": {
+                if (flowTime == null && d != 4) return null;
+                double t = flowTime == null ? 1.0 : flowTime;
+                if (!(t >= 0) || Double.isInfinite(t)) throw new UserError("--flow-time must be finite and >= 0, got " + t);
+                double max = WilsonFlow.maxStableFlowStep(d);
+                if (!(flowStep > 0) || flowStep > max)
+                    throw new UserError("--flow-step must be in (0, " + fmt(max) + "] (RK3 stability in " + d + "D), got " + flowStep);
+                if (t / flowStep > 1e7) throw new UserError("--flow-time / --flow-step = " + fmt(t / flowStep) + " steps: more than 1e7");
+                return Smoothing.flow(t, flowStep);
+            }
+            case "stout": {
+                double max = WilsonFlow.maxStableStoutRho(d);
+                if (!(stoutRho > 0) || stoutRho > max)
+                    throw new UserError("--stout-rho must be in (0, " + fmt(max) + "] (stability in " + d + "D), got " + stoutRho);
+                if (stoutSteps < 0) throw new UserError("--stout-steps must be >= 0, got " + stoutSteps);
+                return Smoothing.stout(stoutRho, stoutSteps);
+            }
+            default: throw new UserError("unknown --smoothing '" + smoothing + "' (expected flow, stout or none)");
+        }
+    }
+
+    private static String fmt(double x) { return String.format(java.util.Locale.ROOT, "%.6g", x); }
+
+    /** The JSON "smoothing" object: prescription, units, conventions. */
+    static Map<String, Object> describe(Smoothing s, int d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (s.method() == Smoothing.Method.FLOW) {
+            m.put("method", "gradient_flow");
+            m.put("integrator", "Luescher RK3 (arXiv:1006.4518), dV/dt = -g0^2 dS_W(V) V");
+            m.put("flow_time", s.flowTime());
+            m.put("flow_step", s.actualFlowStep());
+            m.put("steps", s.steps());
+        } else {
+            m.put("method", "stout");
+            m.put("rho", s.rho());
+            m.put("steps", s.steps());
+            m.put("nominal_flow_time", s.rho() * s.steps());
+        }
+        m.put("units", "lattice units: flow time t in a^2, E in a^-4, chi_t_clover = Q^2/V with V in a^4; t2E dimensionless");
+        if (d == 4) m.put("q_convention", "Q = (1/32 pi^2) sum_x eps_{mnrs} tr(F_mn F_rs), eps_0123 = 1, clover F = -i [(C - C^dag)/8]_traceless "
+                + "(C the four plaquettes at x); U(1): F = (1/4) sum of the sines of the four plaquette angles; integer-normalised "
+                + "(constant U(1) fluxes n1 in (0,1), n2 in (2,3): Q = n1 n2 up to O(a^2))");
+        m.put("e_convention", "E_clover = (1/V) sum_x sum_{m<n} tr(F_mn F_mn); E_plaq = (1/V) sum_x 2 sum_{m<n} Re tr(1 - P_mn(x)); "
+                + "t2E = t^2 E (scale t0: t^2 <E> = 0.3)");
+        return m;
     }
 
     static Double exact(EnsembleMeta meta, String name) {
@@ -208,6 +301,10 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
         } else {
             out.printf("ensemble: %s %s beta=%s algorithm=%s, %s configurations%n", meta.group(), meta.lattice().spec(), meta.beta(),
                     meta.algorithm(), extra.get("configurations"));
+            if (extra.get("smoothing") instanceof Map<?, ?> sm)
+                out.printf("smoothing: %s%n", sm.get("method").equals("stout")
+                        ? String.format(java.util.Locale.ROOT, "%s stout steps of rho = %s (nominal flow time %s), lattice units", sm.get("steps"), sm.get("rho"), sm.get("nominal_flow_time"))
+                        : String.format(java.util.Locale.ROOT, "Wilson gradient flow to t/a^2 = %s in %s RK3 steps of %.6g; Q (4D) and E in lattice units", sm.get("flow_time"), sm.get("steps"), (Double) sm.get("flow_step")));
             out.printf("%-14s %14s %12s %12s %14s %8s%n", "observable", "value", "error", "tau_int", "exact", "pull");
             for (Estimate e : est) {
                 String ex = e.exact() == null ? "" : String.format("%.8f", e.exact());
@@ -215,7 +312,7 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                 out.printf("%-14s %14.8f %12.8f %6.2f(%4.2f) %14s %8s%n", e.name(), e.value(), e.error(), e.tauInt(), e.tauIntError(), ex, pull);
             }
             for (Map.Entry<String, Object> e : extra.entrySet())
-                if (!e.getKey().equals("configurations") && !e.getKey().equals("algorithm"))
+                if (!e.getKey().equals("configurations") && !e.getKey().equals("algorithm") && !e.getKey().equals("smoothing"))
                     out.printf("%-14s %s%n", e.getKey(), e.getValue() instanceof Double ? String.format("%.6g", (Double) e.getValue()) : e.getValue());
         }
         out.flush();

@@ -106,13 +106,13 @@ public final class Observables {
     }
 
     /** Range body for {@link #forChunks}. */
-    private interface Chunk { void run(int lo, int hi); }
+    interface Chunk { void run(int lo, int hi); }
 
     /**
      * Runs body over [0, n) in contiguous chunks (sequentially for small n, else on the common ForkJoin pool).
      * Every index belongs to exactly one chunk, so per-index outputs do not depend on the scheduling.
      */
-    private static void forChunks(int n, Chunk body) {
+    static void forChunks(int n, Chunk body) {
         if (n < 2048) { body.run(0, n); return; }
         int chunks = Math.min(n / 512, 8 * Runtime.getRuntime().availableProcessors());
         IntStream.range(0, chunks).parallel().forEach(c -> body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks)));
