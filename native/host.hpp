@@ -9,7 +9,8 @@
 //
 // Parallel loops: pfor(nt, n, minPar, body) runs body(i) for i < n with `#pragma omp parallel for
 // schedule(static)` when nt > 1 and n >= minPar, else serially; pregion(nt, n, minPar, body) runs body(lo, hi) over
-// contiguous ranges (one per thread) so that per-thread scratch is allocated once.
+// contiguous ranges (one per thread) so that per-thread scratch is allocated once; pblocks(nt, n, body) runs
+// body(scratch, q) over blocks q with dynamic scheduling and one scratch object per thread.
 //
 // Flops / bytes: none (helpers).
 #pragma once
@@ -80,6 +81,29 @@ template <class F> inline void pregion(int nt, int64_t n, int64_t minPar, F body
     }
 #endif
     if (n > 0) body((int64_t) 0, n);
+}
+
+/**
+ * Runs body(scratch, q) for blocks q < n with one Scratch per thread (constructed once per call) and dynamic
+ * scheduling (a descheduled thread on a loaded node does not hold back the others); serially when nt <= 1 or n < 2.
+ */
+template <class Scratch, class F> inline void pblocks(int nt, int64_t n, F body) {
+#ifdef _OPENMP
+    if (nt > 1 && n > 1) {
+        int teams = (int) (n < nt ? n : nt);
+#pragma omp parallel num_threads(teams)
+        {
+            Scratch* sc = new Scratch;
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t q = 0; q < n; q++) body(*sc, q);
+            delete sc;
+        }
+        return;
+    }
+#endif
+    Scratch* sc = new Scratch;
+    for (int64_t q = 0; q < n; q++) body(*sc, q);
+    delete sc;
 }
 
 }  // namespace host

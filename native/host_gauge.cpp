@@ -32,16 +32,16 @@ void plaquetteField(int nt, const Geom& g, int batch, bool u1, const double* f, 
 void staplesSU3(int nt, const Geom& g, int batch, const double* f, int mu, double* out) {
     int blocksPer = (g.V + BLOCK - 1) / BLOCK;
     int64_t nblocks = (int64_t) batch * blocksPer;
-    pregion(nt, nblocks, 2, [&](int64_t lo, int64_t hi) {
-        StapleScratch* sc = new StapleScratch;
+    // blocks of 4 x BLOCK sites per scheduling unit (dynamic scheduling; scratch per thread)
+    constexpr int GROUP = 4;
+    pblocks<StapleScratch>(nt, (nblocks + GROUP - 1) / GROUP, [&](StapleScratch& sc, int64_t q0) {
         int32_t sites[BLOCK];
-        for (int64_t q = lo; q < hi; q++) {
+        for (int64_t q = q0 * GROUP; q < nblocks && q < (q0 + 1) * GROUP; q++) {
             int b = (int) (q / blocksPer), x0 = (int) (q % blocksPer) * BLOCK;
             int n = g.V - x0 < BLOCK ? g.V - x0 : BLOCK;
             for (int s = 0; s < n; s++) sites[s] = x0 + s;
-            stapleBlock(g, f, b, mu, sites, n, *sc, out + 18 * ((int64_t) b * g.V + x0));
+            stapleBlock(g, f, b, mu, sites, n, sc, out + 18 * ((int64_t) b * g.V + x0));
         }
-        delete sc;
     });
 }
 

@@ -25,6 +25,12 @@ namespace {
 
 constexpr int HEATBATH_DOMAIN = domain::HEATBATH;
 
+/** Per-thread scratch of a sweep: the staple kernel's and the staples of one block (AoS). */
+struct SweepScratch {
+    StapleScratch st;
+    alignas(64) double a[18 * BLOCK];
+};
+
 /** One checkerboard sweep: heatbath (hb = true) or overrelaxation. */
 void sweep(int nt, const Geom& g, jlong geo, int batch, bool u1, double* f, double beta, int64_t seed, int64_t sw, bool hb) {
     int V = g.V, d = g.d, h = V / 2;
@@ -47,13 +53,12 @@ void sweep(int nt, const Geom& g, jlong geo, int batch, bool u1, double* f, doub
                 continue;
             }
             int blocksPer = (h + BLOCK - 1) / BLOCK;
-            pregion(nt, (int64_t) batch * blocksPer, 2, [&](int64_t lo, int64_t hi) {
-                StapleScratch* sc = new StapleScratch;
-                double* a = new double[18 * BLOCK];
-                for (int64_t q = lo; q < hi; q++) {
+            pblocks<SweepScratch>(nt, (int64_t) batch * blocksPer, [&](SweepScratch& sc, int64_t q) {
+                {
+                    double* a = sc.a;
                     int b = (int) (q / blocksPer), j0 = (int) (q % blocksPer) * BLOCK;
                     int n = h - j0 < BLOCK ? h - j0 : BLOCK;
-                    stapleBlock(g, f, b, mu, sites + j0, n, *sc, a);
+                    stapleBlock(g, f, b, mu, sites + j0, n, sc.st, a);
                     for (int s = 0; s < n; s++) {
                         int64_t l = g.link(b, mu, sites[j0 + s]);
                         if (hb) {
@@ -64,8 +69,6 @@ void sweep(int nt, const Geom& g, jlong geo, int batch, bool u1, double* f, doub
                         }
                     }
                 }
-                delete[] a;
-                delete sc;
             });
         }
     }
