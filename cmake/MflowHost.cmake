@@ -1,6 +1,7 @@
 # cmake/MflowHost.cmake -- the host JNI library of backend `host` (native/*.cpp over kernels/*.cuh).
 #
-# Contract: defines target mflow_host building libmflowhost-<variant>.so into
+# Contract: defines target mflow_host building libmflowhost-env.so (OpenMP environment defaults, native/host_env.cpp)
+# and libmflowhost-<variant>.so into
 # ${MFLOW_OUT}/org/mflowhpc/backend/host/native/<os>-<arch>/ for each variant of this architecture, with
 # -O3 -ffp-contract=off -fno-tree-vectorize (no FMA contraction, and no auto-vectorization, whose complex-arithmetic
 # patterns in GCC 12 fuse multiply-adds even under -ffp-contract=off: bit-identical to the Java reference; the SIMD
@@ -37,9 +38,19 @@ endif()
 
 set(MFLOW_HOST_DIR "${MFLOW_OUT}/org/mflowhpc/backend/host/native/${MFLOW_OS}-${MFLOW_ARCH}")
 file(GLOB MFLOW_HOST_SOURCES "${MFLOW_ROOT}/native/*.cpp")
+list(FILTER MFLOW_HOST_SOURCES EXCLUDE REGEX "host_env\\.cpp$")
 file(GLOB MFLOW_KERNEL_HEADERS "${MFLOW_ROOT}/kernels/*.cuh" "${MFLOW_ROOT}/native/*.hpp")
 
 add_custom_target(mflow_host)
+# libmflowhost-env.so: OpenMP environment defaults, loaded before the main library (native/host_env.cpp)
+add_library(mflowhost_env SHARED "${MFLOW_ROOT}/native/host_env.cpp")
+set_target_properties(mflowhost_env PROPERTIES OUTPUT_NAME "mflowhost-env" PREFIX "lib" LIBRARY_OUTPUT_DIRECTORY "${MFLOW_HOST_DIR}"
+                      CXX_STANDARD 17)
+target_compile_options(mflowhost_env PRIVATE -O2)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_link_options(mflowhost_env PRIVATE -static-libstdc++ -static-libgcc)
+endif()
+add_dependencies(mflow_host mflowhost_env)
 foreach(v IN LISTS MFLOW_VARIANTS)
   set(t mflowhost_${v})
   string(REPLACE "-" "_" t "${t}")

@@ -23,7 +23,7 @@ MFLOW_JNI(void, loopFeatures)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong ge
     const double* fd = dp(f);
     const int32_t* fr = ip(frozen);
     double* o = dp(out);
-    pfor(nt, (int64_t) batch * V, 64, [&](int64_t i) { coupling::loopFeaturesSite(g, u1, fd, fr, (int) (i / V), (int) (i % V), o); });
+    pfor(nt, (int64_t) batch * V, (u1 ? 30.0 : 400.0) * g.planes(), [&](int64_t i) { coupling::loopFeaturesSite(g, u1, fd, fr, (int) (i / V), (int) (i % V), o); });
 }
 
 MFLOW_JNI(void, loopFeaturesBackward)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong geo, jint batch, jboolean u1, jlong f,
@@ -34,7 +34,7 @@ MFLOW_JNI(void, loopFeaturesBackward)(JNIEnv*, jclass, jint nt, jint d, jint V, 
     const double* gf = dp(gFeat);
     double* gl = dp(gLinks);
     int np = g.planes(), C = 2 * np;
-    pfor(nt, batch, 2, [&](int64_t bi) {
+    pfor(nt, batch, (u1 ? 20.0 : 1500.0) * np * V, [&](int64_t bi) {
         int b = (int) bi;
         for (int p = 0; p < np; p++)
             for (int x = 0; x < V; x++) {
@@ -54,7 +54,7 @@ MFLOW_JNI(void, gatherActive)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong ge
     const int32_t* st = ip(sites);
     double* wd = dp(w);
     int dof = u1 ? 1 : 18;
-    pfor(nt, (int64_t) batch * M, 64, [&](int64_t e) {
+    pfor(nt, (int64_t) batch * M, u1 ? 5.0 : 300.0, [&](int64_t e) {
         coupling::gatherElement(g, u1, fd, mu, nu, (int) (e / M), st[e % M], wd + dof * e);
     });
 }
@@ -66,7 +66,7 @@ MFLOW_JNI(void, scatterActive)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong g
     const int32_t* st = ip(sites);
     const double* wd = dp(w);
     int dof = u1 ? 1 : 18;
-    pfor(nt, (int64_t) batch * M, 64, [&](int64_t e) {
+    pfor(nt, (int64_t) batch * M, u1 ? 5.0 : 300.0, [&](int64_t e) {
         coupling::scatterElement(g, u1, fd, mu, nu, (int) (e / M), st[e % M], wd + dof * e);
     });
 }
@@ -80,7 +80,7 @@ MFLOW_JNI(void, scatterActiveBackward)(JNIEnv*, jclass, jint nt, jint d, jint V,
     double* gl = dp(gLinks);
     double* gw = dp(gW);
     int dof = u1 ? 1 : 18;
-    pfor(nt, batch, 2, [&](int64_t bi) {
+    pfor(nt, batch, (u1 ? 10.0 : 1200.0) * M, [&](int64_t bi) {
         int b = (int) bi;
         for (int j = 0; j < M; j++) {
             int64_t e = (int64_t) b * M + j;
@@ -98,7 +98,7 @@ MFLOW_JNI(void, gatherActiveBackward)(JNIEnv*, jclass, jint nt, jint d, jint V, 
     const double* gw = dp(gW);
     double* gl = dp(gLinks);
     int dof = u1 ? 1 : 18;
-    pfor(nt, batch, 2, [&](int64_t bi) {
+    pfor(nt, batch, (u1 ? 10.0 : 1200.0) * M, [&](int64_t bi) {
         int b = (int) bi;
         for (int j = 0; j < M; j++) {
             int64_t e = (int64_t) b * M + j;

@@ -27,7 +27,7 @@ MFLOW_JNI(void, linkFlow)(JNIEnv*, jclass, jint nt, jint kind, jint K, jint n, j
     if (kind == 0 || kind == 1) {
         flow::Ncp ncp{K};
         flow::Rqs rqs = flow::Rqs::make(kind == 1 ? K : 2);
-        pfor(nt, n, 64, [&](int64_t e) {
+        pfor(nt, n, (inverse ? 600.0 : 60.0) * K, [&](int64_t e) {
             int64_t off = (e / m) * rB + e % m;
             double r[2];
             if (kind == 0) {
@@ -41,7 +41,7 @@ MFLOW_JNI(void, linkFlow)(JNIEnv*, jclass, jint nt, jint kind, jint K, jint n, j
         return;
     }
     flow::Spectral sf{K};
-    pfor(nt, n, 16, [&](int64_t e) {
+    pfor(nt, n, inverse ? 8000.0 : 4000.0, [&](int64_t e) {
         int64_t off = (e / m) * rB + e % m;
         lj[e] = inverse ? sf.inverse(wd + 18 * e, rd, off, m, od + 18 * e) : sf.forward(wd + 18 * e, rd, off, m, od + 18 * e);
     });
@@ -58,7 +58,7 @@ MFLOW_JNI(void, linkFlowBackward)(JNIEnv*, jclass, jint nt, jint kind, jint K, j
     if (kind == 0 || kind == 1) {
         flow::Ncp ncp{K};
         flow::Rqs rqs = flow::Rqs::make(kind == 1 ? K : 2);
-        pfor(nt, n, 64, [&](int64_t e) {
+        pfor(nt, n, 120.0 * K, [&](int64_t e) {
             int64_t off = (e / m) * rB + e % m;
             gw[e] = kind == 0 ? ncp.backward(wd[e], rd, off, m, go[e], gl[e], gr, off, m)
                               : rqs.backward(wd[e], rd, off, m, go[e], gl[e], gr, off, m);
@@ -66,7 +66,7 @@ MFLOW_JNI(void, linkFlowBackward)(JNIEnv*, jclass, jint nt, jint kind, jint K, j
         return;
     }
     flow::Spectral sf{K};
-    pfor(nt, n, 16, [&](int64_t e) {
+    pfor(nt, n, 7000.0, [&](int64_t e) {
         int64_t off = (e / m) * rB + e % m;
         sf.backward(wd + 18 * e, rd, off, m, go + 18 * e, gl[e], gw + 18 * e, gr, off, m);
     });

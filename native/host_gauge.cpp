@@ -25,7 +25,7 @@ namespace {
 /** Plaquette field of the whole batch into pl (batch planes V doubles). */
 void plaquetteField(int nt, const Geom& g, int batch, bool u1, const double* f, double* pl) {
     int64_t n = (int64_t) batch * g.V;
-    pfor(nt, n, 64, [&](int64_t i) { gauge::plaquettesSite(g, u1, f, (int) (i / g.V), (int) (i % g.V), pl); });
+    pfor(nt, n, (u1 ? 20.0 : 400.0) * g.planes(), [&](int64_t i) { gauge::plaquettesSite(g, u1, f, (int) (i / g.V), (int) (i % g.V), pl); });
 }
 
 /** SU(3) staple sums of direction mu for every site of every configuration, out[(b V + x) 18 + k]. */
@@ -34,7 +34,7 @@ void staplesSU3(int nt, const Geom& g, int batch, const double* f, int mu, doubl
     int64_t nblocks = (int64_t) batch * blocksPer;
     // blocks of 4 x BLOCK sites per scheduling unit (dynamic scheduling; scratch per thread)
     constexpr int GROUP = 4;
-    pblocks<StapleScratch>(nt, (nblocks + GROUP - 1) / GROUP, [&](StapleScratch& sc, int64_t q0) {
+    pblocks<StapleScratch>(nt, (nblocks + GROUP - 1) / GROUP, 40000.0 * (g.d - 1) / 3, [&](StapleScratch& sc, int64_t q0) {
         int32_t sites[BLOCK];
         for (int64_t q = q0 * GROUP; q < nblocks && q < (q0 + 1) * GROUP; q++) {
             int b = (int) (q / blocksPer), x0 = (int) (q % blocksPer) * BLOCK;
@@ -46,7 +46,7 @@ void staplesSU3(int nt, const Geom& g, int batch, const double* f, int mu, doubl
 }
 
 void staplesU1(int nt, const Geom& g, int batch, const double* f, int mu, double* out) {
-    pfor(nt, (int64_t) batch * g.V, 64, [&](int64_t i) {
+    pfor(nt, (int64_t) batch * g.V, 80.0 * (g.d - 1), [&](int64_t i) {
         gauge::stapleU1(g, f, (int) (i / g.V), mu, (int) (i % g.V), out + 2 * i);
     });
 }
@@ -62,7 +62,7 @@ MFLOW_JNI(void, plaquetteAngles)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong
     Geom g = geom(d, V, geo);
     const double* fd = dp(f);
     double* o = dp(out);
-    pfor(nt, (int64_t) batch * V, 64, [&](int64_t i) { gauge::plaquetteAnglesSite(g, fd, (int) (i / V), (int) (i % V), o); });
+    pfor(nt, (int64_t) batch * V, 10.0 * g.planes(), [&](int64_t i) { gauge::plaquetteAnglesSite(g, fd, (int) (i / V), (int) (i % V), o); });
 }
 
 /**
@@ -100,7 +100,7 @@ MFLOW_JNI(void, force)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong geo, jint
         std::vector<double> a(2 * n);
         for (int mu = 0; mu < d; mu++) {
             staplesU1(nt, g, batch, fd, mu, a.data());
-            pfor(nt, n, 64, [&](int64_t i) {
+            pfor(nt, n, 30.0, [&](int64_t i) {
                 int64_t l = g.link((int) (i / V), mu, (int) (i % V));
                 o[l] = gauge::forceU1(beta, fd[l], a[2 * i], a[2 * i + 1]);
             });
@@ -111,7 +111,7 @@ MFLOW_JNI(void, force)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong geo, jint
     double coef = mode == 0 ? beta / (2.0 * 3) : -beta / 3;
     for (int mu = 0; mu < d; mu++) {
         staplesSU3(nt, g, batch, fd, mu, a.data());
-        pfor(nt, n, 64, [&](int64_t i) {
+        pfor(nt, n, 150.0, [&](int64_t i) {
             int64_t l = g.link((int) (i / V), mu, (int) (i % V));
             if (mode == 0) gauge::forceSU3(coef, fd + 18 * l, a.data() + 18 * i, o + 18 * l);
             else gauge::actionGradientSU3(coef, a.data() + 18 * i, o + 18 * l);
@@ -123,14 +123,14 @@ MFLOW_JNI(void, gaugeTransform)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong 
     Geom g = geom(d, V, geo);
     double* fd = dp(f);
     const double* om = dp(omega);
-    pfor(nt, (int64_t) batch * V, 64, [&](int64_t i) { gauge::gaugeTransformSite(g, u1, fd, om, (int) (i / V), (int) (i % V)); });
+    pfor(nt, (int64_t) batch * V, (u1 ? 10.0 : 250.0) * d, [&](int64_t i) { gauge::gaugeTransformSite(g, u1, fd, om, (int) (i / V), (int) (i % V)); });
 }
 
 MFLOW_JNI(void, haarLinks)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong geo, jint batch, jboolean u1, jlong f, jint dom,
                            jlong seed, jlong step) {
     Geom g = geom(d, V, geo);
     double* fd = dp(f);
-    pfor(nt, (int64_t) batch * V, 64, [&](int64_t i) { gauge::haarSite(g, u1, fd, (int) (i / V), (int) (i % V), dom, seed, step); });
+    pfor(nt, (int64_t) batch * V, (u1 ? 20.0 : 600.0) * d, [&](int64_t i) { gauge::haarSite(g, u1, fd, (int) (i / V), (int) (i % V), dom, seed, step); });
 }
 
 MFLOW_JNI(void, randomGauge)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong geo, jint batch, jboolean u1, jlong f, jint dom,
@@ -139,7 +139,7 @@ MFLOW_JNI(void, randomGauge)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong geo
     int64_t n = (int64_t) batch * V;
     std::vector<double> om(n * (u1 ? 1 : 18));
     double* o = om.data();
-    pfor(nt, n, 64, [&](int64_t i) { gauge::haarOmega(u1, o, i, dom, seed, step); });
+    pfor(nt, n, u1 ? 20.0 : 600.0, [&](int64_t i) { gauge::haarOmega(u1, o, i, dom, seed, step); });
     double* fd = dp(f);
-    pfor(nt, n, 64, [&](int64_t i) { gauge::gaugeTransformSite(g, u1, fd, o, (int) (i / V), (int) (i % V)); });
+    pfor(nt, n, (u1 ? 10.0 : 250.0) * d, [&](int64_t i) { gauge::gaugeTransformSite(g, u1, fd, o, (int) (i / V), (int) (i % V)); });
 }

@@ -56,18 +56,18 @@ MFLOW_JNI(void, copy)(JNIEnv*, jclass, jlong src, jlong dst, jlong n) {
 
 MFLOW_JNI(void, fill)(JNIEnv*, jclass, jint nt, jlong dst, jlong n, jdouble v) {
     double* d = dp(dst);
-    pfor(nt, n, 1 << 16, [&](int64_t i) { d[i] = v; });
+    pfor(nt, n, 1.0, [&](int64_t i) { d[i] = v; });
 }
 
 MFLOW_JNI(void, scale)(JNIEnv*, jclass, jint nt, jlong x, jlong n, jdouble s) {
     double* a = dp(x);
-    pfor(nt, n, 1 << 16, [&](int64_t i) { a[i] *= s; });
+    pfor(nt, n, 1.0, [&](int64_t i) { a[i] *= s; });
 }
 
 MFLOW_JNI(void, axpy)(JNIEnv*, jclass, jint nt, jlong n, jdouble a, jlong x, jlong y) {
     const double* xa = dp(x);
     double* ya = dp(y);
-    pfor(nt, n, 1 << 16, [&](int64_t i) { ya[i] += a * xa[i]; });
+    pfor(nt, n, 1.0, [&](int64_t i) { ya[i] += a * xa[i]; });
 }
 
 MFLOW_JNI(jdouble, sum)(JNIEnv*, jclass, jlong x, jlong n) { return reduce::sum(dp(x), n); }
@@ -81,7 +81,7 @@ MFLOW_JNI(jdouble, maxAbs)(JNIEnv*, jclass, jlong x, jlong n) { return reduce::m
 MFLOW_JNI(void, sumRows)(JNIEnv*, jclass, jint nt, jint nb, jint m, jlong x, jlong out, jboolean accumulate) {
     const double* a = dp(x);
     double* o = dp(out);
-    pfor(nt, nb, (1 << 16) / (m > 0 ? m : 1) + 2, [&](int64_t b) {
+    pfor(nt, nb, 1.0 * m, [&](int64_t b) {
         double s = reduce::sum(a + b * m, m);
         o[b] = accumulate ? o[b] + s : s;
     });
@@ -90,7 +90,7 @@ MFLOW_JNI(void, sumRows)(JNIEnv*, jclass, jint nt, jint nb, jint m, jlong x, jlo
 MFLOW_JNI(void, broadcastRows)(JNIEnv*, jclass, jint nt, jint nb, jint m, jlong x, jlong out) {
     const double* a = dp(x);
     double* o = dp(out);
-    pfor(nt, nb, (1 << 16) / (m > 0 ? m : 1) + 2, [&](int64_t b) {
+    pfor(nt, nb, 1.0 * m, [&](int64_t b) {
         for (int j = 0; j < m; j++) o[b * m + j] = a[b];
     });
 }

@@ -38,7 +38,7 @@ void sweep(int nt, const Geom& g, jlong geo, int batch, bool u1, double* f, doub
         for (int par = 0; par < 2; par++) {
             const int32_t* sites = paritySites(g, geo, par);
             if (u1) {
-                pfor(nt, (int64_t) batch * h, 64, [&](int64_t i) {
+                pfor(nt, (int64_t) batch * h, 150.0 * d, [&](int64_t i) {
                     int b = (int) (i / h), x = sites[i % h];
                     double a[2];
                     gauge::stapleU1(g, f, b, mu, x, a);
@@ -53,7 +53,7 @@ void sweep(int nt, const Geom& g, jlong geo, int batch, bool u1, double* f, doub
                 continue;
             }
             int blocksPer = (h + BLOCK - 1) / BLOCK;
-            pblocks<SweepScratch>(nt, (int64_t) batch * blocksPer, [&](SweepScratch& sc, int64_t q) {
+            pblocks<SweepScratch>(nt, (int64_t) batch * blocksPer, 60000.0 * d / 4, [&](SweepScratch& sc, int64_t q) {
                 {
                     double* a = sc.a;
                     int b = (int) (q / blocksPer), j0 = (int) (q % blocksPer) * BLOCK;
@@ -87,7 +87,7 @@ MFLOW_JNI(void, overrelax)(JNIEnv*, jclass, jint nt, jint d, jint V, jlong geo, 
 
 MFLOW_JNI(void, drawMomenta)(JNIEnv*, jclass, jint nt, jboolean u1, jlong links, jint dom, jlong seed, jlong step, jlong p) {
     double* pd = dp(p);
-    pfor(nt, links, 64, [&](int64_t l) { updates::drawMomentum(u1, pd, l, dom, seed, step); });
+    pfor(nt, links, u1 ? 40.0 : 400.0, [&](int64_t l) { updates::drawMomentum(u1, pd, l, dom, seed, step); });
 }
 
 MFLOW_JNI(void, kineticEnergy)(JNIEnv*, jclass, jboolean u1, jint batch, jlong perConfig, jlong p, jlong out) {
@@ -104,12 +104,12 @@ MFLOW_JNI(void, kineticEnergy)(JNIEnv*, jclass, jboolean u1, jint batch, jlong p
 MFLOW_JNI(void, updateLinks)(JNIEnv*, jclass, jint nt, jboolean u1, jlong links, jlong f, jlong p, jdouble c) {
     double* fd = dp(f);
     const double* pd = dp(p);
-    if (u1) pfor(nt, links, 1024, [&](int64_t l) { fd[l] = wrap(fd[l] + c * pd[l]); });
-    else pfor(nt, links, 16, [&](int64_t l) { updates::updateLinkSU3(fd + 18 * l, pd + 18 * l, c); });
+    if (u1) pfor(nt, links, 3.0, [&](int64_t l) { fd[l] = wrap(fd[l] + c * pd[l]); });
+    else pfor(nt, links, 2000.0, [&](int64_t l) { updates::updateLinkSU3(fd + 18 * l, pd + 18 * l, c); });
 }
 
 MFLOW_JNI(void, reunitarize)(JNIEnv*, jclass, jint nt, jboolean u1, jlong links, jlong f) {
     double* fd = dp(f);
-    if (u1) pfor(nt, links, 1024, [&](int64_t l) { fd[l] = wrap(fd[l]); });
-    else pfor(nt, links, 64, [&](int64_t l) { su3::reunitarize(fd + 18 * l); });
+    if (u1) pfor(nt, links, 3.0, [&](int64_t l) { fd[l] = wrap(fd[l]); });
+    else pfor(nt, links, 80.0, [&](int64_t l) { su3::reunitarize(fd + 18 * l); });
 }

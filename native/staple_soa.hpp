@@ -24,6 +24,7 @@
 #include <cstring>
 
 #include "../kernels/core.cuh"
+#include "host.hpp"
 
 #if defined(__AVX2__)
 #include <immintrin.h>
@@ -111,10 +112,8 @@ inline void scatterAoS(int n, const Soa& g, double* __restrict out) {
 // su3:: expression, re = ((0 + t0) + t1) + t2, lane by lane. Lanes beyond n (up to the next multiple of 4, inside
 // BLOCK) compute on scratch values and are never stored to the output.
 
-typedef double v4 __attribute__((vector_size(32)));
-
-inline v4 ld(const double* p) { v4 v; std::memcpy(&v, p, sizeof v); return v; }
-inline void st(double* p, v4 v) { std::memcpy(p, &v, sizeof v); }
+inline v4 ld(const double* p) { return ld4(p); }
+inline void st(double* p, v4 v) { st4(p, v); }
 
 /** KIND 0: c = a b; 1: c = a b^dag; 2: c = a^dag b; ADD: c += (the product) instead of c = (the product). */
 template <int KIND, bool ADD>

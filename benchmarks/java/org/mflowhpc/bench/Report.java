@@ -345,21 +345,16 @@ public final class Report {
             Ceilings c = ceil.get(r.threadKey());
             String m = r.benchmark().substring(r.benchmark().lastIndexOf('.') + 1);
             Row cpu = find(rows, m, r.params().get("L"), r.params().get("threads"), "cpu");
-            t.append(fmt("| %s | %s^4 | %s | %s | %s | %s%% | %s%% | %s |
-", m, r.params().get("L"),
+            t.append(fmt("| %s | %s^4 | %s | %s | %s | %s%% | %s%% | %s |\n", m, r.params().get("L"),
                     r.threadKey().equals("all") ? "all (" + Fixtures.threads("all") + ")" : r.threadKey(), time(r.seconds()),
                     num(r.gflops()), num(100 * r.gflops() / c.peakVector()), num(100 * r.gflopsBest() / c.peakVector()),
                     cpu == null ? "n/a" : fmt("%s (%.2fx)", num(cpu.gflops()), cpu.seconds() / r.seconds())));
         }
         if (t.length() == 0) return "";
-        return "## Host backend: SU(3) staple sums against the vector-FMA peak
-
-"
+        return "## Host backend: SU(3) staple sums against the vector-FMA peak\n\n"
                 + "The native kernel (native/staple_soa.hpp: blocks of 32 sites in structure-of-arrays scratch, explicit 4-wide "
                 + "vector products, AVX2 4x4 transposes for the gathers, no FMA so that results are bit-identical to CpuBackend). "
-                + "Target (issue 8): >= 25% of the vector-FMA peak of the same thread count, measured in this run.
-
-"
+                + "Target (issue 8): >= 25% of the vector-FMA peak of the same thread count, measured in this run.\n\n"
                 + "| Benchmark | Lattice | Threads | time/op | GFLOP/s | % of vector-FMA peak (mean) | % (best iteration) | CpuBackend GFLOP/s (host speed-up) |\n"
                 + "|---|---|---|---|---|---|---|---|\n" + t + "\n";
     }

@@ -19,7 +19,8 @@ import java.util.TreeSet;
  * {@code libmflowhost-<variant>.so} under {@code /org/mflowhpc/backend/host/native/<os>-<arch>/} in the jar's
  * resources and writes {@code build.properties} next to it (what was built, with which compiler, or why nothing was).
  * On x86_64 two variants exist: {@code x86-64-v3} (AVX2 + FMA + BMI2, chosen when /proc/cpuinfo lists every flag of
- * that level) and the {@code x86-64} baseline. The chosen file is copied into a fresh per-process temporary
+ * that level) and the {@code x86-64} baseline; {@code libmflowhost-env.so}, loaded first, sets the OpenMP defaults
+ * (OMP_WAIT_POLICY=passive unless set: native/host_env.cpp). The chosen files are copied into a fresh per-process temporary
  * directory (never a fixed name in java.io.tmpdir, which concurrent JVMs on a node would race on) and loaded with
  * {@link System#load}. Overrides: {@code -Dmflow.host.lib=/path/lib.so} (load that file),
  * {@code MFLOW_HOST_VARIANT=x86-64} (force a variant), {@code MFLOW_NO_HOST=1} / {@code -Dmflow.nohost} (behave as
@@ -91,14 +92,19 @@ public final class HostLibrary {
         if (forced != null && !forced.isBlank()) variants = new String[] {forced.trim()};
         for (String v : variants) {
             String res = RESOURCE_DIR + plat + "/libmflowhost-" + v + ".so";
-            try (InputStream in = HostLibrary.class.getResourceAsStream(res)) {
-                if (in == null) continue;
+            if (HostLibrary.class.getResource(res) == null) continue;
+            try {
                 Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "mflow-host-");
-                Path file = dir.resolve("libmflowhost-" + v + ".so");
-                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-                file.toFile().deleteOnExit();
                 dir.toFile().deleteOnExit();
-                return loadFile(file, v);
+                Path env = unpack(RESOURCE_DIR + plat + "/libmflowhost-env.so", dir);
+                if (env != null) {
+                    try {
+                        System.load(env.toAbsolutePath().toString());
+                    } catch (Throwable t) {
+                        // only the OpenMP wait-policy default is lost
+                    }
+                }
+                return loadFile(unpack(res, dir), v);
             } catch (IOException e) {
                 return new Status(false, v, "cannot unpack the host library " + res + ": " + e.getMessage());
             }
@@ -108,6 +114,17 @@ public final class HostLibrary {
         if (why != null) return new Status(false, "", "not built: " + why);
         if (!bp.isEmpty()) return new Status(false, "", "no host library for " + plat + " in this build (built for " + bp.getProperty("host.platform", "?") + ")");
         return new Status(false, "", "this build has no host library (the native build did not run)");
+    }
+
+    /** Copies resource res into dir (deleted on exit); null when the resource does not exist. */
+    private static Path unpack(String res, Path dir) throws IOException {
+        try (InputStream in = HostLibrary.class.getResourceAsStream(res)) {
+            if (in == null) return null;
+            Path file = dir.resolve(res.substring(res.lastIndexOf('/') + 1));
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            file.toFile().deleteOnExit();
+            return file;
+        }
     }
 
     private static Status loadFile(Path file, String variant) {
