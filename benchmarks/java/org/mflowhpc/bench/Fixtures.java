@@ -2,6 +2,7 @@ package org.mflowhpc.bench;
 
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.backend.host.HostBackend;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.group.SU3;
 import org.mflowhpc.lattice.GaugeField;
@@ -11,7 +12,8 @@ import org.mflowhpc.rng.RngStream;
 /**
  * Benchmark state builders shared by the benchmark classes. Contract: fields are Haar-random ("hot") SU(3)
  * configurations drawn with {@link SU3#haar} from per-link {@link RngStream}s (domain INIT, step 0, site = link
- * index), so every run benchmarks the same data; backends are CPU backends with an explicit thread count.
+ * index), so every run benchmarks the same data; backends are {@code cpu} (CpuBackend, Java) or {@code host}
+ * (HostBackend, the native kernels; JMH parameter {@code backend}) with an explicit thread count.
  */
 final class Fixtures {
     private Fixtures() {}
@@ -38,4 +40,13 @@ final class Fixtures {
     }
 
     static CpuBackend backend(String threadSpec) { return new CpuBackend(threads(threadSpec)); }
+
+    /** backend "cpu" or "host" (the latter fails the benchmark's setup, naming the reason, when its library is absent). */
+    static Backend backend(String kind, String threadSpec) {
+        switch (kind) {
+            case "cpu": return new CpuBackend(threads(threadSpec));
+            case "host": return new HostBackend(threads(threadSpec));
+            default: throw new IllegalArgumentException("backend must be cpu or host, got " + kind);
+        }
+    }
 }

@@ -2,7 +2,7 @@ package org.mflowhpc.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.backend.Backend;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.sample.Heatbath;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Monte Carlo sweeps of a 4D SU(3) field at beta = 6.0, L = 8 and 16, all processors: {@code backendHeatbath} is one
- * {@link CpuBackend#heatbath} sweep (Cabibbo–Marinari, checkerboard), {@code samplerHbOr} one
+ * {@link Backend#heatbath} sweep (backend cpu or host) (Cabibbo–Marinari, checkerboard), {@code samplerHbOr} one
  * {@link Heatbath#sweep} of the production sampler with {@value Costs#SAMPLER_OR_SWEEPS} overrelaxation sweeps.
  * The field starts Haar-random (hot) and keeps evolving towards equilibrium across the warm-up and measured
  * iterations (the sweep counter advances), as in a real thermalisation run.
@@ -38,23 +38,25 @@ public class HeatbathBench {
 
     @Param({"8", "16"}) public int L;
     @Param({"all"}) public String threads;
+    /** cpu = CpuBackend (Java reference), host = HostBackend (native kernels). */
+    @Param({"cpu", "host"}) public String backend;
 
     GaugeField u;
-    CpuBackend backend;
+    Backend be;
     Heatbath sampler;
     long sweep;
 
     @Setup public void setup() {
-        backend = Fixtures.backend(threads);
-        u = Fixtures.haarField4d(backend, L);
-        sampler = new Heatbath(backend, BETA, Fixtures.SEED, Costs.SAMPLER_OR_SWEEPS);
+        be = Fixtures.backend(backend, threads);
+        u = Fixtures.haarField4d(be, L);
+        sampler = new Heatbath(be, BETA, Fixtures.SEED, Costs.SAMPLER_OR_SWEEPS);
         sweep = 0;
     }
 
-    @TearDown public void tearDown() { backend.close(); }
+    @TearDown public void tearDown() { be.close(); }
 
     /** One op = one heatbath sweep: 4V link updates. */
-    @Benchmark public void backendHeatbath() { backend.heatbath(u, BETA, Fixtures.SEED, sweep++); }
+    @Benchmark public void backendHeatbath() { be.heatbath(u, BETA, Fixtures.SEED, sweep++); }
 
     /** One op = one sampler sweep: 4V heatbath + 4 x 4V overrelaxation link updates. */
     @Benchmark public void samplerHbOr() { sampler.sweep(u); }

@@ -3,7 +3,7 @@ package org.mflowhpc.bench;
 import java.util.concurrent.TimeUnit;
 
 import org.mflowhpc.backend.Buffer;
-import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.backend.Backend;
 import org.mflowhpc.lattice.GaugeField;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Mean plaquette {@link CpuBackend#meanPlaquette} of a hot-start 4D SU(3) field, L = 8 and 16, all processors.
+ * Mean plaquette {@link Backend#meanPlaquette} (backend cpu or host) of a hot-start 4D SU(3) field, L = 8 and 16, all processors.
  *
  * <p>Cost per site ({@link Costs}): 6 planes x (2 x 198 + 36 + 1) + 6 = 2604 flops as the code computes it
  * (two full products, then Re tr of the product with the daggered fourth link). Bytes: compulsory 4 x 144 + 48
@@ -31,24 +31,26 @@ import org.openjdk.jmh.annotations.TearDown;
 public class PlaquetteBench {
     @Param({"8", "16"}) public int L;
     @Param({"all"}) public String threads;
+    /** cpu = CpuBackend (Java reference), host = HostBackend (native kernels). */
+    @Param({"cpu", "host"}) public String backend;
 
     GaugeField u;
     Buffer out;
     final double[] host = new double[1];
-    CpuBackend backend;
+    Backend be;
 
     @Setup public void setup() {
-        backend = Fixtures.backend(threads);
-        u = Fixtures.haarField4d(backend, L);
-        out = backend.alloc(1);
+        be = Fixtures.backend(backend, threads);
+        u = Fixtures.haarField4d(be, L);
+        out = be.alloc(1);
     }
 
-    @TearDown public void tearDown() { backend.close(); }
+    @TearDown public void tearDown() { be.close(); }
 
     /** One op = V sites (6V plaquettes); returns the mean so the result is consumed. */
     @Benchmark public double meanPlaquette() {
-        backend.meanPlaquette(u, out, 0);
-        backend.download(out, 0, host, 0, 1);
+        be.meanPlaquette(u, out, 0);
+        be.download(out, 0, host, 0, 1);
         return host[0];
     }
 }

@@ -3,7 +3,7 @@ package org.mflowhpc.bench;
 import java.util.concurrent.TimeUnit;
 
 import org.mflowhpc.backend.Buffer;
-import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.backend.Backend;
 import org.mflowhpc.lattice.GaugeField;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Staple sums {@link CpuBackend#staples} of a hot-start 4D SU(3) field, L^4 with L = 8 (field 2.4 MB, fits the
+ * Staple sums {@link Backend#staples} (backend cpu: CpuBackend, host: HostBackend) of a hot-start 4D SU(3) field, L^4 with L = 8 (field 2.4 MB, fits the
  * 32 MB L3) and L = 16 (field 38 MB, does not), on all processors and on 1 thread.
  *
  * <p>Cost per staple-sum output ({@link Costs}): 6 staples x (2 x 198 + 18) = 2484 flops. Bytes: compulsory
@@ -32,25 +32,27 @@ import org.openjdk.jmh.annotations.TearDown;
 public class StapleBench {
     @Param({"8", "16"}) public int L;
     @Param({"all", "1"}) public String threads;
+    /** cpu = CpuBackend (Java reference), host = HostBackend (native kernels). */
+    @Param({"cpu", "host"}) public String backend;
 
     GaugeField u;
     Buffer[] out;
-    CpuBackend backend;
+    Backend be;
 
     @Setup public void setup() {
-        backend = Fixtures.backend(threads);
-        u = Fixtures.haarField4d(backend, L);
+        be = Fixtures.backend(backend, threads);
+        u = Fixtures.haarField4d(be, L);
         out = new Buffer[4];
-        for (int mu = 0; mu < 4; mu++) out[mu] = backend.alloc(18 * u.lattice.volume);
+        for (int mu = 0; mu < 4; mu++) out[mu] = be.alloc(18 * u.lattice.volume);
     }
 
-    @TearDown public void tearDown() { backend.close(); }
+    @TearDown public void tearDown() { be.close(); }
 
     /** One op = V staple sums of direction 0. */
-    @Benchmark public void oneDirection() { backend.staples(u, 0, out[0]); }
+    @Benchmark public void oneDirection() { be.staples(u, 0, out[0]); }
 
     /** One op = 4V staple sums (directions 0..3). */
     @Benchmark public void allDirections() {
-        for (int mu = 0; mu < 4; mu++) backend.staples(u, mu, out[mu]);
+        for (int mu = 0; mu < 4; mu++) be.staples(u, mu, out[mu]);
     }
 }

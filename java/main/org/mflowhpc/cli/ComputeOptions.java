@@ -3,12 +3,19 @@ package org.mflowhpc.cli;
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.cpu.CpuBackend;
 import org.mflowhpc.backend.cuda.CudaProbe;
+import org.mflowhpc.backend.host.HostBackend;
+import org.mflowhpc.backend.host.HostLibrary;
 
 import picocli.CommandLine.Option;
 
-/** Options shared by every command that computes: backend choice and CPU threads. */
+/**
+ * Options shared by every command that computes: backend choice and CPU threads. Backends: {@code cpu} (the Java
+ * float64 reference), {@code host} (the native kernels, OpenMP + SIMD, same results: bit for bit where the arithmetic
+ * is the same, else to an ulp-level tolerance, docs/engine.md), {@code auto} (host when its library loads, else cpu;
+ * the choice is logged on stderr), {@code cuda} (not in this build: a one-line error naming the reason).
+ */
 final class ComputeOptions {
-    @Option(names = "--backend", defaultValue = "cpu", description = "Compute backend: cpu (float64 reference) or cuda. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", defaultValue = "cpu", description = "Compute backend: cpu (Java float64 reference), host (native kernels, OpenMP + SIMD), auto (host if available, else cpu; says which) or cuda. Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--threads", defaultValue = "0", description = "CPU worker threads (0 = all hardware threads). Results are bit-identical for any value.")
@@ -19,12 +26,26 @@ final class ComputeOptions {
         int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         switch (backend.toLowerCase()) {
             case "cpu": return new CpuBackend(t);
+            case "host": {
+                HostLibrary.Status s = HostLibrary.status();
+                if (!s.available()) throw new UserError("--backend host: host library unavailable: " + s.detail());
+                return new HostBackend(t);
+            }
+            case "auto": {
+                HostLibrary.Status s = HostLibrary.status();
+                if (s.available()) {
+                    System.err.printf("mflow: --backend auto: using host (native %s, %d threads)%n", s.variant(), t);
+                    return new HostBackend(t);
+                }
+                System.err.printf("mflow: --backend auto: using cpu (%d threads); host unavailable: %s%n", t, s.detail());
+                return new CpuBackend(t);
+            }
             case "cuda": {
                 CudaProbe.Result r = CudaProbe.probe();
-                if (!r.found()) throw new UserError("--backend cuda: no usable CUDA GPU: " + r.description());
-                throw new UserError("--backend cuda: GPU found (" + r.description() + ") but this build has no CUDA backend; use --backend cpu");
+                throw new UserError("--backend cuda: this build has no CUDA backend yet (GPU "
+                        + (r.found() ? "found: " + r.description() : "not found: " + r.description()) + "); use --backend host or cpu");
             }
-            default: throw new UserError("unknown backend '" + backend + "' (expected cpu or cuda)");
+            default: throw new UserError("unknown backend '" + backend + "' (expected cpu, host, auto or cuda)");
         }
     }
 }

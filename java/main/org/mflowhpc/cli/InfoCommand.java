@@ -2,13 +2,20 @@ package org.mflowhpc.cli;
 
 import java.io.PrintWriter;
 
+import java.util.Map;
+import java.util.Properties;
+
 import org.mflowhpc.backend.cuda.CudaProbe;
+import org.mflowhpc.backend.host.HostLibrary;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code mflow info}: Java, CPU backend, whether a CUDA GPU was found and why not, optional paths. */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Show the runtime: Java, CPU backend, GPU detection, optional paths.")
+/**
+ * {@code mflow info}: Java, the backends (cpu; host: the native library's variant, compiler, OpenMP, SIMD, or why it is
+ * absent; the device code in the jar; whether a CUDA GPU was found and why not), SLURM/progress mode, paths.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show the runtime: Java, backends (cpu, host, device code, GPU detection), optional paths.")
 final class InfoCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -19,9 +26,22 @@ final class InfoCommand implements Runnable {
         out.printf("java           %s (%s, %s)%n", System.getProperty("java.version"), System.getProperty("java.vm.name"), System.getProperty("java.vendor"));
         out.printf("os             %s %s (%s)%n", System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch"));
         out.printf("cpu backend    available: %d hardware threads, max heap %d MiB, float64 reference%n", rt.availableProcessors(), rt.maxMemory() >> 20);
+        HostLibrary.Status hs = HostLibrary.status();
+        if (hs.available()) {
+            Map<String, String> bi = HostLibrary.buildInfo();
+            out.printf("host backend   available: native %s %s (%s; %s; simd %s); every seam op native except %d multiscale-doubling ops run through the cpu reference (%s)%n", bi.getOrDefault("version", "?"),
+                    hs.variant(), bi.getOrDefault("compiler", "?"), "openmp " + bi.getOrDefault("openmp", "none"), bi.getOrDefault("simd", "?"),
+                    org.mflowhpc.backend.host.HostBackend.NOT_NATIVE.size(), String.join(", ", org.mflowhpc.backend.host.HostBackend.NOT_NATIVE));
+        } else {
+            out.printf("host backend   absent: %s%n", hs.detail());
+        }
+        Properties bp = HostLibrary.buildProperties();
+        String dev = bp.getProperty("device");
+        out.printf("device code    %s%n", "built".equals(dev) ? "in the jar: kernels/*.fatbin (sm_80, sm_90 SASS + compute_90 PTX; " + bp.getProperty("nvcc", "nvcc") + ")"
+                : "absent: " + bp.getProperty("device.reason", "the native build did not run"));
         CudaProbe.Result r = CudaProbe.probe();
         out.printf("cuda gpu       %s%n", r.found() ? "found " + r.devices() + ": " + r.description() : "not found: " + r.description());
-        out.printf("cuda backend   not in this build (CPU backend is used for every op)%n");
+        out.printf("cuda backend   not in this build yet (--backend cuda fails; cpu and host run every op)%n");
         out.printf("slurm          %s%n", System.getenv("SLURM_JOB_ID") != null
                 ? "job " + System.getenv("SLURM_JOB_ID") + (System.getenv("SLURM_ARRAY_TASK_ID") != null ? " task " + System.getenv("SLURM_ARRAY_TASK_ID") : "")
                 : "not under SLURM");
