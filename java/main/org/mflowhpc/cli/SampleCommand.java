@@ -8,9 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -27,6 +26,7 @@ import org.mflowhpc.io.Ensemble;
 import org.mflowhpc.io.EnsembleMeta;
 import org.mflowhpc.io.EnsembleWriter;
 import org.mflowhpc.io.HdfSchema;
+import org.mflowhpc.io.IoErrors;
 import org.mflowhpc.io.Shard;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.observable.Observables;
@@ -55,10 +55,14 @@ import picocli.CommandLine.Option;
  * Plus action, plaquette and, for 2D U(1), topological_charge of every stored configuration.
  *
  * <p>Resumable: OUT/sampler-state.json records the sampler's identity (model checkpoint SHA-256, seed, task,
- * mode, batch) and the number of published configurations; the MH chain state is the last published configuration
- * with its log q and log w. A rerun with --resume regenerates batches deterministically and continues exactly
- * where the published shards end, so the ensemble equals an uninterrupted run's. SIGTERM: the batch in progress
- * finishes, pending configurations are flushed as a (shorter) shard, the state is written, the JVM exits.
+ * mode, batch) and the number of published configurations; it is written as soon as OUT is claimed and after every
+ * published shard, so a run killed at any moment (SIGKILL included) can be continued. The MH chain state is the
+ * last published configuration with its log q and log w (stored in the shard). A rerun with --resume regenerates
+ * batches deterministically and continues exactly where the published shards end, so the ensemble equals an
+ * uninterrupted run's; --resume with --configs below the configurations already published is refused, equal to
+ * them is a no-op. SIGTERM ({@link Shutdown}): the batch in progress finishes, pending configurations are
+ * published as a (shorter) shard, the state is written, the summary line reports exactly what is published, and
+ * the exit status is 143. The task index comes from {@link SlurmEnv#taskId} (validated).
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Sample configurations from a trained model (reweighting, or --mh independence Metropolis) into HDF5 shards.",
@@ -78,12 +82,12 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory.") Path out;
     @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
 
-    private volatile boolean stop;
-
     @Override public Integer call() throws Exception {
         if (configs < 1) throw new UserError("--configs must be >= 1, got " + configs);
         if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
         if (shardSize < 0) throw new UserError("--shard-size must be >= 0");
+        OutDir.check(out, "--out");
+        int task = SlurmEnv.current().taskId();
         Path ckPath = Files.isDirectory(model) ? model.resolve("checkpoint.bin") : model;
         if (!Files.exists(ckPath)) throw new UserError("no model checkpoint at " + ckPath);
         Checkpoint ck;
@@ -93,7 +97,6 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             throw new UserError(ckPath + ": " + e.getMessage());
         }
         String ckSha = HdfSchema.sha256Hex(ckPath);
-        int task = System.getenv("SLURM_ARRAY_TASK_ID") != null ? Integer.parseInt(System.getenv("SLURM_ARRAY_TASK_ID").trim()) : 0;
         long sampleSeed = RngStream.taskSeed(seed ^ SALT, task);
         PrintWriter log = spec.commandLine().getErr();
         Path statePath = out.resolve("sampler-state.json");
@@ -109,6 +112,7 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             }
             double beta = ck.beta;
             Group g = m.group();
+            checkBatchFits(g, m.lattice(), batch);
             int perShard = shardSize > 0 ? shardSize
                     : (int) Math.max(1, Math.min(configs, (64L << 20) / (8L * m.lattice().d * m.lattice().volume * g.dof)));
             EnsembleMeta meta = EnsembleMeta.of(g, m.lattice(), beta, mh ? "flow-mh" : "flow-reweight", seed)
@@ -127,13 +131,29 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             IndependenceMetropolis chain = new IndependenceMetropolis(sampleSeed);
             EnsembleWriter w;
             if (resume) {
-                if (!Files.exists(statePath)) throw new UserError("--resume: no sampler state at " + statePath);
-                JsonNode old = new ObjectMapper().readTree(statePath.toFile());
-                for (String k : new String[] {"model_checkpoint_sha256", "seed", "task", "mode", "batch"})
-                    if (!old.path(k).asText().equals(state.path(k).asText()))
-                        throw new UserError("--resume: " + statePath + " was written with " + k + "=" + old.path(k).asText() + ", this run has " + state.path(k).asText());
-                w = EnsembleWriter.open(out, meta, perShard, EnsembleWriter.Mode.RESUME);
+                boolean hasState = Files.exists(statePath);
+                if (!hasState && !Files.exists(out.resolve(HdfSchema.MANIFEST)))
+                    throw new UserError("--resume: no sampler run in " + out + " (no " + statePath.getFileName() + ", no manifest.json)");
+                if (hasState) {
+                    JsonNode old;
+                    try {
+                        old = new ObjectMapper().readTree(statePath.toFile());
+                    } catch (IOException e) {
+                        throw new UserError("--resume: " + statePath + " is not valid JSON (" + RunCards.firstLine(e.getMessage()) + ")");
+                    }
+                    if (old == null || !old.isObject()) throw new UserError("--resume: " + statePath + " is not a JSON object");
+                    for (String k : new String[] {"model_checkpoint_sha256", "seed", "task", "mode", "batch"})
+                        if (!old.path(k).asText().equals(state.path(k).asText()))
+                            throw new UserError("--resume: " + statePath + " was written with " + k + "=" + old.path(k).asText() + ", this run has " + state.path(k).asText());
+                }
+                w = EnsembleWriter.open(out, meta, perShard, EnsembleWriter.Mode.RESUME); // checks the manifest's metadata too
                 start = w.nextConfigIndex();
+                if (start > configs) {
+                    w.close();
+                    throw new UserError("--resume: " + out + " already holds " + start + " configurations, more than --configs " + configs
+                            + " (--configs is the total; use --configs >= " + start + ")");
+                }
+                if (!hasState) writeState(statePath, state, start);
                 if (mh && start > 0) {
                     Ensemble ens = Ensemble.open(out);
                     Shard last = ens.readShard(ens.shards().size() - 1);
@@ -146,78 +166,106 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             } else {
                 if (Files.exists(statePath)) throw new UserError(out + " already holds a sampler run; use --resume or choose another --out");
                 w = EnsembleWriter.create(out, meta, perShard);
+                writeState(statePath, state, 0); // claimed: from now on --resume can continue whatever happens
             }
-            CountDownLatch done = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                stop = true;
-                try { done.await(300, TimeUnit.SECONDS); } catch (InterruptedException ignored) { Thread.currentThread().interrupt(); }
-            }, "mflow-sample-sigterm");
-            Runtime.getRuntime().addShutdownHook(hook);
-            Observables obs = new Observables(be);
-            boolean topo = g == Group.U1 && m.lattice().d == 2;
-            long t0 = System.nanoTime();
-            try (Progress pr = new Progress("sample", configs - start, new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true))) {
-                GaugeField prop = new GaugeField(be, g, m.lattice(), batch);
-                Buffer logQB = be.alloc(batch), actB = be.alloc(batch);
-                int cs = prop.configSize();
-                long p = start;
-                while (p < configs && !stop) {
-                    long k = p / batch;
-                    int off = (int) (p % batch);
-                    m.sample(sampleSeed, k, prop, logQB);
-                    be.action(prop, beta, actB, 0);
-                    double[] logQ = be.download(logQB), act = be.download(actB);
-                    int n = (int) Math.min(batch - off, configs - p);
-                    GaugeField outF = new GaugeField(be, g, m.lattice(), n);
-                    double[] oLogQ = new double[n], oLogW = new double[n], oAct = new double[n], pLogW = new double[n];
-                    int[] acc = new int[n];
-                    double[] allLogW = new double[batch];
-                    for (int b = 0; b < batch; b++) allLogW[b] = -act[b] - logQ[b];
-                    System.arraycopy(allLogW, off, pLogW, 0, n);
-                    if (!mh) {
-                        be.copy(prop.links(), off * cs, outF.links(), 0, n * cs);
-                        System.arraycopy(logQ, off, oLogQ, 0, n);
-                        System.arraycopy(allLogW, off, oLogW, 0, n);
-                        System.arraycopy(act, off, oAct, 0, n);
-                    } else {
-                        chain.advance(prop, off, n, logQ, allLogW, p, outF, oLogQ, oLogW, acc);
-                        be.action(outF, beta, actB, 0); // from the stored links (bit-consistent with verify)
-                        be.download(actB, 0, oAct, 0, n);
-                    }
-                    Map<String, double[]> extra = new LinkedHashMap<>();
-                    extra.put("log_q", oLogQ);
-                    extra.put("log_w", oLogW);
-                    if (topo) extra.put("topological_charge", obs.topologicalCharge(outF));
-                    Map<String, int[]> extraInt = null;
-                    if (mh) {
-                        extra.put("proposal_log_w", pLogW);
-                        extraInt = Map.of("accepted", acc);
-                    }
-                    w.append(outF, oAct, null, extra, extraInt);
-                    p += n;
-                    pr.step(n, mh ? String.format("acc %.3f", chain.acceptanceRate()) : null);
-                    if (w.pending() == 0) writeState(statePath, state, p);
+            boolean finished = false;
+            try {
+                if (start == configs) {
+                    finished = true;
+                    log.printf("mflow sample: %s already holds all %d configurations; nothing to do%n", out, configs);
+                    log.flush();
+                    return 0;
                 }
-                w.flush();
-                writeState(statePath, state, w.nextConfigIndex());
-                w.close();
+                Shutdown.Scope scope = Shutdown.enter("mflow sample", "finishing the current batch, then publishing its configurations", null);
+                Observables obs = new Observables(be);
+                boolean topo = g == Group.U1 && m.lattice().d == 2;
+                long t0 = System.nanoTime();
+                try (Progress pr = new Progress("sample", configs - start, new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true))) {
+                    GaugeField prop = new GaugeField(be, g, m.lattice(), batch);
+                    Buffer logQB = be.alloc(batch), actB = be.alloc(batch);
+                    int cs = prop.configSize();
+                    long p = start;
+                    while (p < configs && !Shutdown.requested()) {
+                        long k = p / batch;
+                        int off = (int) (p % batch);
+                        m.sample(sampleSeed, k, prop, logQB);
+                        be.action(prop, beta, actB, 0);
+                        double[] logQ = be.download(logQB), act = be.download(actB);
+                        int n = (int) Math.min(batch - off, configs - p);
+                        GaugeField outF = new GaugeField(be, g, m.lattice(), n);
+                        double[] oLogQ = new double[n], oLogW = new double[n], oAct = new double[n], pLogW = new double[n];
+                        int[] acc = new int[n];
+                        double[] allLogW = new double[batch];
+                        for (int b = 0; b < batch; b++) allLogW[b] = -act[b] - logQ[b];
+                        System.arraycopy(allLogW, off, pLogW, 0, n);
+                        if (!mh) {
+                            be.copy(prop.links(), off * cs, outF.links(), 0, n * cs);
+                            System.arraycopy(logQ, off, oLogQ, 0, n);
+                            System.arraycopy(allLogW, off, oLogW, 0, n);
+                            System.arraycopy(act, off, oAct, 0, n);
+                        } else {
+                            chain.advance(prop, off, n, logQ, allLogW, p, outF, oLogQ, oLogW, acc);
+                            be.action(outF, beta, actB, 0); // from the stored links (bit-consistent with verify)
+                            be.download(actB, 0, oAct, 0, n);
+                        }
+                        Map<String, double[]> extra = new LinkedHashMap<>();
+                        extra.put("log_q", oLogQ);
+                        extra.put("log_w", oLogW);
+                        if (topo) extra.put("topological_charge", obs.topologicalCharge(outF));
+                        Map<String, int[]> extraInt = null;
+                        if (mh) {
+                            extra.put("proposal_log_w", pLogW);
+                            extraInt = Map.of("accepted", acc);
+                        }
+                        w.append(outF, oAct, null, extra, extraInt);
+                        p += n;
+                        pr.step(n, mh ? String.format("acc %.3f", chain.acceptanceRate()) : null);
+                        if (w.pending() == 0) writeState(statePath, state, p);
+                    }
+                    w.flush();
+                    writeState(statePath, state, w.publishedEnd());
+                    w.close();
+                } finally {
+                    scope.close();
+                }
+                double secs = (System.nanoTime() - t0) * 1e-9;
+                long published = w.publishedEnd(), wrote = published - start;
+                boolean interrupted = published < configs;
+                log.printf(Locale.ROOT, "mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%s%n",
+                        interrupted ? "stopped (SIGTERM); published" : "wrote", wrote, mh ? "independence MH" : "reweighting", out, secs,
+                        wrote / Math.max(secs, 1e-9), mh && wrote > 0 ? String.format(Locale.ROOT, ", acceptance %.3f", chain.acceptanceRate()) : "",
+                        interrupted ? "; " + out + " holds " + published + " of " + configs + ", continue with --resume" : "");
+                log.flush();
+                finished = true;
+                return interrupted ? Main.EXIT_INTERRUPTED : 0;
             } finally {
-                done.countDown();
-                try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { }
+                if (!finished) w.discardPending(); // an error ended the run: publish nothing half-checked, release the lock
+                w.close();
             }
-            double secs = (System.nanoTime() - t0) * 1e-9;
-            log.printf("mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%n", stop ? "interrupted after" : "wrote",
-                    configs - start, mh ? "independence MH" : "reweighting", out, secs, (configs - start) / secs,
-                    mh ? String.format(", acceptance %.3f", chain.acceptanceRate()) : "");
-            log.flush();
-            return 0;
         }
     }
 
     private static void writeState(Path path, ObjectNode state, long published) throws IOException {
         state.put("published_configs", published);
         Path tmp = path.resolveSibling(".sampler-state.json.tmp");
-        Files.write(tmp, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state).getBytes(StandardCharsets.UTF_8));
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.write(tmp, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state).getBytes(StandardCharsets.UTF_8));
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw IoErrors.at(path, e);
+        }
+    }
+
+    /** Refuses a proposal batch that cannot be one gauge field or clearly exceeds the heap (two batch-sized fields). */
+    static void checkBatchFits(Group g, org.mflowhpc.lattice.Lattice lat, int batch) {
+        long doubles = (long) batch * lat.d * lat.volume * g.dof;
+        if (doubles > Integer.MAX_VALUE - 16)
+            throw new UserError("--batch " + batch + " is too large: one batch of " + g + " " + lat.spec() + " needs " + doubles
+                    + " doubles, more than one array holds (2^31)");
+        long need = 2 * 8 * doubles, max = Runtime.getRuntime().maxMemory();
+        if (need > max)
+            throw new UserError("--batch " + batch + " needs at least " + (need >> 20) + " MiB for two batch-sized fields, max heap is "
+                    + (max >> 20) + " MiB: reduce --batch or give Java more memory (java -Xmx...)");
     }
 }

@@ -104,7 +104,7 @@ public final class EnsembleWriter implements AutoCloseable {
         if (mode == Mode.CREATE) {
             if (l.manifest || !l.shards.isEmpty() || !l.temps.isEmpty())
                 throw new FileAlreadyExistsException(dir.toString(), null, "already contains an ensemble (" + l.describe()
-                        + "); refusing to touch it: use resume mode to continue it, or choose a new directory");
+                        + "); refusing to touch it: continue it with --resume (resume mode), or choose a new directory");
             manifest = Manifest.empty(meta);
             manifest.write(dir);
         } else {
@@ -227,12 +227,7 @@ public final class EnsembleWriter implements AutoCloseable {
 
     /** First difference between an existing ensemble's metadata and this run's (mflow_version ignored), or null. */
     static String metaDifference(EnsembleMeta existing, EnsembleMeta run) {
-        String d = existing.physicsDifference(run);
-        if (d != null) return d;
-        if (!existing.algorithm().equals(run.algorithm())) return "algorithm " + run.algorithm() + " differs from " + existing.algorithm();
-        if (existing.seed() != run.seed()) return "seed " + run.seed() + " differs from " + existing.seed();
-        if (!existing.extra().equals(run.extra())) return "extra attributes " + run.extra() + " differ from " + existing.extra();
-        return null;
+        return existing.runDifference(run);
     }
 
     public void append(GaugeField batch, double[] action, double[] plaquette) throws IOException {

@@ -27,13 +27,18 @@ import org.mflowhpc.lattice.Lattice;
  * list of published shards in order (file, shard_index, n_configs, first_config_index, bytes, sha256 of the file).
  * Shards are contiguous: each starts at the previous one's end index, shard indices strictly increase.
  *
- * <p>{@link #read} validates everything and throws {@link EnsembleFormatException} (one line, naming manifest.json).
+ * <p>{@link #read} validates everything (also: nothing after the JSON object, no duplicate keys) and throws
+ * {@link EnsembleFormatException} (one line, naming manifest.json).
  * {@link #write} replaces the manifest atomically: .manifest.json.tmp, fsync, rename over manifest.json, fsync the
  * directory; readers see either the old or the new manifest, never a partial one. Immutable.
  */
 public record Manifest(EnsembleMeta meta, List<ShardEntry> shards) {
     public static final String FORMAT = "mflow-hpc-ensemble";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Reading: trailing content after the JSON object and duplicate keys are errors, not silently ignored. */
+    private static final com.fasterxml.jackson.databind.ObjectReader STRICT = JSON.reader()
+            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION);
 
     public Manifest {
         shards = List.copyOf(shards);
@@ -132,7 +137,7 @@ public record Manifest(EnsembleMeta meta, List<ShardEntry> shards) {
         if (!Files.isRegularFile(file)) throw new EnsembleFormatException(file, "does not exist or is not a regular file");
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = STRICT.readTree(Files.readAllBytes(file));
         } catch (JsonProcessingException e) {
             throw new EnsembleFormatException(file, "not valid JSON (" + e.getOriginalMessage() + ")");
         }

@@ -264,6 +264,7 @@ public final class ShardWriter {
         d.put(HdfSchema.DS_CHECKSUM, p.checksums.clone());
         for (Map.Entry<String, double[]> e : ex.entrySet()) d.put(e.getKey(), e.getValue().clone());
         for (Map.Entry<String, int[]> e : exi.entrySet()) d.put(e.getKey(), e.getValue().clone());
+        a.put(HdfSchema.A_CONTENT_SHA256, ContentHash.of(d, a));
         return p;
     }
 
