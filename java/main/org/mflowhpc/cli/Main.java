@@ -85,6 +85,7 @@ public final class Main implements Runnable {
             cl.getErr().println("mflow: error: " + e.getMessage());
             return 2;
         }
+        Shutdown.commandStarted();
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {
@@ -94,6 +95,9 @@ public final class Main implements Runnable {
                     + " MiB): reduce --batch or the lattice, or give Java more memory (java -Xmx...)");
             cl.getErr().flush();
             return 2;
+        } finally {
+            cl.getErr().flush();
+            Shutdown.commandReturned();
         }
     }
 

@@ -259,13 +259,21 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
 
     /** Refuses a proposal batch that cannot be one gauge field or clearly exceeds the heap (two batch-sized fields). */
     static void checkBatchFits(Group g, org.mflowhpc.lattice.Lattice lat, int batch) {
+        checkBatchFits(g, lat, batch, 2);
+    }
+
+    /**
+     * Refuses a batch that cannot be one gauge field, or whose {@code fields} batch-sized gauge fields alone exceed
+     * the heap (a lower bound on what the command needs; an OutOfMemoryError later is still reported in one line).
+     */
+    static void checkBatchFits(Group g, org.mflowhpc.lattice.Lattice lat, int batch, int fields) {
         long doubles = (long) batch * lat.d * lat.volume * g.dof;
         if (doubles > Integer.MAX_VALUE - 16)
             throw new UserError("--batch " + batch + " is too large: one batch of " + g + " " + lat.spec() + " needs " + doubles
                     + " doubles, more than one array holds (2^31)");
-        long need = 2 * 8 * doubles, max = Runtime.getRuntime().maxMemory();
+        long need = fields * 8 * doubles, max = Runtime.getRuntime().maxMemory();
         if (need > max)
-            throw new UserError("--batch " + batch + " needs at least " + (need >> 20) + " MiB for two batch-sized fields, max heap is "
+            throw new UserError("--batch " + batch + " needs at least " + (need >> 20) + " MiB for " + fields + " batch-sized fields, max heap is "
                     + (max >> 20) + " MiB: reduce --batch or give Java more memory (java -Xmx...)");
     }
 }

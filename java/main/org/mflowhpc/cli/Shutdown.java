@@ -24,7 +24,9 @@ import java.util.List;
  *       complete; {@code --resume} continues it.
  *   <li>With no scope open (argument parsing, an error already reported, or the command has returned) the hook
  *       returns at once: errors never wait in it. A scope is closed in a finally block, so an exception inside the
- *       work releases the hook too.
+ *       work releases the hook too. After the last scope closes, the hook lets a command that is still running
+ *       under {@code Main.execute} print its summary or error line and return (at most {@value #RETURN_WAIT_MS} ms);
+ *       commands that never open a scope (measure, verify, info) are not waited for at all.
  *   <li>Scopes nest and may be entered from several threads; the flag is sticky (the JVM is going down).
  * </ul>
  * Files stay consistent whatever the timing, because every writer publishes atomically (checkpoints, shards,
@@ -38,6 +40,10 @@ public final class Shutdown {
     private static final List<Scope> OPEN = new ArrayList<>();
     private static volatile boolean requested;
     private static boolean hookInstalled;
+    private static boolean enteredAny; // a scope was opened in this JVM
+    private static int running;        // Main.execute calls in progress
+    /** After the last scope closed, how long the hook lets a running command print its summary and return. */
+    static final long RETURN_WAIT_MS = 5_000;
 
     private Shutdown() {}
 
@@ -73,10 +79,24 @@ public final class Shutdown {
         synchronized (LOCK) {
             installHook();
             OPEN.add(s);
+            enteredAny = true;
             already = requested;
         }
         if (already && onRequest != null) onRequest.run();
         return s;
+    }
+
+    /** Main.execute: a command starts (its summary and error lines are printed before {@link #commandReturned}). */
+    static void commandStarted() {
+        synchronized (LOCK) { running++; }
+    }
+
+    /** Main.execute: the command returned (after printing everything); the hook may let the JVM exit. */
+    static void commandReturned() {
+        synchronized (LOCK) {
+            running = Math.max(0, running - 1);
+            LOCK.notifyAll();
+        }
     }
 
     /** True once a stop was requested (SIGTERM, SIGINT, or {@link #request}). */
@@ -138,7 +158,12 @@ public final class Shutdown {
     /** The shutdown hook: at normal exit no scope is open and it returns at once. */
     private static void onShutdown() {
         synchronized (LOCK) {
-            if (OPEN.isEmpty()) return;
+            if (OPEN.isEmpty()) {
+                // a command that used a scope may still be printing its last line (e.g. an error raised while
+                // stopping); read-only commands (no scope ever) are not waited for: the JVM exits at once
+                if (enteredAny && running > 0) waitForReturn(System.nanoTime() + RETURN_WAIT_MS * 1_000_000L);
+                return;
+            }
         }
         request("SIGTERM");
         long deadline = System.nanoTime() + graceSeconds() * 1_000_000_000L;
@@ -157,6 +182,21 @@ public final class Shutdown {
                     Thread.currentThread().interrupt();
                     return;
                 }
+            }
+            waitForReturn(Math.min(deadline, System.nanoTime() + RETURN_WAIT_MS * 1_000_000L));
+        }
+    }
+
+    /** Waits (holding LOCK) until no Main.execute call is running, or the deadline. */
+    private static void waitForReturn(long deadline) {
+        while (running > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return;
+            try {
+                LOCK.wait(Math.max(1, left / 1_000_000L));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

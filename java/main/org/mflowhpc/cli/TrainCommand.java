@@ -9,6 +9,7 @@ import org.mflowhpc.backend.Backend;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.flow.Models;
 import org.mflowhpc.group.Group;
+import org.mflowhpc.io.Checkpoint;
 import org.mflowhpc.io.CheckpointException;
 import org.mflowhpc.io.DirectoryLock;
 import org.mflowhpc.lattice.Lattice;
@@ -78,11 +79,12 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         OutDir.check(out, "--out");
+        SampleCommand.checkBatchFits(g, lat, batch, 4); // the field, its gradient and the model's saved activations
         Path ck = out.resolve("checkpoint.bin");
         if (resume && !Files.exists(ck)) throw new UserError("--resume: no checkpoint at " + ck);
         PrintStream log = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
-        try (Backend be = compute.create(); DirectoryLock lock = DirectoryLock.acquire(out, LOCK, "train run")) {
-            if (!resume && Files.exists(ck)) throw new UserError(out + " already holds a checkpoint; use --resume to continue it or choose another --out");
+        if (!resume && Files.exists(ck)) throw new UserError(out + " already holds a checkpoint; use --resume to continue it or choose another --out");
+        try (Backend be = compute.create()) {
             FlowModel m = Models.create(model, be, g, lat, beta, Models.parseOptions(modelOptions), seed);
             Trainer.Options o = new Trainer.Options();
             o.seed = seed;
@@ -98,24 +100,40 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
             o.progressBar = Progress.interactive();
             o.runDir = out;
             o.trainBlocks = blocks;
-            Trainer t = new Trainer(m, be, beta, o);
-            if (resume) {
+            Trainer t = new Trainer(m, be, beta, o); // validates the batch and --train-params: nothing is written before
+            if (resume) { // read-only check first, so that a wrong or corrupt checkpoint leaves OUT exactly as it was
                 try {
-                    t.resume(ck);
+                    Trainer.validateCheckpoint(Checkpoint.read(ck), m, beta);
                 } catch (CheckpointException e) {
                     throw new UserError(ck + ": " + e.getMessage());
                 }
-                log.println("mflow train: resumed " + m.kind() + " at step " + t.step());
             }
-            log.printf("mflow train: %s on %s %s beta=%s, %d parameters, batch %d, %d steps -> %s%n", m.kind(), g, lat.spec(), beta,
-                    m.params().size(), batch, o.steps, out);
-            Trainer.Result r;
-            try (Shutdown.Scope s = Shutdown.enter("mflow train", "finishing the current step, then writing the checkpoint", t::requestStop)) {
-                r = t.run();
-                if (m.params().size() == 0) t.writeCheckpoint();
+            try (DirectoryLock lock = DirectoryLock.acquire(out, LOCK, "train run")) {
+                return train(t, m, g, lat, ck, o, log);
             }
-            log.println("mflow train: " + r);
-            return r.status == Trainer.Status.DIVERGED ? 3 : r.status == Trainer.Status.INTERRUPTED ? Main.EXIT_INTERRUPTED : 0;
         }
+    }
+
+    /** The part that writes OUT, run while OUT/.train.lock is held. */
+    private int train(Trainer t, FlowModel m, Group g, Lattice lat, Path ck, Trainer.Options o, PrintStream log) throws Exception {
+        // checked again under the lock: another run may have written it since
+        if (!resume && Files.exists(ck)) throw new UserError(out + " already holds a checkpoint; use --resume to continue it or choose another --out");
+        if (resume) {
+            try {
+                t.resume(ck);
+            } catch (CheckpointException e) {
+                throw new UserError(ck + ": " + e.getMessage());
+            }
+            log.println("mflow train: resumed " + m.kind() + " at step " + t.step());
+        }
+        log.printf("mflow train: %s on %s %s beta=%s, %d parameters, batch %d, %d steps -> %s%n", m.kind(), g, lat.spec(), beta,
+                m.params().size(), batch, o.steps, out);
+        Trainer.Result r;
+        try (Shutdown.Scope s = Shutdown.enter("mflow train", "finishing the current step, then writing the checkpoint", t::requestStop)) {
+            r = t.run();
+            if (m.params().size() == 0) t.writeCheckpoint();
+        }
+        log.println("mflow train: " + r);
+        return r.status == Trainer.Status.DIVERGED ? 3 : r.status == Trainer.Status.INTERRUPTED ? Main.EXIT_INTERRUPTED : 0;
     }
 }

@@ -123,12 +123,17 @@ public record Manifest(EnsembleMeta meta, List<ShardEntry> shards) {
         Path tmp = dir.resolve("." + HdfSchema.MANIFEST + ".tmp");
         Path target = dir.resolve(HdfSchema.MANIFEST);
         byte[] bytes = toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer bb = ByteBuffer.wrap(bytes);
-            while (bb.hasRemaining()) ch.write(bb);
-            ch.force(true);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                ByteBuffer bb = ByteBuffer.wrap(bytes);
+                while (bb.hasRemaining()) ch.write(bb);
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* the failure below is what matters */ }
+            throw IoErrors.at(target, e); // the old manifest.json is untouched
         }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ShardWriter.fsync(dir, true);
     }
 

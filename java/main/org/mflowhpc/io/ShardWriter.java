@@ -131,6 +131,10 @@ public final class ShardWriter {
             published = true;
             fsync(dir, true);
             return new ShardEntry(name, shardIndex, plan.n, firstConfigIndex, bytes, sha);
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (IOException e) {
+            throw IoErrors.at(target, e); // e.g. a full disk: name the shard being written
         } finally {
             if (!published) Files.deleteIfExists(tmp);
         }

@@ -21,6 +21,7 @@ import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.io.Checkpoint;
 import org.mflowhpc.io.CheckpointException;
+import org.mflowhpc.io.IoErrors;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.nn.Adam;
 import org.mflowhpc.nn.LrSchedule;
@@ -47,7 +48,8 @@ import org.mflowhpc.observable.stats.Ess;
  * <p>Run directory: {@code metrics.jsonl} (one JSON object per step: step, loss, ess, var_logw, lr, grad_norm,
  * skipped; deterministic), {@code timing.jsonl} (one object per step: step, step_s, wall_s, the only wall-clock
  * values), {@code checkpoint.bin} ({@link Checkpoint}, every {@code checkpointEvery} steps, at the end, and after
- * {@link #requestStop}), {@code training.png} (loss and ESS vs step, written at the end). Wall-clock time is kept out
+ * {@link #requestStop}), {@code training.png} (loss and ESS vs step, written at the end of a run that was not
+ * stopped early). Wall-clock time is kept out
  * of the checkpoint and out of metrics.jsonl, so that after an interrupted and resumed run both files are
  * byte-identical to an uninterrupted run's ({@code cmp} proves a resume). A fresh run (step 0) starts both jsonl
  * files anew; resuming ({@link #resume}) restores parameters, Adam state, step, lr_factor and counters, and drops
@@ -336,13 +338,15 @@ public final class Trainer {
             wallBefore += (System.nanoTime() - t0) * 1e-9;
             t0 = System.nanoTime();
             writeCheckpoint();
-            if (opt.plot) {
+            if (opt.plot && status != Status.INTERRUPTED) { // (stopped: the JVM may be shutting down, AWT refuses to start)
                 try {
                     MetricsPlot.write(metricsPath(), plotPath(), model.kind() + " " + model.lattice() + " beta=" + beta);
                 } catch (IOException | RuntimeException e) {
                     if (opt.log != null) opt.log.println("warning: could not write " + plotPath() + ": " + e.getMessage());
                 }
             }
+        } catch (IOException e) {
+            throw IoErrors.at(opt.runDir, e); // e.g. a full disk while appending metrics: say where
         } finally {
             if (pb != null) pb.close();
         }
