@@ -147,29 +147,30 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                             throw new UserError("--resume: " + statePath + " was written with " + k + "=" + old.path(k).asText() + ", this run has " + state.path(k).asText());
                 }
                 w = EnsembleWriter.open(out, meta, perShard, EnsembleWriter.Mode.RESUME); // checks the manifest's metadata too
-                start = w.nextConfigIndex();
-                if (start > configs) {
-                    w.close();
-                    throw new UserError("--resume: " + out + " already holds " + start + " configurations, more than --configs " + configs
-                            + " (--configs is the total; use --configs >= " + start + ")");
-                }
-                if (!hasState) writeState(statePath, state, start);
-                if (mh && start > 0) {
-                    Ensemble ens = Ensemble.open(out);
-                    Shard last = ens.readShard(ens.shards().size() - 1);
-                    int i = last.n() - 1;
-                    int lcs = last.configSize();
-                    chain.restore(Arrays.copyOfRange(last.configData(), i * lcs, (i + 1) * lcs), last.extra().get("log_q")[i],
-                            last.extra().get("log_w")[i]);
-                }
-                log.printf("mflow sample: resuming at configuration %d of %d%n", start, configs);
             } else {
                 if (Files.exists(statePath)) throw new UserError(out + " already holds a sampler run; use --resume or choose another --out");
                 w = EnsembleWriter.create(out, meta, perShard);
-                writeState(statePath, state, 0); // claimed: from now on --resume can continue whatever happens
             }
             boolean finished = false;
-            try {
+            try { // from here on the writer (and its lock) is released whatever happens
+                if (resume) {
+                    start = w.nextConfigIndex();
+                    if (start > configs)
+                        throw new UserError("--resume: " + out + " already holds " + start + " configurations, more than --configs " + configs
+                                + " (--configs is the total; use --configs >= " + start + ")");
+                    if (!Files.exists(statePath)) writeState(statePath, state, start);
+                    if (mh && start > 0) {
+                        Ensemble ens = Ensemble.open(out);
+                        Shard last = ens.readShard(ens.shards().size() - 1);
+                        int i = last.n() - 1;
+                        int lcs = last.configSize();
+                        chain.restore(Arrays.copyOfRange(last.configData(), i * lcs, (i + 1) * lcs), last.extra().get("log_q")[i],
+                                last.extra().get("log_w")[i]);
+                    }
+                    log.printf("mflow sample: resuming at configuration %d of %d%n", start, configs);
+                } else {
+                    writeState(statePath, state, 0); // claimed: from now on --resume can continue whatever happens
+                }
                 if (start == configs) {
                     finished = true;
                     log.printf("mflow sample: %s already holds all %d configurations; nothing to do%n", out, configs);

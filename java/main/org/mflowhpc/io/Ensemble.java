@@ -92,7 +92,11 @@ public final class Ensemble {
             Manifest m = Manifest.read(mf);
             if (m.shards().isEmpty()) throw new EnsembleFormatException(mf, "lists no shards (the ensemble is empty)");
             java.util.Set<String> listed = new java.util.HashSet<>();
-            for (ShardEntry e : m.shards()) listed.add(e.file());
+            for (ShardEntry e : m.shards()) {
+                listed.add(e.file());
+                Path sp = dir.resolve(e.file());
+                if (!Files.isRegularFile(sp)) throw new EnsembleFormatException(sp, "listed in manifest.json but missing");
+            }
             for (Path p : onDisk.values())
                 if (!listed.contains(p.getFileName().toString()))
                     throw new EnsembleFormatException(p, "is not listed in " + mf + " (an unlisted, swapped-in or not yet adopted shard);"

@@ -22,8 +22,8 @@ import org.mflowhpc.lattice.GaugeField;
 class ContentHashTest {
     @TempDir Path dir;
 
-    /** The Python reference of docs/hdf5-schema.md, verbatim. */
-    static final String PY = String.join("\n",
+    /** The Python reference of docs/hdf5-schema.md, verbatim (a function content_sha256(path)). */
+    static final String PY_FUNCTION = String.join("\n",
             "import sys, hashlib, h5py, numpy as np",
             "def content_sha256(path):",
             "    h = hashlib.sha256()",
@@ -42,7 +42,9 @@ class ContentHashTest {
             "            elif isinstance(v, (float, np.floating)): t, b = 'float64', np.float64(v).astype('<f8').tobytes()",
             "            else: t, b = 'int64', np.int64(v).astype('<i8').tobytes()",
             "            h.update(f'{k}\\n{t}\\n{len(b)}\\n'.encode()); h.update(b)",
-            "    return h.hexdigest()",
+            "    return h.hexdigest()", "");
+
+    static final String PY = PY_FUNCTION + String.join("\n",
             "for p in sys.argv[1:]:",
             "    with h5py.File(p, 'r') as f: stored = f.attrs['content_sha256']",
             "    stored = stored.decode() if isinstance(stored, bytes) else str(stored)",

@@ -44,7 +44,7 @@ class MalformedInputTest {
         ShardWriter.Plan p = ShardWriter.plan(0, m, f, action(f, 2.0), plaquette(f), null, null, 0);
         mod.accept(p);
         try {
-            p.attributes.put(HdfSchema.A_CONTENT_SHA256, ContentHash.of(p.datasets, p.attributes));
+            p.rehash();
         } catch (IllegalArgumentException e) {
             p.attributes.remove(HdfSchema.A_CONTENT_SHA256); // a dataset of a type the schema does not allow
         }
