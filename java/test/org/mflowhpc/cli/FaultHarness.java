@@ -98,7 +98,7 @@ final class FaultHarness {
         static Config full() {
             Config c = new Config();
             c.flips = 200; c.truncations = 40; c.checkpointFlips = 100;
-            c.signalTrialsPerCommand = 6; c.concurrentTrialsPerCommand = 2; c.tmpfsTrials = 9; c.injectionTrials = 6;
+            c.signalTrialsPerCommand = 6; c.concurrentTrialsPerCommand = 4; c.tmpfsTrials = 9; c.injectionTrials = 6;
             return c;
         }
     }
@@ -496,28 +496,42 @@ final class FaultHarness {
 
     Report run() throws Exception {
         long t0 = System.nanoTime();
-        fixtures();
-        if (cfg.on("badOptions")) badOptions();
-        if (cfg.on("runCards")) runCards();
-        if (cfg.childErrors && cfg.on("childErrors")) childErrors();
-        if (cfg.on("truncatedShards")) truncatedShards();
-        if (cfg.on("flippedShards")) flippedShards();
-        if (cfg.on("manifestTampering")) manifestTampering();
-        if (cfg.on("swappedShards")) swappedShards();
-        if (cfg.on("corruptCheckpoints")) corruptCheckpoints();
+        timed("fixtures", this::fixtures);
+        if (cfg.on("badOptions")) timed("badOptions", this::badOptions);
+        if (cfg.on("runCards")) timed("runCards", this::runCards);
+        if (cfg.childErrors && cfg.on("childErrors")) timed("childErrors", this::childErrors);
+        if (cfg.on("truncatedShards")) timed("truncatedShards", this::truncatedShards);
+        if (cfg.on("flippedShards")) timed("flippedShards", this::flippedShards);
+        if (cfg.on("manifestTampering")) timed("manifestTampering", this::manifestTampering);
+        if (cfg.on("swappedShards")) timed("swappedShards", this::swappedShards);
+        if (cfg.on("corruptCheckpoints")) timed("corruptCheckpoints", this::corruptCheckpoints);
         if (cfg.on("signals"))
-            for (String sig : List.of("SIGTERM", "SIGKILL"))
-                for (String[] job : List.of(trainJob, sampleJob, generateJob))
-                    for (int i = 0; i < cfg.signalTrialsPerCommand; i++) signalTrial(sig, job);
+            timed("signals", () -> {
+                for (String sig : List.of("SIGTERM", "SIGKILL"))
+                    for (String[] job : List.of(trainJob, sampleJob, generateJob))
+                        for (int i = 0; i < cfg.signalTrialsPerCommand; i++) signalTrial(sig, job);
+            });
         if (cfg.on("concurrent"))
-            for (String[] job : List.of(trainJob, sampleJob, generateJob))
-                for (int i = 0; i < cfg.concurrentTrialsPerCommand; i++) {
-                    concurrentTrial(job, false);
-                    concurrentTrial(job, true);
-                }
-        if (cfg.on("fullDisk")) fullDisk();
+            timed("concurrent", () -> {
+                // the second writer alternates between a fresh run and --resume (a requeued job), train starting fresh
+                for (String[] job : List.of(trainJob, sampleJob, generateJob))
+                    for (int i = 0; i < cfg.concurrentTrialsPerCommand; i++)
+                        concurrentTrial(job, (i + (job[0].equals("train") ? 0 : 1)) % 2 == 1);
+            });
+        if (cfg.on("fullDisk")) timed("fullDisk", this::fullDisk);
+        rep.notes.add("wall time per part (s): " + String.join(", ", partSeconds));
         rep.wallSeconds = (System.nanoTime() - t0) * 1e-9;
         return rep;
+    }
+
+    private interface Part { void run() throws Exception; }
+
+    private final List<String> partSeconds = new ArrayList<>();
+
+    private void timed(String name, Part p) throws Exception {
+        long t0 = System.nanoTime();
+        p.run();
+        partSeconds.add(String.format(Locale.ROOT, "%s %.0f", name, (System.nanoTime() - t0) * 1e-9));
     }
 
     // ------------------------------------------------------------------ bad options
@@ -1060,9 +1074,21 @@ final class FaultHarness {
                 ? "exit 143 (0 if it had finished) < 10 s after the signal, no stack trace; --resume gives the uninterrupted result (cmp / bit-identical), published shards unchanged"
                 : "--resume (or a fresh start if nothing was claimed) gives the uninterrupted result (cmp / bit-identical), published shards unchanged");
         Path d = fresh(cmd + "-" + sig.toLowerCase(Locale.ROOT));
-        double delay = 0.2 + 3.0 * rng.nextDouble();
+        // a third of the signals at a random moment of the start (JVM start-up, set-up), the others at a random
+        // moment after the run claimed its directory (training steps, checkpoints, batches, shard writes)
+        boolean early = rng.nextInt(3) == 0;
+        double delay = 2.0 * rng.nextDouble();
         Child ch = new Child(List.of(), List.of(concat(job, "--out", d.toString())), Map.of());
-        boolean finished = ch.p.waitFor((long) (delay * 1000), TimeUnit.MILLISECONDS);
+        long started = System.nanoTime();
+        boolean finished;
+        if (early) {
+            finished = ch.p.waitFor((long) (delay * 1000), TimeUnit.MILLISECONDS);
+        } else {
+            Path claim = d.resolve(cmd.equals("train") ? "metrics.jsonl" : cmd.equals("sample") ? "sampler-state.json" : "manifest.json");
+            awaitFile(ch, claim, 120);
+            finished = ch.p.waitFor((long) (delay * 1000), TimeUnit.MILLISECONDS);
+        }
+        double at = (System.nanoTime() - started) * 1e-9;
         long sent = System.nanoTime();
         if (!finished) {
             if (sig.equals("SIGTERM")) ch.sigterm(); else ch.sigkill();
@@ -1071,7 +1097,7 @@ final class FaultHarness {
         double stop = (System.nanoTime() - sent) * 1e-9;
         Out o = ch.result(rc);
         String problem = null;
-        String phase = finished ? "finished before the signal" : phaseOf(o);
+        String phase = finished ? "finished before the signal" : phaseOf(cmd, d);
         if (sig.equals("SIGTERM") && !finished && rc != 143 && rc != 0) problem = "exit " + rc + " after SIGTERM: " + firstLines(o.err);
         if (problem == null && finished && rc != 0) problem = "exit " + rc + ": " + firstLines(o.err);
         if (problem == null && sig.equals("SIGTERM") && stop > STOP_SECONDS) problem = String.format(Locale.ROOT, "took %.1f s to stop", stop);
@@ -1081,7 +1107,7 @@ final class FaultHarness {
             long listed = Files.exists(d.resolve("manifest.json")) ? org.mflowhpc.io.Manifest.read(d.resolve("manifest.json")).totalConfigs() : 0;
             if (!mm.find() || Long.parseLong(mm.group(1)) != listed) problem = "the summary does not report what the manifest lists (" + listed + "): " + firstLines(o.err);
         }
-        if (problem == null && sig.equals("SIGTERM") && rc == 143 && phase.equals("stopped mid-run") && !o.err.contains("stop requested (SIGTERM)"))
+        if (problem == null && sig.equals("SIGTERM") && rc == 143 && phase.startsWith("stopped mid-run") && !o.err.contains("stop requested (SIGTERM)"))
             problem = "no 'stop requested' line: " + firstLines(o.err);
         Map<String, String> published = shards(d);
         if (problem == null) {
@@ -1096,15 +1122,24 @@ final class FaultHarness {
             }
             phase += resume ? ", resumed" : ", nothing claimed: started again";
         }
-        add(cat, String.format(Locale.ROOT, "%s after %.2f s", cmd, delay), problem, sig.equals("SIGTERM") ? stop : o.seconds,
+        add(cat, String.format(Locale.ROOT, "%s, signal %.2f s after %s", cmd, early ? at : delay, early ? "the start" : "claiming the directory"),
+                problem, sig.equals("SIGTERM") ? stop : o.seconds,
                 String.format(Locale.ROOT, "exit %d, %s, %d shard(s) published before", rc, phase, published.size()));
     }
 
-    private static String phaseOf(Out o) {
-        String all = o.err + o.out;
-        if (all.contains("step ") || all.contains("[sample]") || all.contains("[generate]")) return "stopped mid-run";
-        if (all.contains("[thermalise]") || all.contains("mflow train:")) return "stopped at the start";
-        return "stopped during JVM start-up";
+    /** Where the run was when it stopped, from what it had written. */
+    private static String phaseOf(String cmd, Path d) throws IOException {
+        if (!Files.isDirectory(d) || !claimed(cmd, d) && !Files.exists(d.resolve("metrics.jsonl"))) return "stopped before claiming its directory";
+        if (cmd.equals("train")) {
+            if (!Files.exists(d.resolve("checkpoint.bin"))) return "stopped before its first checkpoint";
+            try {
+                return "stopped mid-run, checkpoint at step " + org.mflowhpc.io.Checkpoint.read(d.resolve("checkpoint.bin")).step;
+            } catch (org.mflowhpc.io.CheckpointException e) {
+                return "stopped mid-run, checkpoint unreadable";
+            }
+        }
+        int k = shards(d).size();
+        return k == 0 ? "stopped before its first shard" : "stopped mid-run";
     }
 
     // ------------------------------------------------------------------ concurrent writers
@@ -1115,7 +1150,9 @@ final class FaultHarness {
         rep.judged.put(cat, "a second run into a directory being written (fresh or --resume) is refused with one line < 1 s; the first run's result equals the uninterrupted run");
         Path d = fresh(cmd + "-concurrent");
         Child a = new Child(List.of(), List.of(concat(job, "--out", d.toString())), Map.of());
-        boolean running = cmd.equals("train") ? a.awaitLine("step 10/", 60) : awaitFile(a, d.resolve("shard-00000.h5"), 60);
+        // train: a fresh second run as soon as the first one writes metrics (before its first checkpoint, so that only
+        // the lock can stop it), a --resume once there is a checkpoint to resume; sample/generate: after the first shard
+        boolean running = awaitFile(a, d.resolve(!cmd.equals("train") ? "shard-00000.h5" : resume ? "checkpoint.bin" : "metrics.jsonl"), 60);
         boolean aliveBefore = a.p.isAlive();
         Out b = cli(concat(job, resume ? new String[] {"--resume", "--out", d.toString()} : new String[] {"--out", d.toString()}));
         boolean aliveDuringB = running && aliveBefore && a.p.isAlive();
