@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fault-injection harness at full size ({@link FaultHarness.Config#full}: 200 shard flips, 100 checkpoint flips,
- * six SIGTERM and six SIGKILL trials per command, tmpfs and injected full disks), tagged slow (about 10 minutes on two
+ * six SIGTERM and six SIGKILL trials per command, tmpfs and injected full disks), tagged slow (about 5 minutes on two
  * cores). Writes the table to the file named by -Dmflow.faults.out (default target/faults-full.md); the committed
  * benchmarks/results/2026-12-01-faults.md was made with
  * {@code mvn -o test -Pslow -Dtest=FaultInjectionSlowTest -Dmflow.faults.out=benchmarks/results/2026-12-01-faults.md}.

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The fault-injection harness ({@link FaultHarness}) at the size of the default suite: every category of issue 9
  * (bad options, run cards, errors as a real process, truncated and byte-flipped shards with at least 30 flips,
  * manifest tampering, swapped shards, corrupt checkpoints, SIGTERM and SIGKILL at random times in train, sample and
- * generate, concurrent writers, full disk), a fixed seed, about a minute on two cores. Nothing may be missed; the
+ * generate, concurrent writers, full disk), a fixed seed, one to two minutes on two shared cores. Nothing may be missed; the
  * table goes to target/faults-quick.md. The larger run is {@link FaultInjectionSlowTest}.
  */
 class FaultInjectionTest {
