@@ -4,7 +4,7 @@ SU(3) in 2, 3 and 4 dimensions, trained from the CLI and made exact by reweighti
 
 Contract: drives the built jar (target/mflow-hpc.jar) through `mflow train`, `mflow sample`, `mflow generate` and
 `mflow measure --json`; Python standard library only. For every run (group, lattice, beta, model, steps):
-  - training wall time and s/step (median of the metrics file's step_s);
+  - training wall time and s/step (median of step_s in timing.jsonl; metrics.jsonl for older runs);
   - reweighting on --samples fresh samples (seed distinct from training): ESS per sample with a bootstrap error,
     KL = log Z_exact - <log w> where log Z is known (2D), var(log w);
   - an independence-MH chain of --mh-configs proposals: acceptance and the plaquette (1/N) Re tr P with its error
@@ -118,7 +118,8 @@ def main():
             for o in opts:
                 args += ["--model-option", o]
             _, _, dt = mflow(*args)
-            ss = sorted(json.loads(l)["step_s"] for l in open(os.path.join(d, "metrics.jsonl")))
+            tf = os.path.join(d, "timing.jsonl")  # runs before timing.jsonl existed kept step_s in metrics.jsonl
+            ss = sorted(json.loads(l)["step_s"] for l in open(tf if os.path.exists(tf) else os.path.join(d, "metrics.jsonl")))
             s_step = ss[len(ss) // 2]
             ens = os.path.join(a.work, name + "-rw")
             mflow("sample", "--model", d, "--configs", a.samples, "--seed", 101, "--threads", T, "--out", ens)

@@ -34,10 +34,17 @@ def mflow(*args, capture=True):
 
 
 def metrics(run_dir):
+    """metrics.jsonl rows, each merged with its timing.jsonl row (step_s, wall_s live there since 2026-12-01)."""
     rows = []
     with open(os.path.join(run_dir, "metrics.jsonl")) as f:
         for line in f:
             rows.append(json.loads(line))
+    tp = os.path.join(run_dir, "timing.jsonl")
+    if os.path.exists(tp):
+        with open(tp) as f:
+            by_step = {r["step"]: r for r in map(json.loads, f)}
+        for r in rows:
+            r.update({k: v for k, v in by_step.get(r["step"], {}).items() if k != "step"})
     return rows
 
 

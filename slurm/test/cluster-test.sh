@@ -17,7 +17,7 @@
 #      SLURM holds a requeued job for about 120 s before it is eligible again; the test, acting as the admin,
 #      releases it with `scontrol update JobId=... StartTime=now`.
 #   4. waits for the merge job and checks: all jobs COMPLETED, tasks 1 and 2 restarted once (Restarts=1, logs show
-#      "interrupted after publishing" and the second run resuming), every task had its own temporary directory and it
+#      "stopped (SIGTERM); published" and the second run resuming), every task had its own temporary directory and it
 #      is gone; then runs the same 4 tasks one after another in one process (`sample --array --tasks 0-3`), merges
 #      them, and requires: index.json byte-identical, every shard, manifest and sampler-state.json byte-identical
 #      (so the merged ensemble is bit-identical, preempted tasks included), `mflow verify` OK, and `mflow measure
@@ -237,7 +237,7 @@ for t in 0 1 2 3; do
     log=$(ls "$RUN"/logs/sample-"${SAMPLE_JOB}"_"$t".out)
     if [ "$t" = 1 ] || [ "$t" = 2 ]; then
         [ "$r" = 1 ] || fail "task $t: Restarts=$r, expected 1"
-        grep -q "interrupted after publishing" "$log" || fail "task $t: no 'interrupted after publishing' in $log"
+        grep -q "stopped (SIGTERM); published" "$log" || fail "task $t: no 'stopped (SIGTERM); published' in $log"
         grep -q "resuming at configuration" "$log" || fail "task $t: the rerun did not resume ($log)"
         [ "$t" = 2 ] && { grep -q "requeueing" "$log" || fail "task 2 did not requeue itself ($log)"; }
     else

@@ -74,14 +74,14 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
             if (m.params().size() > 0) {
                 Trainer.Options o = new Trainer.Options();
                 o.seed = 1; o.batch = batch; o.steps = warmup + steps; o.schedule = LrSchedule.constant(1e-3);
-                o.log = null; o.plot = false; o.handleSigterm = false; o.checkpointEvery = Integer.MAX_VALUE; o.runDir = dir;
+                o.log = null; o.plot = false; o.checkpointEvery = Integer.MAX_VALUE; o.runDir = dir;
                 Trainer t = new Trainer(m, be, beta, o);
                 long t0 = System.nanoTime();
                 t.run();
                 double wall = (System.nanoTime() - t0) * 1e-9;
                 List<Double> ms = new ArrayList<>();
                 int i = 0;
-                for (String line : Files.readAllLines(dir.resolve("metrics.jsonl")))
+                for (String line : Files.readAllLines(t.timingPath()))
                     if (i++ >= warmup) ms.add(new ObjectMapper().readTree(line).get("step_s").asDouble() * 1e3);
                 Collections.sort(ms);
                 out.put("batch", batch);

@@ -42,10 +42,14 @@ final class InfoCommand implements Runnable {
         CudaProbe.Result r = CudaProbe.probe();
         out.printf("cuda gpu       %s%n", r.found() ? "found " + r.devices() + ": " + r.description() : "not found: " + r.description());
         out.printf("cuda backend   not in this build yet (--backend cuda fails; cpu and host run every op)%n");
-        out.printf("slurm          %s%n", System.getenv("SLURM_JOB_ID") != null
-                ? "job " + System.getenv("SLURM_JOB_ID") + (System.getenv("SLURM_ARRAY_TASK_ID") != null ? " task " + System.getenv("SLURM_ARRAY_TASK_ID") : "")
-                : "not under SLURM");
-        out.printf("progress       %s%n", System.console() != null && System.getenv("SLURM_JOB_ID") == null ? "progress bars (terminal)" : "plain log lines");
+        String slurm;
+        try {
+            slurm = SlurmEnv.current().validate().describe();
+        } catch (UserError e) {
+            slurm = "invalid environment: " + e.getMessage();
+        }
+        out.printf("slurm          %s%n", slurm);
+        out.printf("progress       %s%n", Progress.interactive() ? "progress bars (terminal)" : "plain log lines");
         out.printf("tmpdir         %s%n", System.getProperty("java.io.tmpdir"));
         out.flush();
     }

@@ -2,6 +2,7 @@ package org.mflowhpc.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,6 +45,16 @@ import picocli.CommandLine.Parameters;
  * proposals' log w (dataset proposal_log_w of an MH chain, else log_w). Next to each value, the exact result where one
  * is known (2D U(1) on the torus, 2D SU(3) plaquette in infinite volume).
  *
+ * <p>What is read is verified first ({@link Ensemble#open}, {@link Ensemble#readShard}): for a directory,
+ * manifest.json (valid, nothing trailing), no missing, extra or resized shard, each shard's SHA-256, shard_index and
+ * config range, and its run metadata equal to the manifest's (a shard swapped in from another run is refused); for
+ * every shard the per-configuration checksums and the content hash. A directory without manifest.json is refused
+ * (completeness cannot be checked), except an array ensemble, whose index.json and task manifests Ensemble.open
+ * checks (task directories not yet merged are refused there, with a message to run mflow merge); shard files given directly are measured with a note on stderr saying what was
+ * not checked. Default Wilson loops are those that fit the lattice (R, T below every extent); a requested loop that
+ * does not fit is an error. With fewer than two configurations left there is no error estimate: errors are shown as
+ * n/a (null in JSON) with a warning.
+ *
  * <p>Smoothed observables (docs/physics.md §7; observable/Smoothing, WilsonFlow, Topology): on a copy of every
  * configuration smoothed by the Wilson gradient flow (Luescher RK3, flow time t/a^2 = --flow-time, steps of at most
  * --flow-step) or by --stout-steps stout steps of --stout-rho: Q_clover and chi_t_clover = Q^2/V (4D), E_clover,
@@ -68,7 +79,8 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "DIR|FILE", description = "Ensemble directories or shard files (one ensemble).") List<Path> inputs;
     @Option(names = "--json", description = "Print JSON instead of a table.") boolean json;
-    @Option(names = "--loops", split = ",", defaultValue = "1x1,1x2,2x2", description = "Wilson loops RxT to measure. Default: ${DEFAULT-VALUE}.") List<String> loops;
+    static final List<String> DEFAULT_LOOPS = List.of("1x1", "1x2", "2x2");
+    @Option(names = "--loops", split = ",", description = "Wilson loops RxT to measure. Default: 1x1,1x2,2x2 (those that fit the lattice).") List<String> loops;
     @Option(names = "--skip", defaultValue = "0", description = "Configurations to drop from the start (extra thermalisation).") int skip;
     @Option(names = "--s-tau", defaultValue = "1.5", description = "Wolff's S_tau for automatic windowing. Default: ${DEFAULT-VALUE}.") double sTau;
     @Option(names = "--smoothing", defaultValue = "flow", description = {
@@ -89,22 +101,41 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         if (skip < 0) throw new UserError("--skip must be >= 0");
+        if (!(sTau > 0) || !Double.isFinite(sTau)) throw new UserError("--s-tau must be finite and > 0, got " + sTau);
+        for (Path in : inputs)
+            // an array ensemble (index.json, or task directories not merged yet) is checked by Ensemble.open itself
+            if (Files.isDirectory(in) && !Files.exists(in.resolve(org.mflowhpc.io.HdfSchema.MANIFEST))
+                    && !org.mflowhpc.io.ArrayEnsemble.isArrayDirectory(in))
+                throw new UserError(in + " has no manifest.json, so measure cannot check that no shard is missing or foreign;"
+                        + " run 'mflow verify " + in + "', or pass its shard files themselves");
         Ensemble ens;
         try {
             ens = Ensemble.open(inputs);
         } catch (EnsembleFormatException e) {
             throw new UserError(e.getMessage());
         }
+        PrintWriter err = spec.commandLine().getErr();
         EnsembleMeta meta = ens.meta();
         List<int[]> rt = new ArrayList<>();
-        for (String l : loops) {
+        int minExtent = Integer.MAX_VALUE;
+        for (int x : meta.lattice().extents()) minExtent = Math.min(minExtent, x);
+        for (String l : loops == null ? DEFAULT_LOOPS : loops) {
             String[] p = l.trim().split("[xX]");
+            int r, t;
             try {
                 if (p.length != 2) throw new NumberFormatException();
-                rt.add(new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])});
+                r = Integer.parseInt(p[0].trim());
+                t = Integer.parseInt(p[1].trim());
             } catch (NumberFormatException e) {
                 throw new UserError("bad Wilson loop '" + l + "' (expected RxT, e.g. 2x2)");
             }
+            if (r < 1 || t < 1) throw new UserError("bad Wilson loop '" + l + "': R and T must be >= 1");
+            if (r >= minExtent || t >= minExtent) {
+                if (loops == null) continue; // a default loop that does not fit this lattice
+                throw new UserError("Wilson loop " + r + "x" + t + " does not fit the lattice " + meta.lattice().spec()
+                        + " (R and T must be below every extent, " + minExtent + ")");
+            }
+            rt.add(new int[] {r, t});
         }
         Map<String, List<Double>> series = new LinkedHashMap<>();
         List<Double> logw = new ArrayList<>(), acc = new ArrayList<>(), proposalLogw = new ArrayList<>();
@@ -151,6 +182,12 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
         }
         int n = series.get("plaquette").size();
         if (skip >= n) throw new UserError("--skip " + skip + " leaves no configurations (ensemble has " + n + ")");
+        boolean noErrors = n - skip < 2;
+        if (noErrors) {
+            err.println("mflow measure: warning: only " + (n - skip) + " configuration" + (skip > 0 ? " after --skip " + skip : "")
+                    + ": no error estimates (shown as n/a)");
+            err.flush();
+        }
         boolean reweight = hasLogW && !hasAcc;
         double[] w = null;
         if (reweight) {
@@ -170,7 +207,8 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                 for (int k = 0; k < x.length; k++) wx[k] = w[k] * x[k];
                 r = Autocorrelation.derived(new double[][] {wx, w}, m -> m[0] / m[1], sTau);
             }
-            est.add(new Estimate(e.getKey(), r.value(), r.error(), r.tauInt(), r.tauIntError(), exact(meta, e.getKey())));
+            est.add(noErrors ? new Estimate(e.getKey(), r.value(), Double.NaN, Double.NaN, Double.NaN, exact(meta, e.getKey()))
+                    : new Estimate(e.getKey(), r.value(), r.error(), r.tauInt(), r.tauIntError(), exact(meta, e.getKey())));
         }
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("configurations", n - skip);
@@ -179,7 +217,7 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
         if (hasAcc) {
             Autocorrelation.Result a = Autocorrelation.analyze(tail(acc, skip), sTau);
             extra.put("acceptance", a.value());
-            extra.put("acceptance_error", a.error());
+            extra.put("acceptance_error", noErrors ? null : a.error());
         }
         if (hasLogW) {
             // ESS, log Z and KL describe the model's proposals: for an MH chain use the proposals' log w
@@ -199,6 +237,8 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             }
         }
         print(meta, est, extra);
+        for (String note : ens.notes()) err.println("mflow measure: note: " + note); // after success: an error stays one line
+        err.flush();
         return 0;
     }
 
@@ -287,14 +327,16 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             m.put("beta", meta.beta());
             m.put("algorithm", meta.algorithm());
             m.put("plaquette_convention", "(1/N) Re tr P averaged over all plaquettes");
-            for (Map.Entry<String, Object> e : extra.entrySet()) root.putPOJO(e.getKey(), e.getValue());
+            for (Map.Entry<String, Object> e : extra.entrySet())
+                if (e.getValue() instanceof Double x && !Double.isFinite(x)) root.putNull(e.getKey());
+                else root.putPOJO(e.getKey(), e.getValue());
             ObjectNode obs = root.putObject("observables");
             for (Estimate e : est) {
                 ObjectNode o = obs.putObject(e.name());
-                o.put("value", e.value());
-                o.put("error", e.error());
-                o.put("tau_int", e.tauInt());
-                o.put("tau_int_error", e.tauIntError());
+                putNumber(o, "value", e.value());
+                putNumber(o, "error", e.error());
+                putNumber(o, "tau_int", e.tauInt());
+                putNumber(o, "tau_int_error", e.tauIntError());
                 if (e.exact() != null) o.put("exact", e.exact());
             }
             out.println(om.writeValueAsString(root));
@@ -309,13 +351,20 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             for (Estimate e : est) {
                 String ex = e.exact() == null ? "" : String.format("%.8f", e.exact());
                 String pull = e.exact() == null || !(e.error() > 0) ? "" : String.format("%+.1f", (e.value() - e.exact()) / e.error());
-                out.printf("%-14s %14.8f %12.8f %6.2f(%4.2f) %14s %8s%n", e.name(), e.value(), e.error(), e.tauInt(), e.tauIntError(), ex, pull);
+                if (Double.isNaN(e.error()))
+                    out.printf("%-14s %14.8f %12s %12s %14s %8s%n", e.name(), e.value(), "n/a", "n/a", ex, pull);
+                else
+                    out.printf("%-14s %14.8f %12.8f %6.2f(%4.2f) %14s %8s%n", e.name(), e.value(), e.error(), e.tauInt(), e.tauIntError(), ex, pull);
             }
             for (Map.Entry<String, Object> e : extra.entrySet())
                 if (!e.getKey().equals("configurations") && !e.getKey().equals("algorithm") && !e.getKey().equals("smoothing"))
                     out.printf("%-14s %s%n", e.getKey(), e.getValue() instanceof Double ? String.format("%.6g", (Double) e.getValue()) : e.getValue());
         }
         out.flush();
+    }
+
+    private static void putNumber(ObjectNode o, String k, double v) {
+        if (Double.isFinite(v)) o.put(k, v); else o.putNull(k);
     }
 
     private static void add(Map<String, List<Double>> m, String k, double[] v) {

@@ -24,11 +24,14 @@ public final class Progress implements AutoCloseable {
         this.task = task;
         this.max = Math.max(1, max);
         this.log = log;
-        boolean terminal = System.console() != null && System.getenv("SLURM_JOB_ID") == null
-                && !"plain".equals(System.getenv("MFLOW_PROGRESS"));
-        this.bar = terminal ? new ProgressBarBuilder().setTaskName(task).setInitialMax(this.max)
+        this.bar = interactive() ? new ProgressBarBuilder().setTaskName(task).setInitialMax(this.max)
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).build() : null;
         this.nextLog = Math.max(1, this.max / 10);
+    }
+
+    /** A live bar is shown: a console, not under SLURM ({@link SlurmEnv#underSlurm}), MFLOW_PROGRESS != plain. */
+    public static boolean interactive() {
+        return System.console() != null && !SlurmEnv.current().underSlurm() && !"plain".equals(System.getenv("MFLOW_PROGRESS"));
     }
 
     public void step(long n, String message) {

@@ -18,7 +18,9 @@ import picocli.CommandLine.Parameters;
  * {@code mflow run [CARD]}: the main job. Runs the stages of a run card in the order train, sample, generate,
  * measure (each a TOML table whose keys are that subcommand's options), wiring their directories under --out:
  * OUT/model (train), OUT/ensemble (sample or generate), and measure reads OUT/ensemble. Without CARD the embedded
- * default card runs (java/resources/org/mflowhpc/cards/run-default.toml), which needs no GPU.
+ * default card runs (java/resources/org/mflowhpc/cards/run-default.toml), which needs no GPU. A card with no stage
+ * is refused (it would run nothing), as are keys outside the stage tables and the keys that run sets itself (out;
+ * model for sample). A stage that fails or is stopped by SIGTERM ends the run with its exit status.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run a run card end to end (train / sample / generate / measure stages).",
@@ -30,10 +32,15 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Parameters(arity = "0..1", paramLabel = "CARD", description = "Run card (TOML). Default: the embedded CPU job.") Path card;
+    @Option(names = "--card", paramLabel = "FILE", description = "The run card, as an option (same as CARD).") Path cardOption;
     @Option(names = "--out", description = "Output directory for all stages (must not exist). Default: mflow-run-<date>-<time>.") Path out;
     @Option(names = "--show-card", description = "Print the run card and exit.") boolean showCard;
 
     @Override public Integer call() throws Exception {
+        if (cardOption != null) {
+            if (card != null && !card.equals(cardOption)) throw new UserError("give the run card once: CARD " + card + " and --card " + cardOption);
+            card = cardOption;
+        }
         JsonNode node = card == null ? RunCards.parseResource(DEFAULT_CARD) : RunCards.parse(card);
         String cardName = card == null ? "embedded default card" : card.toString();
         if (showCard) {
@@ -44,12 +51,24 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             return 0;
         }
         var names = node.fieldNames();
+        boolean anyStage = false;
         while (names.hasNext()) {
             String n = names.next();
+            if (!node.get(n).isObject())
+                throw new UserError("run card " + cardName + ": key '" + n + "' is outside a stage table; put it in [train], [sample], [generate] or [measure]");
             if (!List.of(STAGES).contains(n)) throw new UserError("run card " + cardName + ": unknown stage [" + n + "] (expected train, sample, generate, measure)");
+            anyStage = true;
+        }
+        if (!anyStage) throw new UserError("run card " + cardName + " has no stage ([train], [sample], [generate], [measure]): nothing to run");
+        for (String stage : STAGES) {
+            if (!node.has(stage)) continue;
+            for (String wired : stage.equals("sample") ? List.of("out", "model") : stage.equals("measure") ? List.<String>of() : List.of("out"))
+                if (node.get(stage).has(wired))
+                    throw new UserError("run card " + cardName + ": key '" + wired + "' in [" + stage + "] is set by mflow run (under --out); remove it");
         }
         if (node.has("sample") && node.has("generate")) throw new UserError("run card " + cardName + ": use either [sample] or [generate], not both");
         if (out == null) out = Path.of("mflow-run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        OutDir.check(out, "--out");
         if (Files.exists(out)) throw new UserError("output directory " + out + " already exists; choose another --out");
         Files.createDirectories(out);
         CommandLine root = spec.commandLine().getParent();
@@ -69,6 +88,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             spec.commandLine().getErr().flush();
             int rc = sub.execute(args.toArray(new String[0]));
             if (rc != 0) return rc;
+            if (Shutdown.requested()) {
+                spec.commandLine().getErr().println("mflow run: stopped (SIGTERM) after stage " + stage + "; outputs so far in " + out);
+                return Main.EXIT_INTERRUPTED;
+            }
         }
         spec.commandLine().getErr().println("mflow run: done; outputs in " + out);
         return 0;

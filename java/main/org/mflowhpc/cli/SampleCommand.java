@@ -8,9 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,6 +27,7 @@ import org.mflowhpc.io.Ensemble;
 import org.mflowhpc.io.EnsembleMeta;
 import org.mflowhpc.io.EnsembleWriter;
 import org.mflowhpc.io.HdfSchema;
+import org.mflowhpc.io.IoErrors;
 import org.mflowhpc.io.Shard;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.observable.Observables;
@@ -56,21 +56,26 @@ import picocli.CommandLine.Option;
  * Plus action, plaquette and, for 2D U(1), topological_charge of every stored configuration.
  *
  * <p>Resumable: OUT/sampler-state.json records the sampler's identity (model checkpoint SHA-256, seed, task,
- * mode, batch), the target number of configurations and the number of published configurations; it is written
- * before the first shard and after every published shard. The MH chain state is the last published configuration
- * with its log q and log w. A rerun with --resume regenerates batches deterministically and continues exactly
- * where the published shards end, so the ensemble equals an uninterrupted run's. SIGTERM: the batch in progress
- * finishes, then --on-sigterm decides about the shard in progress: flush (default) publishes the pending
- * configurations as a shorter shard; finish keeps sampling until the shard is complete; drop discards them (they
- * are regenerated bit-identically on resume). With finish or drop the shard boundaries, and so the shard files,
- * are exactly those of an uninterrupted run. Then the state is written and the JVM exits (status 143).
+ * mode, batch), the target number of configurations and the number of published configurations; it is written as
+ * soon as OUT is claimed (and again, with the new target, when a run is resumed) and after every published shard,
+ * so a run killed at any moment (SIGKILL included) can be continued. The MH chain state is the last published
+ * configuration with its log q and log w (stored in the shard). A rerun with --resume regenerates batches
+ * deterministically and continues exactly where the published shards end, so the ensemble equals an uninterrupted
+ * run's; --resume with --configs below the configurations already published is refused, equal to them is a no-op.
+ * SIGTERM ({@link Shutdown}, the CLI's one handler): the batch in progress finishes, then --on-sigterm decides
+ * about the shard in progress: flush (default) publishes the pending configurations as a shorter shard; finish
+ * keeps sampling until the shard is complete; drop discards them (they are regenerated bit-identically on
+ * resume). With finish or drop the shard boundaries, and so the shard files, are exactly those of an
+ * uninterrupted run. Then the state is written, the summary line reports exactly what is published (printed while
+ * the handler still waits, so it is never lost), and the exit status is 143.
  *
  * <p>Array ensembles (--array, see {@link ArrayEnsemble}): OUT is one ensemble directory for all tasks and task k
  * writes OUT/task-k (5 digits) with its own streams (sampleSeed from (seed, k)), shards, manifest and state. The
- * task is SLURM_ARRAY_TASK_ID, or each task of --tasks run one after another in this process, which produces
- * exactly the files of the array job. With --array, --resume continues the tasks that have a state and starts the
- * others, so a requeued array task resumes where it stopped and a fresh one starts. `mflow merge OUT` indexes the
- * tasks into one ensemble.
+ * task is SLURM_ARRAY_TASK_ID (read and validated by {@link SlurmEnv#taskId}; 0 outside an array), or each task
+ * of --tasks run one after another in this process, which produces exactly the files of the array job; a SIGTERM
+ * stops after the current task. With --array, --resume continues the tasks that have a state (or a manifest) and
+ * starts the others, so a requeued array task resumes where it stopped and a fresh one starts. `mflow merge OUT`
+ * indexes the tasks into one ensemble.
  */
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Sample configurations from a trained model (reweighting, or --mh independence Metropolis) into HDF5 shards.",
@@ -94,17 +99,19 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output directory.") Path out;
     @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
 
-    private volatile boolean stop;
-
     @Override public Integer call() throws Exception {
         if (!onSigterm.equals("flush") && !onSigterm.equals("finish") && !onSigterm.equals("drop"))
             throw new UserError("--on-sigterm must be flush, finish or drop, got '" + onSigterm + "'");
+        if (configs < 1) throw new UserError("--configs must be >= 1, got " + configs);
+        if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
+        if (shardSize < 0) throw new UserError("--shard-size must be >= 0");
+        OutDir.check(out, "--out");
+        SlurmEnv env = SlurmEnv.current();
         if (!array) {
             if (tasks != null) throw new UserError("--tasks needs --array");
             if (ArrayEnsemble.isArrayDirectory(out))
                 throw new UserError(out + " is an array ensemble (task-NNNNN directories); add --array to write or resume its tasks");
-            Integer t = slurmArrayTask();
-            return runTask(t == null ? 0 : t, out, resume);
+            return runTask(env.taskId(), out, resume);
         }
         java.util.SortedSet<Integer> list;
         if (tasks != null) {
@@ -114,46 +121,36 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                 throw new UserError("--tasks: " + e.getMessage());
             }
         } else {
-            Integer t = slurmArrayTask();
-            if (t == null) throw new UserError("--array needs SLURM_ARRAY_TASK_ID (run it as an sbatch --array job) or --tasks LIST");
-            list = new java.util.TreeSet<>(java.util.List.of(t));
+            if (!env.isArrayTask()) throw new UserError("--array needs SLURM_ARRAY_TASK_ID (run it as an sbatch --array job) or --tasks LIST");
+            list = new java.util.TreeSet<>(java.util.List.of(env.taskId()));
         }
         if (Files.exists(out.resolve(HdfSchema.MANIFEST)))
             throw new UserError(out + " holds a plain ensemble (manifest.json); an array ensemble needs its own directory");
         PrintWriter log = spec.commandLine().getErr();
         int rc = 0;
-        for (int t : list) {
-            if (stop) break;
-            Path dir = out.resolve(ArrayEnsemble.taskDirName(t));
-            boolean r = resume && Files.exists(dir.resolve(STATE));
-            if (resume && !r) log.printf("mflow sample: task %d has no sampler state in %s yet: starting it%n", t, dir);
-            log.flush();
-            rc = runTask(t, dir, r);
-            if (rc != 0) break;
+        // the outer scope keeps a SIGTERM between two tasks from halting the JVM before the loop sees it
+        try (Shutdown.Scope scope = Shutdown.enter("mflow sample --array", "starting no further task", null)) {
+            for (int t : list) {
+                if (Shutdown.requested()) {
+                    log.printf("mflow sample: stopped (SIGTERM) before task %d; continue with --resume%n", t);
+                    log.flush();
+                    return Main.EXIT_INTERRUPTED;
+                }
+                Path dir = out.resolve(ArrayEnsemble.taskDirName(t));
+                boolean r = resume && (Files.exists(dir.resolve(STATE)) || Files.exists(dir.resolve(HdfSchema.MANIFEST)));
+                if (resume && !r) log.printf("mflow sample: task %d has no sampler state in %s yet: starting it%n", t, dir);
+                log.flush();
+                rc = runTask(t, dir, r);
+                if (rc != 0) break;
+            }
         }
         return rc;
     }
 
     static final String STATE = "sampler-state.json";
 
-    /** SLURM_ARRAY_TASK_ID of this process, or null outside an array job (the one place sample reads it). */
-    static Integer slurmArrayTask() {
-        String v = System.getenv("SLURM_ARRAY_TASK_ID");
-        if (v == null) return null;
-        try {
-            int t = Integer.parseInt(v.trim());
-            if (t < 0) throw new NumberFormatException();
-            return t;
-        } catch (NumberFormatException e) {
-            throw new UserError("SLURM_ARRAY_TASK_ID='" + v + "' is not a task number >= 0");
-        }
-    }
-
     /** One sampler run: task {@code task} into directory {@code out} (resumed if {@code resume}). */
     private Integer runTask(int task, Path out, boolean resume) throws Exception {
-        if (configs < 1) throw new UserError("--configs must be >= 1, got " + configs);
-        if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
-        if (shardSize < 0) throw new UserError("--shard-size must be >= 0");
         Path ckPath = Files.isDirectory(model) ? model.resolve("checkpoint.bin") : model;
         if (!Files.exists(ckPath)) throw new UserError("no model checkpoint at " + ckPath);
         Checkpoint ck;
@@ -178,6 +175,7 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             }
             double beta = ck.beta;
             Group g = m.group();
+            checkBatchFits(g, m.lattice(), batch);
             int perShard = shardSize > 0 ? shardSize
                     : (int) Math.max(1, Math.min(configs, (64L << 20) / (8L * m.lattice().d * m.lattice().volume * g.dof)));
             EnsembleMeta meta = EnsembleMeta.of(g, m.lattice(), beta, mh ? "flow-mh" : "flow-reweight", seed)
@@ -197,104 +195,154 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
             IndependenceMetropolis chain = new IndependenceMetropolis(sampleSeed);
             EnsembleWriter w;
             if (resume) {
-                if (!Files.exists(statePath)) throw new UserError("--resume: no sampler state at " + statePath);
-                JsonNode old = new ObjectMapper().readTree(statePath.toFile());
-                for (String k : new String[] {"model_checkpoint_sha256", "seed", "task", "mode", "batch"})
-                    if (!old.path(k).asText().equals(state.path(k).asText()))
-                        throw new UserError("--resume: " + statePath + " was written with " + k + "=" + old.path(k).asText() + ", this run has " + state.path(k).asText());
-                w = EnsembleWriter.open(out, meta, perShard, EnsembleWriter.Mode.RESUME);
-                start = w.nextConfigIndex();
-                if (mh && start > 0) {
-                    Ensemble ens = Ensemble.open(out);
-                    Shard last = ens.readShard(ens.shards().size() - 1);
-                    int i = last.n() - 1;
-                    int lcs = last.configSize();
-                    chain.restore(Arrays.copyOfRange(last.configData(), i * lcs, (i + 1) * lcs), last.extra().get("log_q")[i],
-                            last.extra().get("log_w")[i]);
+                boolean hasState = Files.exists(statePath);
+                if (!hasState && !Files.exists(out.resolve(HdfSchema.MANIFEST)))
+                    throw new UserError("--resume: no sampler run in " + out + " (no " + statePath.getFileName() + ", no manifest.json)");
+                if (hasState) {
+                    JsonNode old;
+                    try {
+                        old = new ObjectMapper().readTree(statePath.toFile());
+                    } catch (IOException e) {
+                        throw new UserError("--resume: " + statePath + " is not valid JSON (" + RunCards.firstLine(e.getMessage()) + ")");
+                    }
+                    if (old == null || !old.isObject()) throw new UserError("--resume: " + statePath + " is not a JSON object");
+                    for (String k : new String[] {"model_checkpoint_sha256", "seed", "task", "mode", "batch"})
+                        if (!old.path(k).asText().equals(state.path(k).asText()))
+                            throw new UserError("--resume: " + statePath + " was written with " + k + "=" + old.path(k).asText() + ", this run has " + state.path(k).asText());
                 }
-                writeState(statePath, state, w.publishedEnd()); // the new target, before any new work
-                log.printf("mflow sample: resuming at configuration %d of %d%n", start, configs);
+                w = EnsembleWriter.open(out, meta, perShard, EnsembleWriter.Mode.RESUME); // checks the manifest's metadata too
             } else {
                 if (Files.exists(statePath)) throw new UserError(out + " already holds a sampler run; use --resume or choose another --out");
                 w = EnsembleWriter.create(out, meta, perShard);
-                writeState(statePath, state, 0); // from the start, so that a killed run can always be resumed
             }
-            CountDownLatch done = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                stop = true;
-                try { done.await(300, TimeUnit.SECONDS); } catch (InterruptedException ignored) { Thread.currentThread().interrupt(); }
-            }, "mflow-sample-sigterm");
-            Runtime.getRuntime().addShutdownHook(hook);
-            Observables obs = new Observables(be);
-            boolean topo = g == Group.U1 && m.lattice().d == 2;
-            long t0 = System.nanoTime();
-            try (Progress pr = new Progress("sample", configs - start, new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true))) {
-                GaugeField prop = new GaugeField(be, g, m.lattice(), batch);
-                Buffer logQB = be.alloc(batch), actB = be.alloc(batch);
-                int cs = prop.configSize();
-                long p = start;
-                long published = w.publishedEnd();
-                boolean finish = onSigterm.equals("finish");
-                while (p < configs && !(stop && (!finish || w.pending() == 0))) {
-                    long k = p / batch;
-                    int off = (int) (p % batch);
-                    m.sample(sampleSeed, k, prop, logQB);
-                    be.action(prop, beta, actB, 0);
-                    double[] logQ = be.download(logQB), act = be.download(actB);
-                    int n = (int) Math.min(batch - off, configs - p);
-                    GaugeField outF = new GaugeField(be, g, m.lattice(), n);
-                    double[] oLogQ = new double[n], oLogW = new double[n], oAct = new double[n], pLogW = new double[n];
-                    int[] acc = new int[n];
-                    double[] allLogW = new double[batch];
-                    for (int b = 0; b < batch; b++) allLogW[b] = -act[b] - logQ[b];
-                    System.arraycopy(allLogW, off, pLogW, 0, n);
-                    if (!mh) {
-                        be.copy(prop.links(), off * cs, outF.links(), 0, n * cs);
-                        System.arraycopy(logQ, off, oLogQ, 0, n);
-                        System.arraycopy(allLogW, off, oLogW, 0, n);
-                        System.arraycopy(act, off, oAct, 0, n);
-                    } else {
-                        chain.advance(prop, off, n, logQ, allLogW, p, outF, oLogQ, oLogW, acc);
-                        be.action(outF, beta, actB, 0); // from the stored links (bit-consistent with verify)
-                        be.download(actB, 0, oAct, 0, n);
+            boolean finished = false;
+            try { // from here on the writer (and its lock) is released whatever happens
+                if (resume) {
+                    start = w.nextConfigIndex();
+                    if (start > configs)
+                        throw new UserError("--resume: " + out + " already holds " + start + " configurations, more than --configs " + configs
+                                + " (--configs is the total; use --configs >= " + start + ")");
+                    writeState(statePath, state, start); // the new target, before any new work
+                    if (mh && start > 0) {
+                        Ensemble ens = Ensemble.open(out);
+                        Shard last = ens.readShard(ens.shards().size() - 1);
+                        int i = last.n() - 1;
+                        int lcs = last.configSize();
+                        chain.restore(Arrays.copyOfRange(last.configData(), i * lcs, (i + 1) * lcs), last.extra().get("log_q")[i],
+                                last.extra().get("log_w")[i]);
                     }
-                    Map<String, double[]> extra = new LinkedHashMap<>();
-                    extra.put("log_q", oLogQ);
-                    extra.put("log_w", oLogW);
-                    if (topo) extra.put("topological_charge", obs.topologicalCharge(outF));
-                    Map<String, int[]> extraInt = null;
-                    if (mh) {
-                        extra.put("proposal_log_w", pLogW);
-                        extraInt = Map.of("accepted", acc);
-                    }
-                    w.append(outF, oAct, null, extra, extraInt);
-                    p += n;
-                    pr.step(n, mh ? String.format("acc %.3f", chain.acceptanceRate()) : null);
-                    if (w.publishedEnd() != published) writeState(statePath, state, published = w.publishedEnd());
+                    log.printf("mflow sample: resuming at configuration %d of %d%n", start, configs);
+                } else {
+                    writeState(statePath, state, 0); // claimed: from now on --resume can continue whatever happens
                 }
-                if (stop && onSigterm.equals("drop")) w.discardPending();
-                w.flush();
-                writeState(statePath, state, w.nextConfigIndex());
-                w.close();
-                // reported before the latch opens: after a SIGTERM the JVM halts as soon as the hook returns
-                double secs = (System.nanoTime() - t0) * 1e-9;
-                long written = w.publishedEnd() - start;
-                log.printf("mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%n", stop ? "interrupted after publishing" : "wrote",
-                        written, mh ? "independence MH" : "reweighting", out, secs, written / secs,
-                        mh ? String.format(", acceptance %.3f", chain.acceptanceRate()) : "");
-                log.flush();
+                if (start == configs) {
+                    finished = true;
+                    log.printf("mflow sample: %s already holds all %d configurations; nothing to do%n", out, configs);
+                    log.flush();
+                    return 0;
+                }
+                Shutdown.Scope scope = Shutdown.enter("mflow sample", "finishing the current batch, then publishing its configurations", null);
+                Observables obs = new Observables(be);
+                boolean topo = g == Group.U1 && m.lattice().d == 2;
+                long t0 = System.nanoTime();
+                try (Progress pr = new Progress("sample", configs - start, new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true))) {
+                    GaugeField prop = new GaugeField(be, g, m.lattice(), batch);
+                    Buffer logQB = be.alloc(batch), actB = be.alloc(batch);
+                    int cs = prop.configSize();
+                    long p = start;
+                    boolean finish = onSigterm.equals("finish");
+                    // finish: a stop request ends the loop only at a shard boundary (nothing pending)
+                    while (p < configs && !(Shutdown.requested() && (!finish || w.pending() == 0))) {
+                        long k = p / batch;
+                        int off = (int) (p % batch);
+                        m.sample(sampleSeed, k, prop, logQB);
+                        be.action(prop, beta, actB, 0);
+                        double[] logQ = be.download(logQB), act = be.download(actB);
+                        int n = (int) Math.min(batch - off, configs - p);
+                        GaugeField outF = new GaugeField(be, g, m.lattice(), n);
+                        double[] oLogQ = new double[n], oLogW = new double[n], oAct = new double[n], pLogW = new double[n];
+                        int[] acc = new int[n];
+                        double[] allLogW = new double[batch];
+                        for (int b = 0; b < batch; b++) allLogW[b] = -act[b] - logQ[b];
+                        System.arraycopy(allLogW, off, pLogW, 0, n);
+                        if (!mh) {
+                            be.copy(prop.links(), off * cs, outF.links(), 0, n * cs);
+                            System.arraycopy(logQ, off, oLogQ, 0, n);
+                            System.arraycopy(allLogW, off, oLogW, 0, n);
+                            System.arraycopy(act, off, oAct, 0, n);
+                        } else {
+                            chain.advance(prop, off, n, logQ, allLogW, p, outF, oLogQ, oLogW, acc);
+                            be.action(outF, beta, actB, 0); // from the stored links (bit-consistent with verify)
+                            be.download(actB, 0, oAct, 0, n);
+                        }
+                        Map<String, double[]> extra = new LinkedHashMap<>();
+                        extra.put("log_q", oLogQ);
+                        extra.put("log_w", oLogW);
+                        if (topo) extra.put("topological_charge", obs.topologicalCharge(outF));
+                        Map<String, int[]> extraInt = null;
+                        if (mh) {
+                            extra.put("proposal_log_w", pLogW);
+                            extraInt = Map.of("accepted", acc);
+                        }
+                        w.append(outF, oAct, null, extra, extraInt);
+                        p += n;
+                        pr.step(n, mh ? String.format("acc %.3f", chain.acceptanceRate()) : null);
+                        if (w.pending() == 0) writeState(statePath, state, p);
+                    }
+                    if (Shutdown.requested() && onSigterm.equals("drop")) w.discardPending();
+                    w.flush();
+                    writeState(statePath, state, w.publishedEnd());
+                    w.close();
+                    finished = true;
+                    // reported inside the scope: after a SIGTERM the handler waits for it, then the JVM halts
+                    double secs = (System.nanoTime() - t0) * 1e-9;
+                    long published = w.publishedEnd(), wrote = published - start;
+                    boolean interrupted = published < configs;
+                    log.printf(Locale.ROOT, "mflow sample: %s %d configurations (%s) to %s in %.1f s (%.1f configs/s)%s%s%n",
+                            interrupted ? "stopped (SIGTERM); published" : "wrote", wrote, mh ? "independence MH" : "reweighting", out, secs,
+                            wrote / Math.max(secs, 1e-9), mh && wrote > 0 ? String.format(Locale.ROOT, ", acceptance %.3f", chain.acceptanceRate()) : "",
+                            interrupted ? "; " + out + " holds " + published + " of " + configs + ", continue with --resume" : "");
+                    log.flush();
+                    return interrupted ? Main.EXIT_INTERRUPTED : 0;
+                } finally {
+                    scope.close();
+                }
             } finally {
-                done.countDown();
-                try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { }
+                if (!finished) w.discardPending(); // an error ended the run: publish nothing half-checked, release the lock
+                w.close();
             }
-            return 0;
         }
     }
 
     private static void writeState(Path path, ObjectNode state, long published) throws IOException {
         state.put("published_configs", published);
         Path tmp = path.resolveSibling(".sampler-state.json.tmp");
-        Files.write(tmp, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state).getBytes(StandardCharsets.UTF_8));
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.write(tmp, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state).getBytes(StandardCharsets.UTF_8));
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw IoErrors.at(path, e);
+        }
+    }
+
+    /** Refuses a proposal batch that cannot be one gauge field or clearly exceeds the heap (two batch-sized fields). */
+    static void checkBatchFits(Group g, org.mflowhpc.lattice.Lattice lat, int batch) {
+        checkBatchFits(g, lat, batch, 2);
+    }
+
+    /**
+     * Refuses a batch that cannot be one gauge field, or whose {@code fields} batch-sized gauge fields alone exceed
+     * the heap (a lower bound on what the command needs; an OutOfMemoryError later is still reported in one line).
+     */
+    static void checkBatchFits(Group g, org.mflowhpc.lattice.Lattice lat, int batch, int fields) {
+        long doubles = (long) batch * lat.d * lat.volume * g.dof;
+        if (doubles > Integer.MAX_VALUE - 16)
+            throw new UserError("--batch " + batch + " is too large: one batch of " + g + " " + lat.spec() + " needs " + doubles
+                    + " doubles, more than one array holds (2^31)");
+        long need = fields * 8 * doubles, max = Runtime.getRuntime().maxMemory();
+        if (need > max)
+            throw new UserError("--batch " + batch + " needs at least " + (need >> 20) + " MiB for " + fields + " batch-sized fields, max heap is "
+                    + (max >> 20) + " MiB: reduce --batch or give Java more memory (java -Xmx...)");
     }
 }

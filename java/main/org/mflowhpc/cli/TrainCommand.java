@@ -9,7 +9,9 @@ import org.mflowhpc.backend.Backend;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.flow.Models;
 import org.mflowhpc.group.Group;
+import org.mflowhpc.io.Checkpoint;
 import org.mflowhpc.io.CheckpointException;
+import org.mflowhpc.io.DirectoryLock;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.nn.LrSchedule;
 import org.mflowhpc.train.Trainer;
@@ -21,8 +23,11 @@ import picocli.CommandLine.Option;
 /**
  * {@code mflow train}: reverse-KL training of a flow model (see {@link Trainer} for the loss, the metrics file,
  * checkpoints and SIGTERM handling). OUT receives checkpoint.bin, metrics.jsonl and training.png. --resume
- * continues from OUT/checkpoint.bin so that the parameters at step N are bit-identical to an uninterrupted run;
- * without --resume an OUT that already holds a checkpoint is refused.
+ * continues from OUT/checkpoint.bin so that the parameters at step N are bit-identical to an uninterrupted run
+ * (checkpoint.bin and metrics.jsonl byte-identical; wall-clock times go to timing.jsonl); without --resume an OUT
+ * that already holds a checkpoint is refused. While it runs, the process holds an exclusive lock on OUT/.train.lock,
+ * so a second train run in the same directory is refused with one line. SIGTERM ({@link Shutdown}): the current
+ * step finishes, the checkpoint and plot are written, exit status 143.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a normalizing flow (reverse KL); checkpoints, metrics.jsonl and training.png go to --out.",
@@ -52,6 +57,9 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--out", required = true, description = "Run directory.") Path out;
     @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
 
+    /** Lock file held in OUT while a train run is active. */
+    static final String LOCK = ".train.lock";
+
     @Override public Integer call() throws Exception {
         Group g = Group.parse(group);
         Lattice lat = Lattice.parse(lattice);
@@ -61,10 +69,21 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
         if (!(lr > 0)) throw new UserError("--lr must be > 0, got " + lr);
         if (clip < 0) throw new UserError("--clip must be >= 0, got " + clip);
         if (checkpointEvery < 1) throw new UserError("--checkpoint-every must be >= 1");
+        if (logEvery < 1) throw new UserError("--log-every must be >= 1, got " + logEvery);
+        java.util.regex.Pattern blocks = null;
+        if (trainParams != null) {
+            try {
+                blocks = java.util.regex.Pattern.compile(trainParams);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new UserError("--train-params: bad regular expression '" + trainParams + "'");
+            }
+        }
+        OutDir.check(out, "--out");
+        SampleCommand.checkBatchFits(g, lat, batch, 4); // the field, its gradient and the model's saved activations
         Path ck = out.resolve("checkpoint.bin");
-        if (!resume && Files.exists(ck)) throw new UserError(out + " already holds a checkpoint; use --resume to continue it or choose another --out");
         if (resume && !Files.exists(ck)) throw new UserError("--resume: no checkpoint at " + ck);
         PrintStream log = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        if (!resume && Files.exists(ck)) throw new UserError(out + " already holds a checkpoint; use --resume to continue it or choose another --out");
         try (Backend be = compute.create()) {
             FlowModel m = Models.create(model, be, g, lat, beta, Models.parseOptions(modelOptions), seed);
             Trainer.Options o = new Trainer.Options();
@@ -78,29 +97,43 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
             o.checkpointEvery = checkpointEvery;
             o.logEvery = logEvery;
             o.log = log;
+            o.progressBar = Progress.interactive();
             o.runDir = out;
-            if (trainParams != null) {
+            o.trainBlocks = blocks;
+            Trainer t = new Trainer(m, be, beta, o); // validates the batch and --train-params: nothing is written before
+            if (resume) { // read-only check first, so that a wrong or corrupt checkpoint leaves OUT exactly as it was
                 try {
-                    o.trainBlocks = java.util.regex.Pattern.compile(trainParams);
-                } catch (java.util.regex.PatternSyntaxException e) {
-                    throw new UserError("--train-params: bad regular expression '" + trainParams + "'");
-                }
-            }
-            Trainer t = new Trainer(m, be, beta, o);
-            if (resume) {
-                try {
-                    t.resume(ck);
+                    Trainer.validateCheckpoint(Checkpoint.read(ck), m, beta);
                 } catch (CheckpointException e) {
                     throw new UserError(ck + ": " + e.getMessage());
                 }
-                log.println("mflow train: resumed " + m.kind() + " at step " + t.step());
             }
-            log.printf("mflow train: %s on %s %s beta=%s, %d parameters, batch %d, %d steps -> %s%n", m.kind(), g, lat.spec(), beta,
-                    m.params().size(), batch, o.steps, out);
-            Trainer.Result r = t.run();
-            if (m.params().size() == 0) t.writeCheckpoint();
-            log.println("mflow train: " + r);
-            return r.status == Trainer.Status.DIVERGED ? 3 : 0;
+            try (DirectoryLock lock = DirectoryLock.acquire(out, LOCK, "train run")) {
+                return train(t, m, g, lat, ck, o, log);
+            }
         }
+    }
+
+    /** The part that writes OUT, run while OUT/.train.lock is held. */
+    private int train(Trainer t, FlowModel m, Group g, Lattice lat, Path ck, Trainer.Options o, PrintStream log) throws Exception {
+        // checked again under the lock: another run may have written it since
+        if (!resume && Files.exists(ck)) throw new UserError(out + " already holds a checkpoint; use --resume to continue it or choose another --out");
+        if (resume) {
+            try {
+                t.resume(ck);
+            } catch (CheckpointException e) {
+                throw new UserError(ck + ": " + e.getMessage());
+            }
+            log.println("mflow train: resumed " + m.kind() + " at step " + t.step());
+        }
+        log.printf("mflow train: %s on %s %s beta=%s, %d parameters, batch %d, %d steps -> %s%n", m.kind(), g, lat.spec(), beta,
+                m.params().size(), batch, o.steps, out);
+        Trainer.Result r;
+        try (Shutdown.Scope s = Shutdown.enter("mflow train", "finishing the current step, then writing the checkpoint", t::requestStop)) {
+            r = t.run();
+            if (m.params().size() == 0) t.writeCheckpoint();
+        }
+        log.println("mflow train: " + r);
+        return r.status == Trainer.Status.DIVERGED ? 3 : r.status == Trainer.Status.INTERRUPTED ? Main.EXIT_INTERRUPTED : 0;
     }
 }

@@ -411,9 +411,11 @@ public final class ArrayEnsemble {
 
     /**
      * The shard headers of a merged array ensemble in reading order (tasks in index order), after checking that the
-     * index describes what is on disk (see the class comment); used by {@link Ensemble#open}.
+     * index describes what is on disk (see the class comment); used by {@link Ensemble#open}. Each task directory is
+     * opened by {@code Ensemble.openDirectory}, which appends one manifest entry per shard to {@code entries} (so
+     * readShard checks every shard's SHA-256) and what it could not check to {@code notes}.
      */
-    static List<ShardHeader> openShards(Path dir) throws IOException {
+    static List<ShardHeader> openShards(Path dir, List<ShardEntry> entries, List<String> notes) throws IOException {
         Path ip = dir.resolve(INDEX);
         Index idx = Index.read(ip);
         TreeMap<Integer, Path> onDisk = taskDirs(dir);
@@ -426,7 +428,7 @@ public final class ArrayEnsemble {
             Path mf = td.resolve(HdfSchema.MANIFEST);
             String p = checkTaskAgainstIndex(idx, t, td);
             if (p != null) throw new EnsembleFormatException(mf, p);
-            List<ShardHeader> th = Ensemble.openDirectory(td);
+            List<ShardHeader> th = Ensemble.openDirectory(td, entries, notes);
             for (ShardHeader h : th) {
                 String q = taskMetaProblem(t.task(), h.meta());
                 if (q != null) throw new EnsembleFormatException(h.file(), q);

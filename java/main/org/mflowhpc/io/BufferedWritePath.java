@@ -47,7 +47,19 @@ final class BufferedWritePath implements Path {
 
     private BufferedWritePath(Path real, Fs fs) { this.real = real; this.fs = fs; }
 
-    static Path of(Path real) { return new BufferedWritePath(real.toAbsolutePath(), new Fs(real.getFileSystem())); }
+    static BufferedWritePath of(Path real) { return new BufferedWritePath(real.toAbsolutePath(), new Fs(real.getFileSystem())); }
+
+    /**
+     * Closes every channel opened through this path that is still open (the real file's channel included). A writer
+     * that fails half-way (e.g. on a full disk) may not close its channel; the caller calls this in a finally block
+     * so that no descriptor of the (then deleted) temporary file stays open.
+     */
+    void closeChannels() {
+        for (FileChannel c : fs.provider.opened) {
+            try { c.close(); } catch (IOException ignored) { /* the original failure is what the caller reports */ }
+        }
+        fs.provider.opened.clear();
+    }
 
     @Override public FileSystem getFileSystem() { return fs; }
     @Override public boolean isAbsolute() { return true; }
@@ -96,9 +108,15 @@ final class BufferedWritePath implements Path {
         private final Fs fs;
         Provider(Fs fs) { this.fs = fs; }
 
+        final java.util.List<FileChannel> opened = new java.util.ArrayList<>();
+
         @Override
         public FileChannel newFileChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs) throws IOException {
-            return new Channel(FileChannel.open(unwrap(path), options, attrs));
+            FileChannel real = FileChannel.open(unwrap(path), options, attrs);
+            Channel c = new Channel(real);
+            opened.add(real);
+            opened.add(c);
+            return c;
         }
 
         @Override

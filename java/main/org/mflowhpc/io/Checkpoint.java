@@ -44,7 +44,9 @@ import org.mflowhpc.lattice.Lattice;
  *   per array    n doubles (8 bytes each)
  *   32 bytes     SHA-256 of every preceding byte
  * </pre>
- * Arrays written by the Trainer: "params", "adam_m", "adam_v". {@link #write} refuses non-finite values and writes
+ * The bytes are a function of the contents only (ordered maps throughout, no time stamps), so two runs that reach the
+ * same state write identical files. Arrays written by the Trainer: "params", "adam_m", "adam_v". {@link #write}
+ * refuses non-finite values and writes
  * atomically: temporary file in the same directory, fsync, rename with ATOMIC_MOVE, fsync of the directory.
  * {@link #read} verifies magic, lengths and the checksum; {@link #validateFor} checks kind, group, lattice, beta,
  * config, parameter layout and parameter count against the values the caller's model reports (this package knows
@@ -98,7 +100,12 @@ public final class Checkpoint {
         h.put("param_layout", paramLayout);
         h.put("state", state);
         List<Map<String, Object>> al = new ArrayList<>();
-        for (Map.Entry<String, double[]> e : arrays.entrySet()) al.add(Map.of("name", e.getKey(), "length", e.getValue().length));
+        for (Map.Entry<String, double[]> e : arrays.entrySet()) { // ordered map: the file must not depend on Map.of's per-JVM order
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("name", e.getKey());
+            a.put("length", e.getValue().length);
+            al.add(a);
+        }
         h.put("arrays", al);
         byte[] header = JSON.writeValueAsBytes(h);
 
@@ -122,16 +129,21 @@ public final class Checkpoint {
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer b1 = ByteBuffer.wrap(body), b2 = ByteBuffer.wrap(digest);
-            while (b1.hasRemaining()) ch.write(b1);
-            while (b2.hasRemaining()) ch.write(b2);
-            ch.force(true);
-        }
         try {
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                ByteBuffer b1 = ByteBuffer.wrap(body), b2 = ByteBuffer.wrap(digest);
+                while (b1.hasRemaining()) ch.write(b1);
+                while (b2.hasRemaining()) ch.write(b2);
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* the failure below is what matters */ }
+            throw IoErrors.at(path, e); // e.g. a full disk; the previous checkpoint is untouched
         }
         if (dir != null) {
             try (FileChannel dc = FileChannel.open(dir, StandardOpenOption.READ)) { dc.force(true); } catch (IOException ignored) {

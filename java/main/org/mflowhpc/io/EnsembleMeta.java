@@ -75,6 +75,25 @@ public record EnsembleMeta(Group group, Lattice lattice, double beta, String act
         return null;
     }
 
+    /**
+     * First difference in what identifies a run (physics, algorithm, seed, extra attributes; not mflow_version, which
+     * a resumed run may have changed), or null. Every shard of one ensemble directory has its manifest's run identity.
+     */
+    public String runDifference(EnsembleMeta o) {
+        String d = physicsDifference(o);
+        if (d != null) return d;
+        if (!algorithm.equals(o.algorithm)) return "algorithm " + o.algorithm + " differs from " + algorithm;
+        if (seed != o.seed) return "seed " + o.seed + " differs from " + seed;
+        if (!extra.equals(o.extra)) {
+            for (Map.Entry<String, Object> e : extra.entrySet())
+                if (!e.getValue().equals(o.extra.get(e.getKey())))
+                    return "extra attribute " + e.getKey() + " = " + o.extra.get(e.getKey()) + " differs from " + e.getValue();
+            for (String k : o.extra.keySet())
+                if (!extra.containsKey(k)) return "extra attribute " + k + " = " + o.extra.get(k) + " is not in " + extra.keySet();
+        }
+        return null;
+    }
+
     /** Version of this build (from version.properties), or "unknown". */
     public static String currentVersion() {
         try (InputStream in = EnsembleMeta.class.getResourceAsStream("/org/mflowhpc/version.properties")) {

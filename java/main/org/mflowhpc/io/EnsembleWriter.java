@@ -37,6 +37,9 @@ import org.mflowhpc.lattice.GaugeField;
  * caller continues. A caller that checkpoints should do so after a shard is published, so that its checkpoint and
  * {@link #nextConfigIndex} agree on resume.
  *
+ * <p>If the manifest cannot be rewritten after a shard was published (a full disk), the new shard is removed again
+ * and the error propagates, so the directory stays what the last manifest lists.
+ *
  * <p>For preemption (SIGTERM) a caller may {@link #flush} the pending configurations as a short shard or
  * {@link #discardPending} them. Extra per-configuration datasets must have the same names in every append (and in
  * the shards being resumed). If action or plaquette is null, it is computed by the backend the batch lives on
@@ -107,7 +110,7 @@ public final class EnsembleWriter implements AutoCloseable {
         if (mode == Mode.CREATE) {
             if (l.manifest || !l.shards.isEmpty() || !l.temps.isEmpty())
                 throw new FileAlreadyExistsException(dir.toString(), null, "already contains an ensemble (" + l.describe()
-                        + "); refusing to touch it: use resume mode to continue it, or choose a new directory");
+                        + "); refusing to touch it: continue it with --resume (resume mode), or choose a new directory");
             manifest = Manifest.empty(meta);
             manifest.write(dir);
         } else {
@@ -230,12 +233,7 @@ public final class EnsembleWriter implements AutoCloseable {
 
     /** First difference between an existing ensemble's metadata and this run's (mflow_version ignored), or null. */
     static String metaDifference(EnsembleMeta existing, EnsembleMeta run) {
-        String d = existing.physicsDifference(run);
-        if (d != null) return d;
-        if (!existing.algorithm().equals(run.algorithm())) return "algorithm " + run.algorithm() + " differs from " + existing.algorithm();
-        if (existing.seed() != run.seed()) return "seed " + run.seed() + " differs from " + existing.seed();
-        if (!existing.extra().equals(run.extra())) return "extra attributes " + run.extra() + " differ from " + existing.extra();
-        return null;
+        return existing.runDifference(run);
     }
 
     public void append(GaugeField batch, double[] action, double[] plaquette) throws IOException {
@@ -311,9 +309,17 @@ public final class EnsembleWriter implements AutoCloseable {
         long first = manifest.endConfigIndex(0);
         ShardEntry e = ShardWriter.write(dir, manifest.nextShardIndex(), meta, meta.group(), meta.lattice(), n, data,
                 Arrays.copyOf(pAction, n), Arrays.copyOf(pPlaq, n), ex, exi, first);
+        Manifest next = manifest.with(e);
+        try {
+            next.write(dir);
+        } catch (IOException failure) {
+            // publishing is shard + manifest: if the manifest cannot be updated (e.g. a full disk), take the new shard
+            // back, so that the directory stays exactly what the old manifest lists (resume writes the shard again)
+            try { Files.deleteIfExists(dir.resolve(e.file())); } catch (IOException ignored) { /* resume adopts it if it stays */ }
+            throw failure;
+        }
         pending = 0;
-        manifest = manifest.with(e);
-        manifest.write(dir);
+        manifest = next;
     }
 
     /** Drops the pending (unpublished) configurations. */

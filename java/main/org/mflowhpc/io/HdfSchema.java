@@ -56,10 +56,12 @@ public final class HdfSchema {
     public static final String A_N_CONFIGS = "n_configs";
     public static final String A_SHARD_INDEX = "shard_index";
     public static final String A_FIRST_CONFIG_INDEX = "first_config_index";
+    /** SHA-256 of everything the per-configuration checksums do not cover ({@link ContentHash}); optional on read. */
+    public static final String A_CONTENT_SHA256 = ContentHash.ATTRIBUTE;
     /** Attribute names that extra metadata may not use (names starting with '_' are reserved too, e.g. _jHDF). */
     public static final Set<String> RESERVED_ATTRIBUTES = Set.of(A_FORMAT, A_FORMAT_VERSION, A_GROUP, A_LATTICE, A_BETA,
             A_ACTION_KIND, A_ACTION_CONVENTION, A_PLAQUETTE_CONVENTION, A_SITE_ORDER, A_LINK_LAYOUT, A_CHECKSUM_CONVENTION,
-            A_SEED, A_ALGORITHM, A_MFLOW_VERSION, A_N_CONFIGS, A_SHARD_INDEX, A_FIRST_CONFIG_INDEX);
+            A_SEED, A_ALGORITHM, A_MFLOW_VERSION, A_N_CONFIGS, A_SHARD_INDEX, A_FIRST_CONFIG_INDEX, A_CONTENT_SHA256);
 
     // ---- convention strings (docs/conventions.md), stored verbatim in every shard
     public static final String ACTION_CONVENTION = "S = -(beta/N) sum_x sum_{mu<nu} Re tr P_munu(x), "

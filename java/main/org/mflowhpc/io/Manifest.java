@@ -27,13 +27,18 @@ import org.mflowhpc.lattice.Lattice;
  * list of published shards in order (file, shard_index, n_configs, first_config_index, bytes, sha256 of the file).
  * Shards are contiguous: each starts at the previous one's end index, shard indices strictly increase.
  *
- * <p>{@link #read} validates everything and throws {@link EnsembleFormatException} (one line, naming manifest.json).
+ * <p>{@link #read} validates everything (also: nothing after the JSON object, no duplicate keys) and throws
+ * {@link EnsembleFormatException} (one line, naming manifest.json).
  * {@link #write} replaces the manifest atomically: .manifest.json.tmp, fsync, rename over manifest.json, fsync the
  * directory; readers see either the old or the new manifest, never a partial one. Immutable.
  */
 public record Manifest(EnsembleMeta meta, List<ShardEntry> shards) {
     public static final String FORMAT = "mflow-hpc-ensemble";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Reading: trailing content after the JSON object and duplicate keys are errors, not silently ignored. */
+    private static final com.fasterxml.jackson.databind.ObjectReader STRICT = JSON.reader()
+            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION);
 
     public Manifest {
         shards = List.copyOf(shards);
@@ -118,12 +123,17 @@ public record Manifest(EnsembleMeta meta, List<ShardEntry> shards) {
         Path tmp = dir.resolve("." + HdfSchema.MANIFEST + ".tmp");
         Path target = dir.resolve(HdfSchema.MANIFEST);
         byte[] bytes = toJson().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer bb = ByteBuffer.wrap(bytes);
-            while (bb.hasRemaining()) ch.write(bb);
-            ch.force(true);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                ByteBuffer bb = ByteBuffer.wrap(bytes);
+                while (bb.hasRemaining()) ch.write(bb);
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* the failure below is what matters */ }
+            throw IoErrors.at(target, e); // the old manifest.json is untouched
         }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         ShardWriter.fsync(dir, true);
     }
 
@@ -132,7 +142,7 @@ public record Manifest(EnsembleMeta meta, List<ShardEntry> shards) {
         if (!Files.isRegularFile(file)) throw new EnsembleFormatException(file, "does not exist or is not a regular file");
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readAllBytes(file));
+            root = STRICT.readTree(Files.readAllBytes(file));
         } catch (JsonProcessingException e) {
             throw new EnsembleFormatException(file, "not valid JSON (" + e.getOriginalMessage() + ")");
         }

@@ -68,6 +68,14 @@ public final class ShardReader {
      * is checked, so that {@link Verifier} can list every content fault (NaN, checksum) itself.
      */
     static Shard read(Path file, boolean verifyContent) throws IOException {
+        return read(file, verifyContent, null);
+    }
+
+    /**
+     * As {@link #read(Path, boolean)}; a {@value ContentHash#ATTRIBUTE} mismatch is thrown when
+     * {@code verifyContent}, else added to {@code contentFaults} (if not null) for the {@link Verifier}.
+     */
+    static Shard read(Path file, boolean verifyContent, List<String> contentFaults) throws IOException {
         preflight(file);
         try (HdfFile h = new HdfFile(file)) {
             Parsed p = parse(h, file);
@@ -108,6 +116,23 @@ public final class ShardReader {
                                 + "): stored " + hex(sums[b]) + ", computed " + hex(c) + "; the configuration data is corrupt");
                 }
             }
+            // last: the specific checks above name the problem when there is one
+            if (p.contentSha256 != null) {
+                Map<String, Object> ds = new TreeMap<>();
+                ds.put(HdfSchema.DS_ACTION, action);
+                ds.put(HdfSchema.DS_PLAQUETTE, plaq);
+                ds.put(HdfSchema.DS_CONFIG_INDEX, index);
+                ds.put(HdfSchema.DS_CHECKSUM, sums);
+                ds.putAll(extra);
+                ds.putAll(extraInt);
+                String got = ContentHash.of(ds, p.rawAttributes);
+                if (!got.equals(p.contentSha256)) {
+                    String msg = "content_sha256 mismatch: stored " + p.contentSha256.substring(0, 16) + "..., computed " + got.substring(0, 16)
+                            + "...; an attribute or a per-configuration dataset other than configs was modified";
+                    if (verifyContent) throw new EnsembleFormatException(file, msg);
+                    if (contentFaults != null) contentFaults.add(msg);
+                }
+            }
             return new Shard(hd, cfg, index, action, plaq, sums, Collections.unmodifiableMap(extra), Collections.unmodifiableMap(extraInt));
         } catch (EnsembleFormatException e) {
             throw e;
@@ -140,6 +165,15 @@ public final class ShardReader {
             throw e;
         } catch (RuntimeException e) {
             throw unreadable(file, e);
+        }
+    }
+
+    /** True if the shard carries a content_sha256 attribute (structure is not checked here). */
+    static boolean hasContentHash(Path file) {
+        try (HdfFile h = new HdfFile(file)) {
+            return h.getAttributes().containsKey(HdfSchema.A_CONTENT_SHA256);
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
@@ -198,6 +232,8 @@ public final class ShardReader {
         ShardHeader header;
         Dataset configs, action, plaquette, configIndex, checksum;
         final Map<String, Dataset> extras = new TreeMap<>();
+        final Map<String, Object> rawAttributes = new TreeMap<>();
+        String contentSha256; // null: the shard predates the attribute
     }
 
     private static Parsed parse(HdfFile h, Path f) throws EnsembleFormatException {
@@ -261,6 +297,17 @@ public final class ShardReader {
         }
 
         Parsed p = new Parsed();
+        for (Map.Entry<String, Attribute> e : attrs.entrySet()) {
+            if (e.getKey().startsWith("_")) continue;
+            Object v = data(e.getValue(), f, e.getKey());
+            if (v instanceof String || v instanceof Number || v instanceof int[] || v instanceof long[]) p.rawAttributes.put(e.getKey(), v);
+            else throw new EnsembleFormatException(f, "attribute '" + e.getKey() + "' has an unsupported type: " + describe(v));
+        }
+        if (attrs.containsKey(HdfSchema.A_CONTENT_SHA256)) {
+            String c = stringAttr(attrs, f, HdfSchema.A_CONTENT_SHA256);
+            if (!c.matches("[0-9a-f]{64}")) throw new EnsembleFormatException(f, "attribute 'content_sha256' is not 64 lowercase hex digits");
+            p.contentSha256 = c;
+        }
         int[] cfgShape = {n, lattice.d, lattice.volume, group.dof};
         p.configs = dataset(h, f, HdfSchema.DS_CONFIGS, Kind.F64, cfgShape);
         p.action = dataset(h, f, HdfSchema.DS_ACTION, Kind.F64, new int[] {n});

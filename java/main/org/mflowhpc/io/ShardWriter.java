@@ -25,6 +25,8 @@ import org.mflowhpc.lattice.Lattice;
  *   <li>inputs are validated (shapes, group/lattice against the metadata, finite configurations/action/plaquette,
  *       U(1) angles in [-pi, pi], no NaN in extras, extra names; SU(3) unitarity and the physics of action/plaquette
  *       are left to {@link Verifier}) and the file size is bounded by {@link #MAX_SHARD_BYTES} (below 2 GiB);
+ *   <li>the root attribute {@value HdfSchema#A_CONTENT_SHA256} is computed ({@link ContentHash}: every attribute and every
+ *       dataset but configs, which the per-configuration checksums cover);
  *   <li>the file is built in memory and written once by jhdf to {@code .shard-NNNNN.h5.tmp} in the same directory
  *       (claimed with create-new, so two writers cannot share it), fsynced, then read back and checked
  *       (per-configuration checksums, i.e. bit-exact configurations, and every per-configuration array);
@@ -33,7 +35,8 @@ import org.mflowhpc.lattice.Lattice;
  *       then {@code ATOMIC_MOVE}. If the final shard already exists the call fails with
  *       {@link FileAlreadyExistsException} and the existing file is untouched.
  * </ol>
- * On any failure the temporary file is removed. Configurations get config_index firstConfigIndex, +1, ...
+ * On any failure the temporary file is removed and the IOException names the shard ({@link IoErrors#at}, e.g. a full
+ * disk). Configurations get config_index firstConfigIndex, +1, ...
  *
  * <p>Memory: jhdf needs nested Java arrays, so writing n configurations needs about
  * {@link #heapBytesToWrite} of heap on top of the input (~4.5x the data for U(1), ~1.2x for SU(3)).
@@ -131,6 +134,10 @@ public final class ShardWriter {
             published = true;
             fsync(dir, true);
             return new ShardEntry(name, shardIndex, plan.n, firstConfigIndex, bytes, sha);
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (IOException e) {
+            throw IoErrors.at(target, e); // e.g. a full disk: name the shard being written
         } finally {
             if (!published) Files.deleteIfExists(tmp);
         }
@@ -170,6 +177,9 @@ public final class ShardWriter {
         final LinkedHashMap<String, Object> datasets = new LinkedHashMap<>();
         int n;
         long[] checksums;
+
+        /** Recomputes content_sha256 after the plan was edited (tests that build malformed files on purpose). */
+        void rehash() { attributes.put(HdfSchema.A_CONTENT_SHA256, ContentHash.of(datasets, attributes)); }
     }
 
     /** Plan for a field (downloaded to the host once). */
@@ -264,6 +274,7 @@ public final class ShardWriter {
         d.put(HdfSchema.DS_CHECKSUM, p.checksums.clone());
         for (Map.Entry<String, double[]> e : ex.entrySet()) d.put(e.getKey(), e.getValue().clone());
         for (Map.Entry<String, int[]> e : exi.entrySet()) d.put(e.getKey(), e.getValue().clone());
+        a.put(HdfSchema.A_CONTENT_SHA256, ContentHash.of(d, a));
         return p;
     }
 
@@ -293,11 +304,14 @@ public final class ShardWriter {
     /** Writes a plan with jhdf into an existing empty file (through the write-buffering path shim). */
     static void writePlan(Path file, Plan p) throws IOException {
         if (Files.size(file) != 0) throw new IOException(file + ": refusing to write a shard over a non-empty file");
-        try (WritableHdfFile h = HdfFile.write(BufferedWritePath.of(file))) {
+        BufferedWritePath path = BufferedWritePath.of(file);
+        try (WritableHdfFile h = HdfFile.write(path)) {
             for (Map.Entry<String, Object> e : p.attributes.entrySet()) h.putAttribute(e.getKey(), e.getValue());
             for (Map.Entry<String, Object> e : p.datasets.entrySet()) h.putDataset(e.getKey(), e.getValue());
         } catch (RuntimeException e) {
             throw new IOException(file + ": HDF5 writing failed: " + EnsembleFormatException.oneLine(String.valueOf(e)), e);
+        } finally {
+            path.closeChannels(); // jhdf may leave its channel open when its close fails (a full disk)
         }
     }
 

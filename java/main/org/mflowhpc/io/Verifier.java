@@ -24,11 +24,13 @@ import org.mflowhpc.lattice.GaugeField;
  * problem: it returns a {@link Report} listing every fault as one line naming the file. Checks:
  * <ul>
  *   <li>directories: manifest.json present and valid; every listed shard exists with the recorded size and
- *       SHA-256; its shard_index, n_configs and first_config_index and physics agree with the manifest; no shard
- *       file on disk is missing from the manifest (such files are verified too); shard file names match their
- *       shard_index; without a manifest,
+ *       SHA-256; its shard_index, n_configs and first_config_index and its whole run metadata (physics, algorithm,
+ *       seed, extra attributes; not mflow_version) agree with the manifest; no shard file on disk is missing from
+ *       the manifest (such files are verified too); shard file names match their shard_index; without a manifest,
  *       config_index ranges do not overlap;
- *   <li>each shard: schema, attributes, dtypes and shapes ({@link ShardReader}); per configuration: finite values,
+ *   <li>each shard: schema, attributes, dtypes and shapes ({@link ShardReader}); the content hash
+ *       ({@link ContentHash}: every attribute and every dataset but configs; a note for older shards without it);
+ *       per configuration: finite values,
  *       checksum recomputed, unitarity (SU(3): {@link SU3#unitarityDeviation} &lt; {@value #UNITARITY_TOLERANCE}
  *       for every link; U(1): every angle finite and in [-pi, pi]), stored plaquette and Wilson action recomputed
  *       on the given backend (|dP| &lt;= {@value #PLAQUETTE_TOLERANCE}, |dS| &lt;= {@value #PLAQUETTE_TOLERANCE}
@@ -225,12 +227,16 @@ public final class Verifier {
 
     private static void verifyShard(Path f, ShardEntry expected, EnsembleMeta manifestMeta, Report r, List<ShardHeader> headers, Backend be) {
         Shard s;
+        List<String> contentFaults = new ArrayList<>();
         try {
-            s = ShardReader.read(f, false);
+            s = ShardReader.read(f, false, contentFaults);
         } catch (IOException e) {
             r.fault(e instanceof EnsembleFormatException ? e.getMessage() : f + ": cannot read: " + e);
             return;
         }
+        for (String c : contentFaults) r.fault(f, c);
+        if (!ShardReader.hasContentHash(f))
+            r.notes.add(f + ": no content_sha256 attribute (an older shard): its attributes and extra datasets are covered only by manifest.json's SHA-256");
         ShardHeader h = s.header();
         headers.add(h);
         r.checksums.put(f, s.checksum());
@@ -241,8 +247,8 @@ public final class Verifier {
             r.fault(f, "shard_index/n_configs/first_config_index " + h.shardIndex() + "/" + h.nConfigs() + "/" + h.firstConfigIndex()
                     + " differ from manifest.json (" + expected.shardIndex() + "/" + expected.nConfigs() + "/" + expected.firstConfigIndex() + ")");
         if (manifestMeta != null) {
-            String d = manifestMeta.physicsDifference(h.meta());
-            if (d != null) r.fault(f, d + " in manifest.json");
+            String d = manifestMeta.runDifference(h.meta());
+            if (d != null) r.fault(f, d + " in manifest.json (a shard of another run?)");
         }
         int fromName = HdfSchema.parseShardIndex(f.getFileName().toString());
         if (fromName >= 0 && fromName != h.shardIndex())

@@ -28,6 +28,16 @@ public final class MetricsPlot {
 
     private MetricsPlot() {}
 
+    /** A numeric field of a jsonl line, or null if the line is not an object or lacks it. */
+    static Double numberOf(String line, String key) {
+        try {
+            JsonNode n = JSON.readTree(line);
+            return n != null && n.has(key) && n.get(key).isNumber() ? n.get(key).asDouble() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** The "step" of a metrics line, or null if the line is not a metrics object. */
     static Long stepOf(String line) {
         try {

@@ -12,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -23,6 +21,7 @@ import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.io.Checkpoint;
 import org.mflowhpc.io.CheckpointException;
+import org.mflowhpc.io.IoErrors;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.nn.Adam;
 import org.mflowhpc.nn.LrSchedule;
@@ -47,15 +46,21 @@ import org.mflowhpc.observable.stats.Ess;
  * parameter non-finite are rolled back and treated the same way, so checkpoints never hold non-finite values.
  *
  * <p>Run directory: {@code metrics.jsonl} (one JSON object per step: step, loss, ess, var_logw, lr, grad_norm,
- * step_s, wall_s, skipped; for multiscale models every max(logEvery, steps/50)-th and the last step also log_q_level,
- * log_p_level and, without refinement layers, kl_level: see {@link LevelMetrics}), {@code checkpoint.bin}
- * ({@link Checkpoint}, every {@code checkpointEvery} steps, at the end, and on SIGTERM), {@code training.png} (loss and ESS vs step, written at the end). On SIGTERM a JVM shutdown
- * hook lets the current step finish, writes the checkpoint and the plot, then lets the JVM exit. Resuming
- * ({@link #resume}) restores parameters, Adam state, step, lr_factor and counters, and drops metrics lines at or
- * after the checkpoint's step, so parameters at step N are bit-identical to an uninterrupted run.
+ * skipped; deterministic; for multiscale models every max(logEvery, steps/50)-th and the last step also
+ * log_q_level, log_p_level and, without refinement layers, kl_level: see {@link LevelMetrics}),
+ * {@code timing.jsonl} (one object per step: step, step_s, wall_s, the only wall-clock values),
+ * {@code checkpoint.bin} ({@link Checkpoint}, every {@code checkpointEvery} steps, at the end, and after
+ * {@link #requestStop}), {@code training.png} (loss and ESS vs step, written at the end of a run that was not
+ * stopped early). Wall-clock time is kept out
+ * of the checkpoint and out of metrics.jsonl, so that after an interrupted and resumed run both files are
+ * byte-identical to an uninterrupted run's ({@code cmp} proves a resume). A fresh run (step 0) starts both jsonl
+ * files anew; resuming ({@link #resume}) restores parameters, Adam state, step, lr_factor and counters, and drops
+ * metrics and timing lines at or after the checkpoint's step, so parameters at step N are bit-identical to an
+ * uninterrupted run. Signals are not handled here: the CLI's one SIGTERM handler ({@code cli.Shutdown}) calls
+ * {@link #requestStop}, and the loop ends after the current step with a checkpoint.
  *
- * <p>Console: a progress bar when System.console() != null and not under SLURM (SLURM_JOB_ID unset), otherwise a
- * plain log line every {@code logEvery} steps.
+ * <p>Console: a progress bar when {@code opt.progressBar} (the caller decides: a terminal, not under SLURM) and
+ * System.console() != null, otherwise a plain log line every {@code logEvery} steps.
  */
 public final class Trainer {
     public enum Status { COMPLETED, INTERRUPTED, DIVERGED }
@@ -73,10 +78,9 @@ public final class Trainer {
         public int logEvery = 10;
         /** Where progress goes; null = silent (no bar, no log lines). */
         public PrintStream log = System.out;
-        public boolean progressBar = true;
+        /** Live progress bar instead of log lines (needs a console as well); the CLI sets it from Progress.interactive(). */
+        public boolean progressBar = false;
         public boolean plot = true;
-        public boolean handleSigterm = true;
-        public long sigtermWaitSeconds = 300;
         public Path runDir;
         /**
          * Stage-wise training: when set, only parameter blocks whose names match are updated (the others, and their
@@ -110,12 +114,15 @@ public final class Trainer {
     private double wallBefore;
     private volatile boolean stopRequested;
     private volatile Runnable stepHook;
+    private boolean resumed;
 
     public Trainer(FlowModel model, Backend be, double beta, Options opt) {
         if (opt.runDir == null) throw new IllegalArgumentException("Trainer needs a run directory");
         if (opt.batch < 1) throw new IllegalArgumentException("batch must be >= 1");
         if (model.params().backend() != be) throw new IllegalArgumentException("the model lives on another backend than the trainer's");
         this.model = model; this.be = be; this.beta = beta; this.opt = opt;
+        GaugeField.checkedSize(model.group(), model.lattice(), opt.batch); // a batch that cannot be one field: refused now
+        checkTrainBlocks(model.params());
         this.adam = new Adam(model.params(), opt.adamBeta1, opt.adamBeta2, opt.adamEps, opt.weightDecay);
     }
 
@@ -124,6 +131,8 @@ public final class Trainer {
     public Adam adam() { return adam; }
     public Path checkpointPath() { return opt.runDir.resolve("checkpoint.bin"); }
     public Path metricsPath() { return opt.runDir.resolve("metrics.jsonl"); }
+    /** Per-step wall-clock times (kept apart from metrics.jsonl and the checkpoint so those are reproducible). */
+    public Path timingPath() { return opt.runDir.resolve("timing.jsonl"); }
     public Path plotPath() { return opt.runDir.resolve("training.png"); }
 
     /** Asks the loop to stop after the current step (what the SIGTERM hook does). */
@@ -149,7 +158,6 @@ public final class Trainer {
         st.put("lr_factor", lrFactor);
         st.put("skipped_total", skippedTotal);
         st.put("consecutive_bad", consecutiveBad);
-        st.put("wall_s", wallBefore);
         Map<String, double[]> arrays = new LinkedHashMap<>();
         arrays.put("params", p.valuesToHost());
         arrays.put("adam_m", adam.mToHost());
@@ -178,7 +186,6 @@ public final class Trainer {
         lrFactor = num(st, "lr_factor").doubleValue();
         skippedTotal = num(st, "skipped_total").longValue();
         consecutiveBad = num(st, "consecutive_bad").longValue();
-        wallBefore = num(st, "wall_s").doubleValue();
         List<String> diffs = new ArrayList<>();
         if (num(st, "seed").longValue() != opt.seed) diffs.add("seed " + st.get("seed") + " -> " + opt.seed);
         if (num(st, "batch").intValue() != opt.batch) diffs.add("batch " + st.get("batch") + " -> " + opt.batch);
@@ -186,10 +193,12 @@ public final class Trainer {
         if (!diffs.isEmpty() && opt.log != null)
             opt.log.println("warning: resuming with changed " + String.join(", ", diffs) + " (run will differ from an uninterrupted one)");
         try {
-            truncateMetrics(step);
+            truncateJsonl(metricsPath(), step);
+            wallBefore = truncateJsonl(timingPath(), step);
         } catch (IOException e) {
-            throw new CheckpointException("cannot rewrite " + metricsPath() + ": " + e.getMessage(), e);
+            throw new CheckpointException("cannot rewrite " + metricsPath() + " or " + timingPath() + ": " + e.getMessage(), e);
         }
+        resumed = true;
     }
 
     private static Number num(Map<String, Object> st, String k) throws CheckpointException {
@@ -198,17 +207,26 @@ public final class Trainer {
         return (Number) o;
     }
 
-    private void truncateMetrics(long keepBelow) throws IOException {
-        Path mp = metricsPath();
-        if (!Files.exists(mp)) return;
+    /**
+     * Keeps the lines of a jsonl file whose "step" is below {@code keepBelow} (atomic rewrite); returns the "wall_s"
+     * of the last kept line (0 if none or absent), from which the wall clock of a resumed run continues.
+     */
+    private static double truncateJsonl(Path mp, long keepBelow) throws IOException {
+        if (!Files.exists(mp)) return 0;
         List<String> keep = new ArrayList<>();
+        double wall = 0;
         for (String line : Files.readAllLines(mp, StandardCharsets.UTF_8)) {
             Long s = MetricsPlot.stepOf(line);
-            if (s != null && s < keepBelow) keep.add(line);
+            if (s != null && s < keepBelow) {
+                keep.add(line);
+                Double w = MetricsPlot.numberOf(line, "wall_s");
+                wall = w == null ? 0 : w;
+            }
         }
-        Path tmp = mp.resolveSibling("metrics.jsonl.tmp");
+        Path tmp = mp.resolveSibling(mp.getFileName() + ".tmp");
         Files.write(tmp, keep, StandardCharsets.UTF_8);
         Files.move(tmp, mp, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return wall;
     }
 
     // ------------------------------------------------------------------ training
@@ -216,19 +234,14 @@ public final class Trainer {
     /** Trains until opt.steps steps have been taken in total (counting resumed ones), or stop/divergence. */
     public Result run() throws IOException {
         Files.createDirectories(opt.runDir);
-        CountDownLatch done = new CountDownLatch(1);
-        Thread hook = null;
-        if (opt.handleSigterm) {
-            hook = new Thread(() -> {
-                stopRequested = true;
-                try { done.await(opt.sigtermWaitSeconds, TimeUnit.SECONDS); } catch (InterruptedException ignored) { Thread.currentThread().interrupt(); }
-            }, "mflow-trainer-sigterm");
-            Runtime.getRuntime().addShutdownHook(hook);
-        }
-        boolean bar = opt.log != null && opt.progressBar && System.console() != null && System.getenv("SLURM_JOB_ID") == null;
+        boolean bar = opt.log != null && opt.progressBar && System.console() != null;
         ProgressBar pb = null;
         Params p = model.params();
         int B = opt.batch;
+        if (!resumed && step == 0) { // a fresh run: lines left by an earlier attempt that never checkpointed are dropped
+            truncateJsonl(metricsPath(), 0);
+            truncateJsonl(timingPath(), 0);
+        }
         GaugeField u = new GaugeField(be, model.group(), model.lattice(), B);
         Buffer logQ = be.alloc(B), act = be.alloc(B), logw = be.alloc(B), dLogQ = be.alloc(B), tmp = be.alloc(B);
         Buffer dLinks = be.alloc(u.size());
@@ -238,15 +251,15 @@ public final class Trainer {
         List<Params.Block> frozen = null;
         if (opt.trainBlocks != null) {
             frozen = new ArrayList<>();
-            int trained = 0;
-            for (Params.Block bl : p.blocks()) { if (opt.trainBlocks.matcher(bl.name).matches()) trained++; else frozen.add(bl); }
-            if (trained == 0) throw new IllegalArgumentException("no parameter block matches '" + opt.trainBlocks.pattern() + "'");
+            for (Params.Block bl : p.blocks()) if (!opt.trainBlocks.matcher(bl.name).matches()) frozen.add(bl);
         }
         double lastLoss = Double.NaN, lastEss = Double.NaN;
         Status status = Status.COMPLETED;
         String message = "trained " + opt.steps + " steps";
         long t0 = System.nanoTime();
         try (BufferedWriter metrics = Files.newBufferedWriter(metricsPath(), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+             BufferedWriter timing = Files.newBufferedWriter(timingPath(), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             if (bar) pb = new ProgressBarBuilder().setTaskName("train " + model.kind()).setInitialMax(opt.steps)
                     .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(opt.log)).build();
@@ -301,9 +314,11 @@ public final class Trainer {
                 step++;
                 double stepS = (System.nanoTime() - ts) * 1e-9, wall = wallBefore + (System.nanoTime() - t0) * 1e-9;
                 metrics.write(String.format(Locale.ROOT,
-                        "{\"step\":%d,\"loss\":%s,\"ess\":%s,\"var_logw\":%s,\"lr\":%s,\"grad_norm\":%s,\"step_s\":%s,\"wall_s\":%s,\"skipped\":%b%s}",
-                        step - 1, js(loss), js(ess), js(varLw), js(lr), js(gnorm), js(stepS), js(wall), !ok, levelJson));
+                        "{\"step\":%d,\"loss\":%s,\"ess\":%s,\"var_logw\":%s,\"lr\":%s,\"grad_norm\":%s,\"skipped\":%b%s}",
+                        step - 1, js(loss), js(ess), js(varLw), js(lr), js(gnorm), !ok, levelJson));
                 metrics.newLine();
+                timing.write(String.format(Locale.ROOT, "{\"step\":%d,\"step_s\":%s,\"wall_s\":%s}", step - 1, js(stepS), js(wall)));
+                timing.newLine();
                 if (ok) { lastLoss = loss; lastEss = ess; }
                 if (pb != null) { pb.stepTo(step); pb.setExtraMessage(String.format(Locale.ROOT, "loss %.4f ess %.3f", loss, ess)); }
                 else if (opt.log != null && (step % Math.max(1, opt.logEvery) == 0 || step == opt.steps || !ok))
@@ -317,6 +332,7 @@ public final class Trainer {
                 }
                 if (opt.checkpointEvery > 0 && step % opt.checkpointEvery == 0) {
                     metrics.flush();
+                    timing.flush();
                     wallBefore = wall; t0 = System.nanoTime();
                     writeCheckpoint();
                 }
@@ -325,25 +341,34 @@ public final class Trainer {
             }
             if (status == Status.COMPLETED && stopRequested && step >= opt.steps) message = "trained " + opt.steps + " steps (stop requested at the end)";
             metrics.flush();
+            timing.flush();
             wallBefore += (System.nanoTime() - t0) * 1e-9;
             t0 = System.nanoTime();
             writeCheckpoint();
-            if (opt.plot) {
+            if (opt.plot && status != Status.INTERRUPTED) { // (stopped: the JVM may be shutting down, AWT refuses to start)
                 try {
                     MetricsPlot.write(metricsPath(), plotPath(), model.kind() + " " + model.lattice() + " beta=" + beta);
                 } catch (IOException | RuntimeException e) {
                     if (opt.log != null) opt.log.println("warning: could not write " + plotPath() + ": " + e.getMessage());
                 }
             }
+        } catch (IOException e) {
+            throw IoErrors.at(opt.runDir, e); // e.g. a full disk while appending metrics: say where
         } finally {
             if (pb != null) pb.close();
-            done.countDown();
-            if (hook != null) {
-                try { Runtime.getRuntime().removeShutdownHook(hook); } catch (IllegalStateException ignored) { /* JVM shutting down */ }
-            }
         }
         if (opt.log != null) opt.log.println(status == Status.COMPLETED ? message : status + ": " + message);
         return new Result(status, step, message, lastLoss, lastEss, skippedTotal);
+    }
+
+    /** Refuses a --train-params pattern that matches no parameter block (before anything is allocated or written). */
+    private void checkTrainBlocks(Params p) {
+        if (opt.trainBlocks == null) return;
+        for (Params.Block bl : p.blocks()) if (opt.trainBlocks.matcher(bl.name).matches()) return;
+        List<String> names = new ArrayList<>();
+        for (Params.Block bl : p.blocks()) names.add(bl.name);
+        String shown = names.size() > 6 ? String.join(", ", names.subList(0, 6)) + ", ... (" + names.size() + " blocks)" : String.join(", ", names);
+        throw new IllegalArgumentException("no parameter block matches '" + opt.trainBlocks.pattern() + "' (blocks: " + shown + ")");
     }
 
     private static String js(double v) { return Double.isFinite(v) ? Double.toString(v) : "null"; }

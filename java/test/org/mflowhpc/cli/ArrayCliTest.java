@@ -71,7 +71,7 @@ class ArrayCliTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         String text = Files.readString(log, StandardCharsets.UTF_8);
         assertEquals(143, p.exitValue(), text);
-        assertTrue(text.contains("interrupted after publishing"), text);
+        assertTrue(text.contains("stopped (SIGTERM); published"), text);
     }
 
     @Test void separatelyRunAndInterruptedTasksEqualOneProcessByteForByte() throws Exception {

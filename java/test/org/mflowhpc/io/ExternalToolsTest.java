@@ -117,12 +117,20 @@ class ExternalToolsTest {
         try (EnsembleWriter w = EnsembleWriter.create(ens, meta(f, 1.0, "hmc"), 2)) { w.append(f, null, null); }
         Path shard = ens.resolve("shard-00000.h5");
         run(List.of(PYTHON, "-c", "import h5py, sys\nwith h5py.File(sys.argv[1], 'a') as f: f.attrs['note'] = 'edited by hand'", shard.toString()));
-        Shard s = ShardReader.read(shard); // still a valid shard, with one more extra attribute
+        // the edit is seen by the shard's own content hash, even without the manifest
+        EnsembleFormatException edited = assertThrows(EnsembleFormatException.class, () -> ShardReader.read(shard));
+        assertOneLine(edited.getMessage(), shard, "content_sha256 mismatch");
+        // an editor that follows docs/hdf5-schema.md recomputes content_sha256: then it is a valid shard with one more
+        // extra attribute (and the directory's manifest still tells that the file changed)
+        run(List.of(PYTHON, "-c", ContentHashTest.PY_FUNCTION + "h = content_sha256(sys.argv[1])\n"
+                + "with h5py.File(sys.argv[1], 'a') as f: f.attrs['content_sha256'] = np.bytes_(h)", shard.toString()));
+        Shard s = ShardReader.read(shard);
         assertEquals("edited by hand", s.meta().extra().get("note"));
         assertArrayEquals(f.toHost(), s.configs(BE).toHost());
         Verifier.Report r = Verifier.verify(BE, ens);
-        assertEquals(1, r.faults().size(), r.faults().toString());
+        assertEquals(2, r.faults().size(), r.faults().toString()); // the file changed, and its metadata is not the run's
         assertOneLine(r.faults().get(0), shard, "size", "differs from manifest.json");
+        assertOneLine(r.faults().get(1), shard, "extra attribute note", "in manifest.json");
     }
 
     @Test void missingToolFailsUnderCiAndSkipsOtherwise() {

@@ -56,6 +56,7 @@ class VerifierTest {
         p.datasets.put(HdfSchema.DS_CHECKSUM, HdfSchema.configChecksums(bad.toHost(), 2, bad.configSize()));
         p.datasets.put(HdfSchema.DS_ACTION, action(bad, 1.0));
         p.datasets.put(HdfSchema.DS_PLAQUETTE, plaquette(bad));
+        p.rehash();
         Path file = root.resolve("wide.h5");
         Files.createFile(file);
         ShardWriter.writePlan(file, p);

@@ -69,7 +69,7 @@ class FlowExactnessTest {
             if (c.steps > 0) {
                 Trainer.Options o = new Trainer.Options();
                 o.seed = 11; o.batch = 32; o.steps = c.steps; o.schedule = LrSchedule.constant(3e-3);
-                o.log = null; o.plot = false; o.handleSigterm = false; o.runDir = tmp.resolve(c.model);
+                o.log = null; o.plot = false; o.runDir = tmp.resolve(c.model);
                 new Trainer(m, be, c.beta, o).run();
             }
             int nb = 500, batches = 8, n = nb * batches;

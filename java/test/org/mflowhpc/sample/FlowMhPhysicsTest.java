@@ -36,7 +36,7 @@ class FlowMhPhysicsTest {
         try (CpuBackend be = new CpuBackend(2)) {
             FlowModel m = Models.create("multiscale", be, Group.U1, lat, beta, Map.of(), 11);
             Trainer.Options o = new Trainer.Options();
-            o.seed = 11; o.batch = 64; o.steps = 300; o.runDir = tmp; o.log = null; o.plot = false; o.handleSigterm = false;
+            o.seed = 11; o.batch = 64; o.steps = 300; o.runDir = tmp; o.log = null; o.plot = false;
             new Trainer(m, be, beta, o).run();
 
             int batch = 256, batches = 40, n = batch * batches;

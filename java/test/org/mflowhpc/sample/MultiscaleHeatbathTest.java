@@ -72,7 +72,7 @@ class MultiscaleHeatbathTest {
             FlowModel m = Models.create("multiscale", be, c.group, c.lat, c.beta, c.opts, 3);
             Trainer.Options o = new Trainer.Options();
             o.seed = 11; o.batch = 32; o.steps = c.steps; o.schedule = LrSchedule.constant(3e-3);
-            o.log = null; o.plot = false; o.handleSigterm = false; o.runDir = tmp.resolve("run");
+            o.log = null; o.plot = false; o.runDir = tmp.resolve("run");
             new Trainer(m, be, c.beta, o).run();
             int nb = 500, batches = 8, n = nb * batches;
             double[] plaq = new double[n], logw = new double[n], chainPlaq = new double[n];

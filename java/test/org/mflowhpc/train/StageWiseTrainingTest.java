@@ -25,7 +25,7 @@ class StageWiseTrainingTest {
             FlowModel m = Models.create("multiscale", be, Group.U1, new Lattice(4, 4), 1.5, Map.of(), 3);
             double[] before = m.params().valuesToHost();
             Trainer.Options o = new Trainer.Options();
-            o.seed = 3; o.batch = 8; o.steps = 5; o.runDir = tmp; o.log = null; o.plot = false; o.handleSigterm = false;
+            o.seed = 3; o.batch = 8; o.steps = 5; o.runDir = tmp; o.log = null; o.plot = false;
             o.trainBlocks = Pattern.compile("level1\\..*");
             new Trainer(m, be, 1.5, o).run();
             double[] after = m.params().valuesToHost();

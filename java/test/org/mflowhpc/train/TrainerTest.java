@@ -46,7 +46,7 @@ class TrainerTest {
         Trainer.Options o = new Trainer.Options();
         o.runDir = dir; o.steps = steps; o.batch = 8; o.seed = 17; o.checkpointEvery = 4;
         o.schedule = LrSchedule.cosine(5e-3, steps, 1e-4); o.clipNorm = 5.0; o.weightDecay = 1e-4;
-        o.log = null; o.plot = false; o.handleSigterm = false;
+        o.log = null; o.plot = false;
         return o;
     }
 

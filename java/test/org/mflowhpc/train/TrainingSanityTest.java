@@ -47,7 +47,7 @@ class TrainingSanityTest {
             double ess0 = freshEss(m, be, 1.0, 1024, 1234);
             Trainer.Options o = new Trainer.Options();
             o.runDir = tmp; o.steps = 300; o.batch = 32; o.seed = 7;
-            o.schedule = LrSchedule.constant(1e-2); o.log = null; o.plot = false; o.handleSigterm = false;
+            o.schedule = LrSchedule.constant(1e-2); o.log = null; o.plot = false;
             o.checkpointEvery = 0;
             long t0 = System.nanoTime();
             Trainer.Result r = new Trainer(m, be, 1.0, o).run();
@@ -72,7 +72,7 @@ class TrainingSanityTest {
             HaarFlowModel m = new HaarFlowModel(be, Group.U1, new Lattice(8, 8), HaarFlowModel.defaultConfig(1));
             Trainer.Options o = new Trainer.Options();
             o.runDir = tmp; o.steps = 1000; o.batch = 64; o.seed = 7; o.schedule = LrSchedule.constant(1e-3);
-            o.log = System.out; o.logEvery = 100; o.progressBar = false; o.handleSigterm = false; o.checkpointEvery = 250;
+            o.log = System.out; o.logEvery = 100; o.progressBar = false; o.checkpointEvery = 250;
             long t0 = System.nanoTime();
             Trainer.Result r = new Trainer(m, be, 2.0, o).run();
             double ess = freshEss(m, be, 2.0, 4096, 99);
@@ -89,7 +89,7 @@ class TrainingSanityTest {
                 HaarFlowModel m = new HaarFlowModel(be, Group.U1, new Lattice(8, 8), HaarFlowModel.defaultConfig(1));
                 Trainer.Options o = new Trainer.Options();
                 o.runDir = tmp.resolve("t" + threads); o.steps = 30; o.batch = 64; o.seed = 7;
-                o.log = null; o.plot = false; o.handleSigterm = false; o.checkpointEvery = 0;
+                o.log = null; o.plot = false; o.checkpointEvery = 0;
                 Trainer t = new Trainer(m, be, 2.0, o);
                 o.steps = 5; t.run(); // warm-up
                 o.steps = 35;

@@ -174,7 +174,7 @@ class LearnedMultiscaleU1Test {
         Trainer.Options o = new Trainer.Options();
         o.runDir = java.nio.file.Files.createTempDirectory("mstrain");
         o.steps = steps; o.batch = batch; o.schedule = org.mflowhpc.nn.LrSchedule.constant(lr);
-        o.log = null; o.plot = false; o.handleSigterm = false; o.checkpointEvery = 0;
+        o.log = null; o.plot = false; o.checkpointEvery = 0;
         return o;
     }
 
