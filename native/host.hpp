@@ -17,6 +17,8 @@
 
 #include <jni.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -78,7 +80,46 @@ inline int64_t pad8(int64_t n) { return (n + 7) / 8 * 8; }
  */
 constexpr double PAR_NS = 50000;
 
-inline bool parallel(int nt, int64_t n, double nsPerItem) { return nt > 1 && n > 1 && (double) n * nsPerItem >= PAR_NS; }
+/**
+ * Starvation guard. A parallel region ends at a barrier that waits for every team thread, also for one the OS has
+ * not scheduled yet (on an oversubscribed node: a time slice or more). Each region counts the chunks done by
+ * threads other than the caller; when they did none in STARVED_REGIONS consecutive regions (the caller did all the
+ * work and then waited), regions are skipped, i.e. calls run serially, for SERIAL_NS before parallelism is tried
+ * again. On a node with free cores the workers always help and this never triggers. Results do not depend on it
+ * (every op is thread-count independent).
+ */
+constexpr int STARVED_REGIONS = 3;
+constexpr int64_t SERIAL_NS = 200000000;
+
+struct Starvation {
+    std::atomic<int> starved{0};
+    std::atomic<int64_t> serialUntil{0};
+};
+
+inline Starvation& starvation() {
+    static Starvation s;
+    return s;
+}
+
+inline int64_t nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/** Records a finished region in which the team threads other than the caller did workerChunks chunks. */
+inline void regionDone(int64_t workerChunks) {
+    Starvation& s = starvation();
+    if (workerChunks > 0) { s.starved.store(0, std::memory_order_relaxed); return; }
+    if (s.starved.fetch_add(1, std::memory_order_relaxed) + 1 >= STARVED_REGIONS) {
+        s.serialUntil.store(nowNs() + SERIAL_NS, std::memory_order_relaxed);
+        s.starved.store(0, std::memory_order_relaxed);
+    }
+}
+
+inline bool parallel(int nt, int64_t n, double nsPerItem) {
+    if (!(nt > 1 && n > 1 && (double) n * nsPerItem >= PAR_NS)) return false;
+    int64_t until = starvation().serialUntil.load(std::memory_order_relaxed);
+    return until == 0 || nowNs() >= until;
+}
 
 /** body(i) for i < n: in parallel (dynamic chunks of ~n/(8 nt)) when the work n * nsPerItem is worth it. */
 template <class F> inline void pfor(int nt, int64_t n, double nsPerItem, F body) {
@@ -88,11 +129,14 @@ template <class F> inline void pfor(int nt, int64_t n, double nsPerItem, F body)
         if (chunk < 1) chunk = 1;
         int64_t nchunks = (n + chunk - 1) / chunk;
         int teams = (int) (nchunks < nt ? nchunks : nt);
-#pragma omp parallel for num_threads(teams) schedule(dynamic, 1)
+        int64_t workerChunks = 0;
+#pragma omp parallel for num_threads(teams) schedule(dynamic, 1) reduction(+ : workerChunks)
         for (int64_t q = 0; q < nchunks; q++) {
             int64_t hi = (q + 1) * chunk < n ? (q + 1) * chunk : n;
             for (int64_t i = q * chunk; i < hi; i++) body(i);
+            if (omp_get_thread_num() != 0) workerChunks++;
         }
+        regionDone(workerChunks);
         return;
     }
 #endif
@@ -108,13 +152,18 @@ template <class Scratch, class F> inline void pblocks(int nt, int64_t n, double 
 #ifdef _OPENMP
     if (parallel(nt, n, nsPerBlock)) {
         int teams = (int) (n < nt ? n : nt);
-#pragma omp parallel num_threads(teams)
+        int64_t workerChunks = 0;
+#pragma omp parallel num_threads(teams) reduction(+ : workerChunks)
         {
             Scratch* sc = new Scratch;
 #pragma omp for schedule(dynamic, 1)
-            for (int64_t q = 0; q < n; q++) body(*sc, q);
+            for (int64_t q = 0; q < n; q++) {
+                body(*sc, q);
+                if (omp_get_thread_num() != 0) workerChunks++;
+            }
             delete sc;
         }
+        regionDone(workerChunks);
         return;
     }
 #endif
