@@ -82,18 +82,20 @@ constexpr double PAR_NS = 50000;
 
 /**
  * Starvation guard. A parallel region ends at a barrier that waits for every team thread, also for one the OS has
- * not scheduled yet (on an oversubscribed node: a time slice or more). Each region counts the chunks done by
- * threads other than the caller; when they did none in STARVED_REGIONS consecutive regions (the caller did all the
- * work and then waited), regions are skipped, i.e. calls run serially, for SERIAL_NS before parallelism is tried
- * again. On a node with free cores the workers always help and this never triggers. Results do not depend on it
- * (every op is thread-count independent).
+ * not scheduled yet (on an oversubscribed node: a time slice or more, milliseconds, per region). Each region counts
+ * the chunks done by the threads other than the caller; when they did less than half of their fair share
+ * (chunks (nt - 1) / nt) in STARVED_REGIONS consecutive regions, calls run serially for a back-off period (200 ms,
+ * doubled at each renewed starvation up to 6.4 s, reset by a region in which the threads did their share) before
+ * parallelism is tried again. On a node with free cores the team threads always do their share and this never
+ * triggers. Results do not depend on it (every op is thread-count independent).
  */
-constexpr int STARVED_REGIONS = 3;
-constexpr int64_t SERIAL_NS = 200000000;
+constexpr int STARVED_REGIONS = 2;
+constexpr int64_t SERIAL_NS_MIN = 200000000, SERIAL_NS_MAX = 6400000000LL;
 
 struct Starvation {
     std::atomic<int> starved{0};
     std::atomic<int64_t> serialUntil{0};
+    std::atomic<int64_t> period{SERIAL_NS_MIN};
 };
 
 inline Starvation& starvation() {
@@ -105,12 +107,18 @@ inline int64_t nowNs() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-/** Records a finished region in which the team threads other than the caller did workerChunks chunks. */
-inline void regionDone(int64_t workerChunks) {
+/** Records a finished region of `chunks` chunks over `teams` threads, of which the non-caller threads did workerChunks. */
+inline void regionDone(int64_t chunks, int teams, int64_t workerChunks) {
     Starvation& s = starvation();
-    if (workerChunks > 0) { s.starved.store(0, std::memory_order_relaxed); return; }
+    if (2 * workerChunks * teams >= chunks * (teams - 1)) {
+        s.starved.store(0, std::memory_order_relaxed);
+        s.period.store(SERIAL_NS_MIN, std::memory_order_relaxed);
+        return;
+    }
     if (s.starved.fetch_add(1, std::memory_order_relaxed) + 1 >= STARVED_REGIONS) {
-        s.serialUntil.store(nowNs() + SERIAL_NS, std::memory_order_relaxed);
+        int64_t p = s.period.load(std::memory_order_relaxed);
+        s.serialUntil.store(nowNs() + p, std::memory_order_relaxed);
+        s.period.store(p * 2 < SERIAL_NS_MAX ? p * 2 : SERIAL_NS_MAX, std::memory_order_relaxed);
         s.starved.store(0, std::memory_order_relaxed);
     }
 }
@@ -136,7 +144,7 @@ template <class F> inline void pfor(int nt, int64_t n, double nsPerItem, F body)
             for (int64_t i = q * chunk; i < hi; i++) body(i);
             if (omp_get_thread_num() != 0) workerChunks++;
         }
-        regionDone(workerChunks);
+        regionDone(nchunks, teams, workerChunks);
         return;
     }
 #endif
@@ -163,7 +171,7 @@ template <class Scratch, class F> inline void pblocks(int nt, int64_t n, double 
             }
             delete sc;
         }
-        regionDone(workerChunks);
+        regionDone(n, teams, workerChunks);
         return;
     }
 #endif
