@@ -17,6 +17,8 @@
 
 #include <jni.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -78,7 +80,54 @@ inline int64_t pad8(int64_t n) { return (n + 7) / 8 * 8; }
  */
 constexpr double PAR_NS = 50000;
 
-inline bool parallel(int nt, int64_t n, double nsPerItem) { return nt > 1 && n > 1 && (double) n * nsPerItem >= PAR_NS; }
+/**
+ * Starvation guard. A parallel region ends at a barrier that waits for every team thread, also for one the OS has
+ * not scheduled yet (on an oversubscribed node: a time slice or more, milliseconds, per region). Each region counts
+ * the chunks done by the threads other than the caller; when they did less than half of their fair share
+ * (chunks (nt - 1) / nt) in STARVED_REGIONS consecutive regions, calls run serially for a back-off period (200 ms,
+ * doubled at each renewed starvation up to 6.4 s, reset by a region in which the threads did their share) before
+ * parallelism is tried again. On a node with free cores the team threads always do their share and this never
+ * triggers. Results do not depend on it (every op is thread-count independent).
+ */
+constexpr int STARVED_REGIONS = 2;
+constexpr int64_t SERIAL_NS_MIN = 200000000, SERIAL_NS_MAX = 6400000000LL;
+
+struct Starvation {
+    std::atomic<int> starved{0};
+    std::atomic<int64_t> serialUntil{0};
+    std::atomic<int64_t> period{SERIAL_NS_MIN};
+};
+
+inline Starvation& starvation() {
+    static Starvation s;
+    return s;
+}
+
+inline int64_t nowNs() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/** Records a finished region of `chunks` chunks over `teams` threads, of which the non-caller threads did workerChunks. */
+inline void regionDone(int64_t chunks, int teams, int64_t workerChunks) {
+    Starvation& s = starvation();
+    if (2 * workerChunks * teams >= chunks * (teams - 1)) {
+        s.starved.store(0, std::memory_order_relaxed);
+        s.period.store(SERIAL_NS_MIN, std::memory_order_relaxed);
+        return;
+    }
+    if (s.starved.fetch_add(1, std::memory_order_relaxed) + 1 >= STARVED_REGIONS) {
+        int64_t p = s.period.load(std::memory_order_relaxed);
+        s.serialUntil.store(nowNs() + p, std::memory_order_relaxed);
+        s.period.store(p * 2 < SERIAL_NS_MAX ? p * 2 : SERIAL_NS_MAX, std::memory_order_relaxed);
+        s.starved.store(0, std::memory_order_relaxed);
+    }
+}
+
+inline bool parallel(int nt, int64_t n, double nsPerItem) {
+    if (!(nt > 1 && n > 1 && (double) n * nsPerItem >= PAR_NS)) return false;
+    int64_t until = starvation().serialUntil.load(std::memory_order_relaxed);
+    return until == 0 || nowNs() >= until;
+}
 
 /** body(i) for i < n: in parallel (dynamic chunks of ~n/(8 nt)) when the work n * nsPerItem is worth it. */
 template <class F> inline void pfor(int nt, int64_t n, double nsPerItem, F body) {
@@ -88,11 +137,14 @@ template <class F> inline void pfor(int nt, int64_t n, double nsPerItem, F body)
         if (chunk < 1) chunk = 1;
         int64_t nchunks = (n + chunk - 1) / chunk;
         int teams = (int) (nchunks < nt ? nchunks : nt);
-#pragma omp parallel for num_threads(teams) schedule(dynamic, 1)
+        int64_t workerChunks = 0;
+#pragma omp parallel for num_threads(teams) schedule(dynamic, 1) reduction(+ : workerChunks)
         for (int64_t q = 0; q < nchunks; q++) {
             int64_t hi = (q + 1) * chunk < n ? (q + 1) * chunk : n;
             for (int64_t i = q * chunk; i < hi; i++) body(i);
+            if (omp_get_thread_num() != 0) workerChunks++;
         }
+        regionDone(nchunks, teams, workerChunks);
         return;
     }
 #endif
@@ -108,13 +160,18 @@ template <class Scratch, class F> inline void pblocks(int nt, int64_t n, double 
 #ifdef _OPENMP
     if (parallel(nt, n, nsPerBlock)) {
         int teams = (int) (n < nt ? n : nt);
-#pragma omp parallel num_threads(teams)
+        int64_t workerChunks = 0;
+#pragma omp parallel num_threads(teams) reduction(+ : workerChunks)
         {
             Scratch* sc = new Scratch;
 #pragma omp for schedule(dynamic, 1)
-            for (int64_t q = 0; q < n; q++) body(*sc, q);
+            for (int64_t q = 0; q < n; q++) {
+                body(*sc, q);
+                if (omp_get_thread_num() != 0) workerChunks++;
+            }
             delete sc;
         }
+        regionDone(n, teams, workerChunks);
         return;
     }
 #endif

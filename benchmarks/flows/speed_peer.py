@@ -10,6 +10,7 @@ Interleaving puts both under the same machine load, so their ratio is what to re
 with log q and S, nothing written). Then the same for SU(3) on 4^4 (`haar` defaults), mflow-hpc only.
 
 Usage: python3 benchmarks/flows/speed_peer.py --out benchmarks/results/DATE-speed.md [--rounds 3] [--steps 30]
+       [--backend cpu|host]   (mflow-hpc's compute backend: the Java reference or the native host kernels)
 """
 import argparse, datetime, json, os, platform, statistics, subprocess, sys
 
@@ -40,12 +41,14 @@ def main():
     ap.add_argument("--sample-batch", type=int, default=1024)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--su3-steps", type=int, default=5)
+    ap.add_argument("--backend", default="cpu", choices=["cpu", "host"])
     a = ap.parse_args()
     T = a.threads
     rows, ours, t64, t32 = [], [], [], []
     for r in range(a.rounds):
         j = run(["java", "-jar", JAR, "bench", "--lattice", "8x8", "--beta", 2, "--model", "haar", "--model-option", "flow=ncp2",
-                 "--steps", a.steps, "--warmup", 5, "--sample-batch", a.sample_batch, "--repeats", 3, "--threads", T])[0]
+                 "--steps", a.steps, "--warmup", 5, "--sample-batch", a.sample_batch, "--repeats", 3, "--threads", T,
+                 "--backend", a.backend])[0]
         ours.append(j)
         pj = run(["/usr/bin/python3", PEER, "--lattice", 8, "--beta", 2, "--layers", 16, "--components", 2, "--hidden", "8,8",
                   "--batch", 64, "--steps", a.steps, "--warmup", 5, "--sample-batch", a.sample_batch, "--threads", T,
@@ -56,7 +59,8 @@ def main():
             r + 1, j["ms_per_step_median"], pj[0]["ms_per_step_mean"], pj[1]["ms_per_step_mean"],
             j["samples_per_s_median"], pj[0]["samples_per_s"], pj[1]["samples_per_s"]))
     su3 = run(["java", "-jar", JAR, "bench", "--group", "SU3", "--lattice", "4x4x4x4", "--beta", 5.7, "--model", "haar",
-               "--steps", a.su3_steps, "--warmup", 2, "--sample-batch", 256, "--repeats", 2, "--threads", T])[0]
+               "--steps", a.su3_steps, "--warmup", 2, "--sample-batch", 256, "--repeats", 2, "--threads", T,
+               "--backend", a.backend])[0]
     ms_o = [x["ms_per_step_median"] for x in ours]
     ms64 = [x["ms_per_step_mean"] for x in t64]
     ms32 = [x["ms_per_step_mean"] for x in t32]
@@ -65,7 +69,7 @@ def main():
     sp32 = [x["samples_per_s"] for x in t32]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
     jv = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
-    rep = ["# Speed: mflow-hpc (CPU backend, float64) vs PyTorch, tutorial Haar + flow", "",
+    rep = ["# Speed: mflow-hpc (%s backend, float64) vs PyTorch, tutorial Haar + flow" % a.backend, "",
            "- machine: %s, %d hardware threads, %s, %s; torch %s" % (cpu, os.cpu_count(), jv, platform.platform(), t64[0]["torch"]),
            "- date: " + datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
            "- command: `python3 benchmarks/flows/speed_peer.py " + " ".join(sys.argv[1:]) + "`",

@@ -21,13 +21,15 @@ import org.mflowhpc.lattice.Lattice;
  * {@code CpuBackend} (the shared contract tests run against both).
  *
  * <p>Agreement with the reference: the kernels transcribe the Java reference's operation order and the library is
- * built without FMA contraction, so every op whose arithmetic is +, -, *, /, sqrt only is bit-identical to
- * {@code CpuBackend}: SU(3) plaquettes, action, staples, force, action gradient, gauge transformations, loop features
- * and their backward, gather/scatter and their backward, link updates, reunitarisation, convolutions and their backward,
- * Adam, leaky ReLU, memory ops and reductions; Philox words and uniforms are bit-identical. Ops that call sin, cos,
- * exp, log, atan2, tanh (C library instead of Java's Math) agree to an ulp-level tolerance: U(1) plaquettes, staples
- * and force, Haar links, momenta, heatbath, link flows, tanh/SiLU/GELU, log-sum-exp (HostBackendTest names the
- * tolerances). Every result is independent of the thread count.
+ * built without FMA contraction and without auto-vectorization (docs/engine.md), so every op whose arithmetic is +, -,
+ * *, /, sqrt and IEEE remainder only is bit-identical to {@code CpuBackend}: SU(3) plaquettes, action, staples, force,
+ * action gradient, gauge transformations and overrelaxation; loop features and their backward, gather/scatter and
+ * their backward, link updates, reunitarisation, convolutions and their backward, Adam, leaky ReLU, memory ops and
+ * every reduction but log-sum-exp; U(1) plaquette angles, gauge transformations and Haar links (Philox words and
+ * uniforms are bit-identical). Ops that call sin, cos, exp, log, atan2, tanh (the C library instead of Java's Math,
+ * each within an ulp) agree to a named tolerance: U(1) plaquettes, staples, force, features and overrelaxation, SU(3)
+ * Haar links and random gauge transformations, momenta, heatbath, link flows, tanh/SiLU/GELU, log-sum-exp
+ * (HostBackendTest names the tolerances). Every result is independent of the thread count.
  *
  * <p>Memory: a {@link Buffer} is native memory, a direct ByteBuffer (64-byte aligned) for up to 2^28 - 8 doubles, a
  * 64-byte aligned native allocation released by a {@link Cleaner} above that. Direct buffers count against
