@@ -128,4 +128,24 @@ class MeasureSmoothingCliTest {
             assertTrue(System.nanoTime() - t0 < 3_000_000_000L, tag + " took too long");
         }
     }
+
+    @Test void seriesFile() throws Exception {
+        Path f = tmp.resolve("series.tsv");
+        CliTest.Out o = CliTest.run("measure", "--flow-time", "0.1", "--flow-step", "0.05", "--skip", "1", "--series", f.toString(), su3.toString());
+        assertEquals(0, o.rc(), o.err());
+        List<String> lines = Files.readAllLines(f);
+        assertTrue(lines.get(0).startsWith("# mflow measure series: SU3 4x4x4x4 beta=6.0") && lines.get(1).contains("gradient_flow"), lines.get(0));
+        String[] head = lines.get(2).split("\t");
+        assertEquals("config", head[0]);
+        assertTrue(List.of(head).containsAll(List.of("plaquette", "Q_clover", "Q_imp", "t2E_plaq")), lines.get(2));
+        assertEquals(3 + 3, lines.size(), "3 configurations after --skip 1");
+        assertEquals("1", lines.get(3).split("\t")[0]);
+        assertEquals(head.length, lines.get(5).split("\t").length);
+        byte[] before = Files.readAllBytes(f);
+        CliTest.Out again = CliTest.run("measure", "--series", f.toString(), su3.toString());
+        assertEquals(2, again.rc());
+        assertEquals(1, again.err().strip().lines().count(), again.err());
+        assertArrayEquals(before, Files.readAllBytes(f));
+        assertEquals(2, CliTest.run("measure", "--series", tmp.resolve("nodir/x.tsv").toString(), su3.toString()).rc());
+    }
 }
