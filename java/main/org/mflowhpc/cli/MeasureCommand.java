@@ -231,9 +231,10 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             sb.append('\n');
         }
         Path abs = seriesFile.toAbsolutePath();
-        Path tmpFile = java.nio.file.Files.createTempFile(abs.getParent(), ".series-", ".tmp");
+        Path tmpFile = abs.resolveSibling("." + abs.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
-            java.nio.file.Files.writeString(tmpFile, sb.toString());
+            java.nio.file.Files.writeString(tmpFile, sb.toString(), java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
             java.nio.file.Files.move(tmpFile, abs, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             java.nio.file.Files.deleteIfExists(tmpFile);
