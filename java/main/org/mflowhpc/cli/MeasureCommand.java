@@ -106,6 +106,8 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             throw new UserError(e.getMessage());
         }
         EnsembleMeta meta = ens.meta();
+        // before any (smoothing) work: the same check as below, on the ensemble's size
+        if (skip >= ens.size()) throw new UserError("--skip " + skip + " leaves no configurations (ensemble has " + ens.size() + ")");
         List<int[]> rt = new ArrayList<>();
         for (String l : loops) {
             String[] p = l.trim().split("[xX]");

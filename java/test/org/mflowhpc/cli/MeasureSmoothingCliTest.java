@@ -112,7 +112,7 @@ class MeasureSmoothingCliTest {
         String[][] cases = {
             {"--flow-step", "-1"}, {"--flow-step", "0.5"}, {"--flow-step", "0"}, {"--flow-time", "-1"}, {"--flow-time", "NaN"},
             {"--flow-time", "abc"}, {"--smoothing", "ape"}, {"--smoothing", "stout", "--stout-rho", "0.3"},
-            {"--smoothing", "stout", "--stout-steps", "-1"}, {"--flow-time", "1e9", "--flow-step", "0.01"},
+            {"--smoothing", "stout", "--stout-steps", "-1"}, {"--flow-time", "1e9", "--flow-step", "0.01"}, {"--skip", "100"},
         };
         for (String[] c : cases) {
             String[] args = new String[c.length + 2];
