@@ -60,7 +60,9 @@ import picocli.CommandLine.Parameters;
  * --flow-step) or by --stout-steps stout steps of --stout-rho: Q_clover and chi_t_clover = Q^2/V (4D), E_clover,
  * E_plaq, and for the flow t2E_clover, t2E_plaq. On by default in 4D (flow, t = 1); in 2D/3D only with an explicit
  * --flow-time or --smoothing stout; --smoothing none turns it off. The JSON gains a "smoothing" object with the
- * prescription, units and conventions; all other keys are unchanged.
+ * prescription, units and conventions; all other keys are unchanged. Q_imp, chi_t_imp: the same charge with the
+ * tree-level improved field strength. --series FILE writes the per-configuration values as '#' comment lines and a
+ * tab-separated table (never over an existing file).
  */
 @Command(name = "measure", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measure observables of ensembles (directories or shard files) with errors and autocorrelation times.",
@@ -94,6 +96,9 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--stout-rho", paramLabel = "RHO", defaultValue = "0.1", description = {
             "Stout parameter (one stout step = one Euler flow step of RHO; stable up to 1/(2d)). Default: ${DEFAULT-VALUE}."}) double stoutRho;
     @Option(names = "--stout-steps", paramLabel = "N", defaultValue = "10", description = "Stout steps (nominal flow time N*RHO). Default: ${DEFAULT-VALUE}.") int stoutSteps;
+    @Option(names = "--series", paramLabel = "FILE", description = {
+            "Also write every observable per configuration (after --skip, in ensemble order) to FILE (must not exist): "
+            + "'#' comment lines with the ensemble, units and smoothing, then a tab-separated table with a header."}) Path seriesFile;
     @CommandLine.Mixin ComputeOptions compute = new ComputeOptions();
 
     /** One observable's estimate. */
@@ -108,6 +113,11 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                     && !org.mflowhpc.io.ArrayEnsemble.isArrayDirectory(in))
                 throw new UserError(in + " has no manifest.json, so measure cannot check that no shard is missing or foreign;"
                         + " run 'mflow verify " + in + "', or pass its shard files themselves");
+        if (seriesFile != null) {
+            if (java.nio.file.Files.exists(seriesFile)) throw new UserError("--series " + seriesFile + " already exists (not overwritten)");
+            Path parent = seriesFile.toAbsolutePath().getParent();
+            if (parent == null || !java.nio.file.Files.isDirectory(parent)) throw new UserError("--series " + seriesFile + ": no such directory " + parent);
+        }
         Ensemble ens;
         try {
             ens = Ensemble.open(inputs);
@@ -116,6 +126,8 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         EnsembleMeta meta = ens.meta();
+        // before any (smoothing) work: the same check as below, on the ensemble's size
+        if (skip >= ens.size()) throw new UserError("--skip " + skip + " leaves no configurations (ensemble has " + ens.size() + ")");
         List<int[]> rt = new ArrayList<>();
         int minExtent = Integer.MAX_VALUE;
         for (int x : meta.lattice().extents()) minExtent = Math.min(minExtent, x);
@@ -236,10 +248,40 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                 extra.put("kl_exact", Ess.klExact(lwp, lz));
             }
         }
+        if (seriesFile != null) writeSeries(meta, series, extra);
         print(meta, est, extra);
         for (String note : ens.notes()) err.println("mflow measure: note: " + note); // after success: an error stays one line
         err.flush();
         return 0;
+    }
+
+    /** Writes the per-configuration series (class contract of --series), via a temporary file renamed into place. */
+    private void writeSeries(EnsembleMeta meta, Map<String, List<Double>> series, Map<String, Object> extra) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# mflow measure series: ").append(meta.group()).append(' ').append(meta.lattice().spec()).append(" beta=").append(meta.beta())
+                .append(" algorithm=").append(meta.algorithm()).append('\n');
+        sb.append("# one row per configuration (index in the ensemble), unweighted values; lattice units; plaquette = (1/N) Re tr P")
+                .append(extra.containsKey("smoothing") ? "; smoothing: " + extra.get("smoothing") : "").append('\n');
+        sb.append("config");
+        for (String k : series.keySet()) sb.append('\t').append(k);
+        sb.append('\n');
+        int n = series.get("plaquette").size();
+        List<List<Double>> cols = new ArrayList<>(series.values());
+        for (int i = skip; i < n; i++) {
+            sb.append(i);
+            for (List<Double> c : cols) sb.append('\t').append(String.format(java.util.Locale.ROOT, "%.17g", c.get(i)));
+            sb.append('\n');
+        }
+        Path abs = seriesFile.toAbsolutePath();
+        Path tmpFile = abs.resolveSibling("." + abs.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        try {
+            java.nio.file.Files.writeString(tmpFile, sb.toString(), java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
+            java.nio.file.Files.move(tmpFile, abs, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            java.nio.file.Files.deleteIfExists(tmpFile);
+            throw new UserError("--series " + seriesFile + ": " + e.getMessage());
+        }
     }
 
     /** The smoothing prescription from the options (validated against the lattice dimension), or null when off. */

@@ -6,6 +6,7 @@
  * per configuration do not depend on the sub-batch), and returns the columns, one value per configuration:
  *   Q_clover      clover charge Q after smoothing (4D only)
  *   chi_t_clover  Q^2 / V (4D only; its mean is the susceptibility chi_t = <Q^2>/V in lattice units a^-4)
+ *   Q_imp, chi_t_imp  the same with the tree-level improved field strength (Topology.improved; 4D only)
  *   E_clover      clover action density E (Topology), lattice units
  *   E_plaq        plaquette action density E = 2 sum_{m<n} Re tr(1 - P)
  *   t2E_clover, t2E_plaq   t^2 E with the flow time t (FLOW only; dimensionless; the scale t0 has t^2 <E> = 0.3)
@@ -51,7 +52,7 @@ public record Smoothing(Method method, double flowTime, double flowStep, double 
     /** Column names measure() produces for a lattice of d dimensions, in order. */
     public java.util.List<String> columns(int d) {
         java.util.List<String> c = new java.util.ArrayList<>();
-        if (d == 4) { c.add("Q_clover"); c.add("chi_t_clover"); }
+        if (d == 4) { c.add("Q_clover"); c.add("chi_t_clover"); c.add("Q_imp"); c.add("chi_t_imp"); }
         c.add("E_clover");
         c.add("E_plaq");
         if (method == Method.FLOW) { c.add("t2E_clover"); c.add("t2E_plaq"); }
@@ -67,7 +68,7 @@ public record Smoothing(Method method, double flowTime, double flowStep, double 
         Topology top = new Topology(u.backend());
         int nb = u.batch, d = u.lattice.d, V = u.lattice.volume;
         int chunk = (int) Math.max(1, Math.min(nb, CHUNK_BYTES / (8L * u.configSize())));
-        double[] q = new double[nb], ec = new double[nb], ep = new double[nb];
+        double[] q = new double[nb], qi = new double[nb], ec = new double[nb], ep = new double[nb];
         for (int b0 = 0; b0 < nb; b0 += chunk) {
             int n = Math.min(chunk, nb - b0);
             GaugeField s = new GaugeField(u.backend(), u.group, u.lattice, n);
@@ -75,8 +76,9 @@ public record Smoothing(Method method, double flowTime, double flowStep, double 
             apply(wf, s);
             Topology.Clover c = top.clover(s);
             double[] e2 = top.energyPlaquette(s);
+            double[] ci = d == 4 ? top.improved(s).charge() : null;
             for (int k = 0; k < n; k++) {
-                if (d == 4) q[b0 + k] = c.charge()[k];
+                if (d == 4) { q[b0 + k] = c.charge()[k]; qi[b0 + k] = ci[k]; }
                 ec[b0 + k] = c.energy()[k];
                 ep[b0 + k] = e2[k];
             }
@@ -84,9 +86,9 @@ public record Smoothing(Method method, double flowTime, double flowStep, double 
         }
         Measurement m = new Measurement(nb);
         if (d == 4) {
-            double[] chi = new double[nb];
-            for (int b = 0; b < nb; b++) chi[b] = q[b] * q[b] / V;
-            m.put("Q_clover", q).put("chi_t_clover", chi);
+            double[] chi = new double[nb], chii = new double[nb];
+            for (int b = 0; b < nb; b++) { chi[b] = q[b] * q[b] / V; chii[b] = qi[b] * qi[b] / V; }
+            m.put("Q_clover", q).put("chi_t_clover", chi).put("Q_imp", qi).put("chi_t_imp", chii);
         }
         m.put("E_clover", ec).put("E_plaq", ep);
         if (method == Method.FLOW) {

@@ -24,7 +24,7 @@ class MeasureSmoothingCliTest {
     @TempDir static Path tmp;
     static Path su3, u1, u12d;
 
-    static final List<String> FLOW_KEYS = List.of("Q_clover", "chi_t_clover", "E_clover", "E_plaq", "t2E_clover", "t2E_plaq");
+    static final List<String> FLOW_KEYS = List.of("Q_clover", "chi_t_clover", "Q_imp", "chi_t_imp", "E_clover", "E_plaq", "t2E_clover", "t2E_plaq");
 
     @BeforeAll static void ensembles() {
         su3 = tmp.resolve("su3");
@@ -75,7 +75,7 @@ class MeasureSmoothingCliTest {
     @Test void stoutAndNone() throws Exception {
         JsonNode j = json("measure", "--json", "--smoothing", "stout", "--stout-rho", "0.1", "--stout-steps", "3", su3.toString());
         JsonNode obs = j.get("observables");
-        for (String k : List.of("Q_clover", "chi_t_clover", "E_clover", "E_plaq")) assertTrue(obs.has(k), k);
+        for (String k : List.of("Q_clover", "chi_t_clover", "Q_imp", "chi_t_imp", "E_clover", "E_plaq")) assertTrue(obs.has(k), k);
         assertFalse(obs.has("t2E_clover"));
         assertEquals("stout", j.get("smoothing").get("method").asText());
         assertEquals(0.3, j.get("smoothing").get("nominal_flow_time").asDouble(), 1e-15);
@@ -91,7 +91,7 @@ class MeasureSmoothingCliTest {
         for (String k : FLOW_KEYS) assertFalse(j.get("observables").has(k), k);
         JsonNode f = json("measure", "--json", "--flow-time", "0.5", u12d.toString());
         assertTrue(f.get("observables").has("E_clover") && f.get("observables").has("t2E_plaq"));
-        assertFalse(f.get("observables").has("Q_clover"), "the clover charge is a 4D observable");
+        assertFalse(f.get("observables").has("Q_clover") || f.get("observables").has("Q_imp"), "the clover charge is a 4D observable");
         assertFalse(f.get("smoothing").has("q_convention"));
         assertTrue(f.get("observables").has("Q"), "the 2D geometric charge stays");
     }
@@ -112,7 +112,7 @@ class MeasureSmoothingCliTest {
         String[][] cases = {
             {"--flow-step", "-1"}, {"--flow-step", "0.5"}, {"--flow-step", "0"}, {"--flow-time", "-1"}, {"--flow-time", "NaN"},
             {"--flow-time", "abc"}, {"--smoothing", "ape"}, {"--smoothing", "stout", "--stout-rho", "0.3"},
-            {"--smoothing", "stout", "--stout-steps", "-1"}, {"--flow-time", "1e9", "--flow-step", "0.01"},
+            {"--smoothing", "stout", "--stout-steps", "-1"}, {"--flow-time", "1e9", "--flow-step", "0.01"}, {"--skip", "100"},
         };
         for (String[] c : cases) {
             String[] args = new String[c.length + 2];
@@ -127,5 +127,25 @@ class MeasureSmoothingCliTest {
             assertTrue(o.err().contains("error"), o.err());
             assertTrue(System.nanoTime() - t0 < 3_000_000_000L, tag + " took too long");
         }
+    }
+
+    @Test void seriesFile() throws Exception {
+        Path f = tmp.resolve("series.tsv");
+        CliTest.Out o = CliTest.run("measure", "--flow-time", "0.1", "--flow-step", "0.05", "--skip", "1", "--series", f.toString(), su3.toString());
+        assertEquals(0, o.rc(), o.err());
+        List<String> lines = Files.readAllLines(f);
+        assertTrue(lines.get(0).startsWith("# mflow measure series: SU3 4x4x4x4 beta=6.0") && lines.get(1).contains("gradient_flow"), lines.get(0));
+        String[] head = lines.get(2).split("\t");
+        assertEquals("config", head[0]);
+        assertTrue(List.of(head).containsAll(List.of("plaquette", "Q_clover", "Q_imp", "t2E_plaq")), lines.get(2));
+        assertEquals(3 + 3, lines.size(), "3 configurations after --skip 1");
+        assertEquals("1", lines.get(3).split("\t")[0]);
+        assertEquals(head.length, lines.get(5).split("\t").length);
+        byte[] before = Files.readAllBytes(f);
+        CliTest.Out again = CliTest.run("measure", "--series", f.toString(), su3.toString());
+        assertEquals(2, again.rc());
+        assertEquals(1, again.err().strip().lines().count(), again.err());
+        assertArrayEquals(before, Files.readAllBytes(f));
+        assertEquals(2, CliTest.run("measure", "--series", tmp.resolve("nodir/x.tsv").toString(), su3.toString()).rc());
     }
 }

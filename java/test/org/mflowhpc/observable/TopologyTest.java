@@ -56,6 +56,9 @@ class TopologyTest {
                 assertArrayEquals(a.charge(), b.charge(), 1e-11, g + " Q");
                 assertArrayEquals(a.energy(), b.energy(), 1e-11, g + " E_clov");
                 assertArrayEquals(ep, top.energyPlaquette(v), 1e-11, g + " E_plaq");
+                Topology.Clover ai = top.improved(u), bi = top.improved(v);
+                assertArrayEquals(ai.charge(), bi.charge(), 1e-11, g + " Q_imp");
+                assertArrayEquals(ai.energy(), bi.energy(), 1e-11, g + " E_imp");
             }
         }
     }
@@ -93,12 +96,16 @@ class TopologyTest {
         int[][] perms = {{1, 0, 2, 3}, {1, 2, 0, 3}, {3, 2, 1, 0}, {0, 1, 3, 2}, {2, 3, 0, 1}, {0, 2, 3, 1}};
         for (Group g : new Group[] {Group.U1, Group.SU3}) {
             GaugeField u = FlowFixtures.smooth(cpu, g, lat, 1, 17);
-            Topology.Clover a = top.clover(u);
+            Topology.Clover a = top.clover(u), ai = top.improved(u);
             assertTrue(Math.abs(a.charge()[0]) > 1e-3, "charge " + a.charge()[0]);
+            assertTrue(Math.abs(ai.charge()[0] - a.charge()[0]) > 1e-4, "the improved charge differs");
             for (int[] p : perms) {
                 Topology.Clover b = top.clover(permuteAxes(u, p));
                 assertEquals(sign(p) * a.charge()[0], b.charge()[0], 1e-12, g + " " + java.util.Arrays.toString(p));
                 assertEquals(a.energy()[0], b.energy()[0], 1e-12, g + " " + java.util.Arrays.toString(p));
+                Topology.Clover bi = top.improved(permuteAxes(u, p));
+                assertEquals(sign(p) * ai.charge()[0], bi.charge()[0], 1e-12, g + " imp " + java.util.Arrays.toString(p));
+                assertEquals(ai.energy()[0], bi.energy()[0], 1e-12, g + " imp " + java.util.Arrays.toString(p));
             }
         }
     }
@@ -172,12 +179,15 @@ class TopologyTest {
         GaugeField u = FlowFixtures.heatbath(cpu, Group.SU3, lat, 2, 6.0, 20, 3);
         double[] e0 = top.energyPlaquette(u);
         Measurement m = Smoothing.flow(1.0, 0.05).measure(u);
-        assertEquals(java.util.List.of("Q_clover", "chi_t_clover", "E_clover", "E_plaq", "t2E_clover", "t2E_plaq"), m.names());
+        assertEquals(java.util.List.of("Q_clover", "chi_t_clover", "Q_imp", "chi_t_imp", "E_clover", "E_plaq", "t2E_clover", "t2E_plaq"), m.names());
         for (int b = 0; b < 2; b++) {
             double q = m.get("Q_clover")[b];
             assertTrue(Double.isFinite(q) && Math.abs(q) < 3, "Q = " + q);
             assertTrue(Math.abs(q - Math.rint(q)) > 1e-6, "a rough 4^4 field at t = 1 is not an integer: " + q);
             assertEquals(q * q / lat.volume, m.get("chi_t_clover")[b], 1e-15);
+            double qi = m.get("Q_imp")[b];
+            assertTrue(Double.isFinite(qi) && Math.abs(qi) < 3 && qi != q, "Q_imp = " + qi);
+            assertEquals(qi * qi / lat.volume, m.get("chi_t_imp")[b], 1e-15);
             double tc = m.get("t2E_clover")[b], tp = m.get("t2E_plaq")[b];
             assertTrue(tc > 0 && tc < 0.3 && tp > 0 && tp < 0.3, "t^2 E " + tc + " " + tp);
             assertEquals(tp, tc, 0.3 * tp, "clover and plaquette E after flow");
@@ -189,10 +199,51 @@ class TopologyTest {
         for (String k : m.names()) assertEquals(m.get(k)[1], one.get(k)[0], 0, k);
         // stout: E only, no t^2 E
         Measurement st = Smoothing.stout(0.1, 10).measure(u);
-        assertEquals(java.util.List.of("Q_clover", "chi_t_clover", "E_clover", "E_plaq"), st.names());
+        assertEquals(java.util.List.of("Q_clover", "chi_t_clover", "Q_imp", "chi_t_imp", "E_clover", "E_plaq"), st.names());
         for (int b = 0; b < 2; b++) assertEquals(m.get("E_plaq")[b], st.get("E_plaq")[b], 0.5 * m.get("E_plaq")[b], "stout 10 x 0.1 ~ flow t = 1");
         // 2D/3D: energies only
         assertEquals(java.util.List.of("E_clover", "E_plaq", "t2E_clover", "t2E_plaq"),
                 Smoothing.flow(0.1, 0.05).measure(FlowFixtures.random(cpu, Group.U1, new Lattice(4, 4, 4), 1, 1)).names());
+    }
+
+    /** Tree-level improvement factor of a constant U(1) flux with plaquette angle phi. */
+    static double gImp(double phi) { return phi == 0 ? 1 : ((5.0 / 3.0) * Math.sin(phi) - (1.0 / 3.0) * Math.sin(2 * phi)) / phi; }
+
+    @Test void improvedChargeOfConstantFluxAndEmbedding() {
+        Lattice lat = new Lattice(6, 8, 6, 6);
+        for (int[] n : new int[][] {{1, 1}, {2, -1}, {-1, 3}}) {
+            double[] th = FlowFixtures.twoPlaneFlux(lat, n[0], n[1]);
+            GaugeField u = GaugeField.fromHost(cpu, Group.U1, lat, 1, th);
+            double p01 = 2 * Math.PI * n[0] / 48, p23 = 2 * Math.PI * n[1] / 36;
+            Topology.Clover c = top.improved(u);
+            assertEquals(n[0] * n[1] * gImp(p01) * gImp(p23), c.charge()[0], 1e-10);
+            assertEquals(Math.pow(p01 * gImp(p01), 2) + Math.pow(p23 * gImp(p23), 2), c.energy()[0], 1e-10);
+            GaugeField s = GaugeField.fromHost(cpu, Group.SU3, lat, 1, FlowFixtures.embed(th));
+            Topology.Clover cs = top.improved(s);
+            assertEquals(2 * c.charge()[0], cs.charge()[0], 1e-10);
+            assertEquals(2 * c.energy()[0], cs.energy()[0], 1e-10);
+        }
+    }
+
+    /**
+     * A weak U(1) plane wave A_1 = a sin(k x0): the clover field is the central difference a cos(k x0) sin k (error
+     * O(k^3)), the improved one a cos(k x0) ((4/3) sin k - (1/6) sin 2k) = a cos(k x0) (k - k^5/30 + ...), so
+     * E = (a^2/2) F(k)^2; against the continuum (a^2/2) k^2 the improved E is off by O(k^4) instead of O(k^2).
+     */
+    @Test void improvedFieldStrengthHasNoOrderA2Error() {
+        Lattice lat = new Lattice(16, 4, 4, 4);
+        int V = lat.volume;
+        double a = 1e-4;
+        for (int j : new int[] {1, 2, 3}) {
+            double k = 2 * Math.PI * j / 16;
+            double[] th = new double[4 * V];
+            for (int x = 0; x < V; x++) th[V + x] = a * Math.sin(k * lat.coords(x)[0]);
+            GaugeField u = GaugeField.fromHost(cpu, Group.U1, lat, 1, th);
+            double fc = Math.sin(k), fi = (4.0 / 3.0) * Math.sin(k) - Math.sin(2 * k) / 6.0;
+            assertEquals(a * a / 2 * fc * fc, top.energyClover(u)[0], 1e-6 * a * a, "clover k=" + k);
+            assertEquals(a * a / 2 * fi * fi, top.improved(u).energy()[0], 1e-6 * a * a, "improved k=" + k);
+            double errC = Math.abs(fc / k - 1), errI = Math.abs(fi / k - 1);
+            assertTrue(errI < 0.5 * errC * k * k,  "k=" + k + ": improved error " + errI + " vs clover " + errC);
+        }
     }
 }
