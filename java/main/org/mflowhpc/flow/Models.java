@@ -28,7 +28,7 @@ import org.mflowhpc.lattice.Lattice;
 public final class Models {
     public static final List<String> NAMES = List.of("haar", "multiscale", "multiscale+flow", "exact");
     /** {@code --model-option doubling=legacy2d}: the first 2D U(1) multiscale model ({@link LearnedMultiscaleU1}). */
-    public static final String LEGACY_2D = "legacy2d";
+    public static final String LEGACY_2D = LearnedMultiscaleU1.LEGACY;
 
     private Models() {}
 
@@ -59,7 +59,6 @@ public final class Models {
                 cfg = new LinkedHashMap<>(LearnedMultiscaleU1.defaultConfig(beta, initSeed));
                 if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
                 cfg.putAll(overrides);
-                cfg.remove("doubling");
                 if (name.equals("multiscale+flow") && Configs.intOf(cfg, "refine_layers", 0) < 1)
                     throw new IllegalArgumentException("model multiscale+flow needs refine_layers >= 1");
                 return new LearnedMultiscaleU1(be, lat, cfg);
@@ -81,7 +80,7 @@ public final class Models {
             case "haar+flow":
                 return new HaarFlowModel(be, ck.group, ck.lattice, cfg);
             case "multiscale": case "multiscale+flow":
-                if (cfg.containsKey("doubling")) return new MultiscaleFlow(be, ck.group, ck.lattice, cfg);
+                if (cfg.containsKey("doubling") && !LEGACY_2D.equals(cfg.get("doubling"))) return new MultiscaleFlow(be, ck.group, ck.lattice, cfg);
                 if (ck.group != Group.U1 || ck.lattice.d != 2)
                     throw new IllegalArgumentException("checkpoint holds a 2D U(1) multiscale model for " + ck.group + " on " + ck.lattice);
                 return new LearnedMultiscaleU1(be, ck.lattice, cfg);

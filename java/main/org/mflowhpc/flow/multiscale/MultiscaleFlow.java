@@ -38,9 +38,11 @@ import org.mflowhpc.rng.RngStream;
  *       plaquettes, in d >= 3 they read the other planes). 2^d rather than 1^d: a 1^d lattice has only holonomies,
  *       which are not Haar distributed for SU(3) and leave no plaquette to learn from; 2^d is the smallest lattice
  *       of the project's kind (even extents) on which the coupling layers of the rest of the model act.
- *       {@code coarse} = 1 (U(1) only, prior_layers = 0): the 1^d prior, whose Haar links are exact for U(1) (its
- *       holonomies are uniform by the shift symmetry theta_mu -> theta_mu + c on a slice); the first doublings then
- *       build the 2^d lattice too.
+ *       {@code coarse} = 1 (U(1) only, prior_layers = 0; the U(1) default): the 1^d prior, whose Haar links are exact
+ *       for U(1) (its holonomies are uniform by the shift symmetry theta_mu -> theta_mu + c on a slice); the first
+ *       doublings then build the 2^d lattice too (levels whose lattice still has an extent 1 get no level layers). Measured on 2D U(1) (benchmarks/results/2026-12-02-multiscale-noise.md):
+ *       L = 16, beta = 8, 1000 steps ESS 0.715 against 0.614 / 0.517 (two seeds) with the learned 2^2 prior;
+ *       8x8, beta = 2, 300 steps 0.926 against 0.942.
  *   <li><b>Doubling layer k</b> (level k -> k+1, direction mu = {@link Coarsening#direction}): Haar-random R on the
  *       coarse lattice (stream domain FLOW_LEVEL + k), split ({@link Backend#doublingSplit}):
  *       U_nu(even) = C_nu, U_mu(even) = C_mu R_mu^dag, U_mu(new) = R_mu, U_nu(new) = R_nu. This is a Haar-measure
@@ -132,7 +134,7 @@ public final class MultiscaleFlow implements FlowModel {
         if (!construction.equals(DOUBLING)) throw new IllegalArgumentException("unknown multiscale doubling '" + construction + "' (expected " + DOUBLING + ")");
         this.be = be; this.group = group; this.lattice = lattice; this.d = lattice.d;
         boolean u1 = group == Group.U1;
-        int coarseExtent = Configs.intOf(cfg, "coarse", 2);
+        int coarseExtent = Configs.intOf(cfg, "coarse", u1 ? 1 : 2);
         if (coarseExtent != 1 && coarseExtent != 2) throw new IllegalArgumentException("multiscale coarse must be 1 or 2, got " + coarseExtent);
         if (coarseExtent == 1 && !u1)
             throw new IllegalArgumentException("multiscale coarse=1 needs U(1): the 1^d holonomies of SU(3) are not Haar distributed (use coarse=2)");
@@ -211,7 +213,9 @@ public final class MultiscaleFlow implements FlowModel {
             nets[k] = Sequential.convNet(params, "level" + k, d, 2 * levels[k].planes(), hidden, (d - 1) * nraw, kernel, act);
             List<CouplingLayer> ll = new ArrayList<>();
             Lattice fine = levels[k + 1];
-            for (int i = 0; i < nLevel; i++) {
+            boolean tileable = true; // with coarse = 1 the first levels have extent-1 directions: no stripe masks there
+            for (int e : fine.extents()) tileable &= e >= 2;
+            for (int i = 0; tileable && i < nLevel; i++) {
                 ll.add(new CouplingLayer(params, be, "level" + k + ".layer" + i, group, fine, mask(fine, i), levelFlow, refHidden, refKernel, act));
             }
             levelLayers.add(ll);
@@ -227,7 +231,7 @@ public final class MultiscaleFlow implements FlowModel {
         for (int k = 0; k < nl; k++) {
             nets[k].init(new RngStream(initSeed, RngStream.Domain.NN_INIT, k, 4), v);
             if (zero) zeroLast(v, "level" + k, hidden.length);
-            for (int i = 0; i < nLevel; i++) {
+            for (int i = 0; i < levelLayers.get(k).size(); i++) {
                 levelLayers.get(k).get(i).init(new RngStream(initSeed, RngStream.Domain.NN_INIT, 1000L * k + i, 5), v);
                 if (zero) zeroLast(v, "level" + k + ".layer" + i, refHidden.length);
             }
