@@ -12,15 +12,16 @@
 // Float64 throughout (these maps feed log q).
 //
 // Flops / bytes per item: split SU(3) 198 flops, 2d x 144 B read and written (U(1) 16 d B); merge 198 flops,
-// (2d + 1) x 144 B; split backward 198 + 18 d flops, ~3 d x 144 B; midpoint gather / scatter ~4000 flops + ~30
+// (d + 1) x 144 B read, d x 144 B written; split backward 198 + 18 d flops, ~3 d x 144 B; midpoint gather / scatter ~4000 flops + ~30
 // transcendentals, 1 KB read, 144 B written; midpoint backwards ~9000 flops, ~2.5 KB per element (times M per
 // configuration item); U(1) base ~40 flops + 5 transcendentals (cauchy + ~20 + 10 sqrt(kappa) recurrence steps),
 // 40 B; base backward ~60 flops, 64 B.
 //
-// Registers (nvcc 13.0, -O3 -fmad=false -Xptxas -v, sm_90; sm_80 within 2): split 30, merge 28, split backward 30;
-// midpoint gather 168 + 1016 B stack, scatter 168 + 1016 B stack, scatter backward 168 + 2400 B stack, gather backward
-// 168 + 2448 B stack; base 62, base backward 62. No spills beyond the stack frames (the 3x3 complex scratch of the
-// eigen-decomposition lives in local memory).
+// Registers per thread (nvcc 13.0 -O3 -fmad=false -Xptxas -v; sm_90 / sm_80): split 40 / 40, merge 32 / 40, split
+// backward 96 / 96; midpoint gather 234 / 236 and scatter 232 / 240 (+ 1168 B stack frame, no spills: the 3x3 complex
+// scratch of the eigen-decomposition lives in local memory); midpoint scatter and gather backward 255 / 255 (+ 1592 B
+// stack, 432 B spill stores, 464 B spill loads: two decompositions deep); base 56 / 48 and base backward 56 / 54
+// (+ 64 B stack each).
 #include "launch.cuh"
 #include "multiscale.cuh"
 
