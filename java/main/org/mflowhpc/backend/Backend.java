@@ -45,6 +45,23 @@ public interface Backend extends AutoCloseable {
     /** A zero-filled buffer of n doubles. */
     Buffer alloc(int n);
 
+    /**
+     * Opens a region whose temporaries the backend may recycle: every buffer this thread allocates until the returned
+     * scope closes is released by {@link Scope#close()} (its memory goes back to the backend's pool; an op given a
+     * released buffer throws IllegalStateException). Scopes nest; closing one releases only its own buffers. Callers
+     * wrap one training step or one sampling batch and keep nothing allocated inside beyond it (outputs are allocated
+     * before the scope). Backends whose allocation is cheap (the CPU reference: garbage-collected arrays) return
+     * {@link Scope#NONE}. Host: avoids faulting in and zeroing fresh pages for every temporary; an accelerator:
+     * avoids a device allocation per op.
+     */
+    default Scope scope() { return Scope.NONE; }
+
+    /** A region of recyclable temporaries, see {@link Backend#scope()}. */
+    interface Scope extends AutoCloseable {
+        Scope NONE = () -> { };
+        @Override void close();
+    }
+
     /** A new buffer holding a copy of {@code host}. */
     default Buffer upload(double[] host) {
         Buffer b = alloc(host.length);

@@ -96,7 +96,7 @@ final class BenchCommand implements java.util.concurrent.Callable<Integer> {
             List<Double> rates = new ArrayList<>();
             for (int r = 0; r < warmup + repeats; r++) {
                 long t0 = System.nanoTime();
-                m.sample(7, r, u, lq);
+                try (Backend.Scope sc = be.scope()) { m.sample(7, r, u, lq); }
                 be.action(u, beta, s, 0);
                 be.sum(lq, 0, sampleBatch);
                 double dt = (System.nanoTime() - t0) * 1e-9;

@@ -255,7 +255,7 @@ final class SampleCommand implements java.util.concurrent.Callable<Integer> {
                     while (p < configs && !(Shutdown.requested() && (!finish || w.pending() == 0))) {
                         long k = p / batch;
                         int off = (int) (p % batch);
-                        m.sample(sampleSeed, k, prop, logQB);
+                        try (Backend.Scope sc = be.scope()) { m.sample(sampleSeed, k, prop, logQB); }
                         be.action(prop, beta, actB, 0);
                         double[] logQ = be.download(logQB), act = be.download(actB);
                         int n = (int) Math.min(batch - off, configs - p);

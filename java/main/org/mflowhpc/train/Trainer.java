@@ -267,46 +267,51 @@ public final class Trainer {
             while (step < opt.steps) {
                 if (stopRequested) { status = Status.INTERRUPTED; message = "stopped on request (SIGTERM) after step " + step; break; }
                 long ts = System.nanoTime();
-                p.zeroGrads();
-                Object tape = model.sampleForTraining(opt.seed, step, u, logQ);
-                be.action(u, beta, act, 0);
-                double loss = (be.sum(logQ, 0, B) + be.sum(act, 0, B)) / B;
-                // log w = -S - log q; ESS and var(log w) from reductions (scalars only cross the seam)
-                be.fill(logw, 0, B, 0.0);
-                be.axpy(B, -1.0, act, 0, logw, 0);
-                be.axpy(B, -1.0, logQ, 0, logw, 0);
-                double lse1 = be.logSumExp(logw, 0, B);
-                be.fill(tmp, 0, B, 0.0);
-                be.axpy(B, 2.0, logw, 0, tmp, 0);
-                double lse2 = be.logSumExp(tmp, 0, B);
-                double ess = Ess.fromLogSums(lse1, lse2, B);
-                double sw = be.sum(logw, 0, B), sw2 = be.sumSquares(logw, 0, B);
-                double varLw = B > 1 ? Math.max(0, (sw2 - sw * sw / B) / (B - 1)) : 0;
-                be.actionGradient(u, beta, dLinks);
-                be.scale(dLinks, 0, u.size(), 1.0 / B);
-                be.fill(dLogQ, 0, B, 1.0 / B);
-                boolean recordLevels = levels != null && Double.isFinite(loss) && (step % levelEvery == 0 || step + 1 == opt.steps);
-                GaugeField batch = recordLevels ? u.copy() : null; // backward may modify u
-                model.backward(tape, u, dLinks, dLogQ);
-                String levelJson = recordLevels ? levels.json(batch) : "";
-                if (frozen != null) for (Params.Block bl : frozen) be.fill(p.grads(), bl.offset, bl.size, 0.0);
-                double gnorm = Adam.clipGradNorm(p, opt.clipNorm);
-                double lr = opt.schedule.lr(step) * lrFactor;
-                boolean ok = Double.isFinite(loss) && Double.isFinite(gnorm);
-                if (ok) {
-                    if (backupP == null) { backupP = be.alloc(p.size()); backupM = be.alloc(p.size()); backupV = be.alloc(p.size()); }
-                    be.copy(p.values(), 0, backupP, 0, p.size());
-                    adam.copyStateTo(backupM, backupV);
-                    long tBefore = adam.t();
-                    adam.step(lr);
-                    if (frozen != null) for (Params.Block bl : frozen) {
-                        be.copy(backupP, bl.offset, p.values(), bl.offset, bl.size);
-                        adam.restoreBlock(backupM, backupV, bl.offset, bl.size);
-                    }
-                    if (!Double.isFinite(be.maxAbs(p.values(), 0, p.size()))) {
-                        be.copy(backupP, 0, p.values(), 0, p.size());
-                        adam.restoreState(backupM, backupV, tBefore);
-                        ok = false;
+                if (backupP == null) { backupP = be.alloc(p.size()); backupM = be.alloc(p.size()); backupV = be.alloc(p.size()); }
+                double loss, ess, varLw, gnorm, lr;
+                boolean ok;
+                String levelJson;
+                try (Backend.Scope stepScope = be.scope()) { // the step's temporaries are recycled at its end
+                    p.zeroGrads();
+                    Object tape = model.sampleForTraining(opt.seed, step, u, logQ);
+                    be.action(u, beta, act, 0);
+                    loss = (be.sum(logQ, 0, B) + be.sum(act, 0, B)) / B;
+                    // log w = -S - log q; ESS and var(log w) from reductions (scalars only cross the seam)
+                    be.fill(logw, 0, B, 0.0);
+                    be.axpy(B, -1.0, act, 0, logw, 0);
+                    be.axpy(B, -1.0, logQ, 0, logw, 0);
+                    double lse1 = be.logSumExp(logw, 0, B);
+                    be.fill(tmp, 0, B, 0.0);
+                    be.axpy(B, 2.0, logw, 0, tmp, 0);
+                    double lse2 = be.logSumExp(tmp, 0, B);
+                    ess = Ess.fromLogSums(lse1, lse2, B);
+                    double sw = be.sum(logw, 0, B), sw2 = be.sumSquares(logw, 0, B);
+                    varLw = B > 1 ? Math.max(0, (sw2 - sw * sw / B) / (B - 1)) : 0;
+                    be.actionGradient(u, beta, dLinks);
+                    be.scale(dLinks, 0, u.size(), 1.0 / B);
+                    be.fill(dLogQ, 0, B, 1.0 / B);
+                    boolean recordLevels = levels != null && Double.isFinite(loss) && (step % levelEvery == 0 || step + 1 == opt.steps);
+                    GaugeField batch = recordLevels ? u.copy() : null; // backward may modify u
+                    model.backward(tape, u, dLinks, dLogQ);
+                    levelJson = recordLevels ? levels.json(batch) : "";
+                    if (frozen != null) for (Params.Block bl : frozen) be.fill(p.grads(), bl.offset, bl.size, 0.0);
+                    gnorm = Adam.clipGradNorm(p, opt.clipNorm);
+                    lr = opt.schedule.lr(step) * lrFactor;
+                    ok = Double.isFinite(loss) && Double.isFinite(gnorm);
+                    if (ok) {
+                        be.copy(p.values(), 0, backupP, 0, p.size());
+                        adam.copyStateTo(backupM, backupV);
+                        long tBefore = adam.t();
+                        adam.step(lr);
+                        if (frozen != null) for (Params.Block bl : frozen) {
+                            be.copy(backupP, bl.offset, p.values(), bl.offset, bl.size);
+                            adam.restoreBlock(backupM, backupV, bl.offset, bl.size);
+                        }
+                        if (!Double.isFinite(be.maxAbs(p.values(), 0, p.size()))) {
+                            be.copy(backupP, 0, p.values(), 0, p.size());
+                            adam.restoreState(backupM, backupV, tBefore);
+                            ok = false;
+                        }
                     }
                 }
                 if (ok) consecutiveBad = 0;

@@ -99,16 +99,19 @@ class FlowModelContractTest {
         FlowModel m = build(c, be), ref = build(c, Backends.REFERENCE);
         GaugeField u = new GaugeField(be, c.group, c.lat, 2), w = new GaugeField(Backends.REFERENCE, c.group, c.lat, 2);
         Buffer lq = be.alloc(2), lqr = Backends.REFERENCE.alloc(2);
-        m.sample(3, 7, u, lq);
         ref.sample(3, 7, w, lqr);
-        assertArrayEquals(w.toHost(), u.toHost(), 1e-12);
-        assertArrayEquals(Backends.REFERENCE.download(lqr), be.download(lq), 1e-10);
+        // twice, each inside a scope: a model keeps no buffer it allocated during sample (scoped backends recycle them)
+        for (int rep = 0; rep < 2; rep++) {
+            try (Backend.Scope s = be.scope()) { m.sample(3, 7, u, lq); }
+            assertArrayEquals(w.toHost(), u.toHost(), 1e-12);
+            assertArrayEquals(Backends.REFERENCE.download(lqr), be.download(lq), 1e-10);
+        }
     }
 
     static double loss(FlowModel m, Backend be, Case c, int nb) {
         GaugeField u = new GaugeField(be, c.group, c.lat, nb);
         Buffer lq = be.alloc(nb), s = be.alloc(nb);
-        m.sample(13, 1, u, lq);
+        try (Backend.Scope sc = be.scope()) { m.sample(13, 1, u, lq); }
         be.action(u, c.beta, s, 0);
         return (be.sum(lq, 0, nb) + be.sum(s, 0, nb)) / nb;
     }
@@ -121,11 +124,13 @@ class FlowModelContractTest {
         GaugeField u = new GaugeField(be, c.group, c.lat, nb);
         Buffer lq = be.alloc(nb), gl = be.alloc(u.size()), glq = be.alloc(nb);
         m.params().zeroGrads();
-        Object tape = m.sampleForTraining(13, 1, u, lq);
-        be.actionGradient(u, c.beta, gl);
-        be.scale(gl, 0, u.size(), 1.0 / nb);
-        be.fill(glq, 0, nb, 1.0 / nb);
-        m.backward(tape, u, gl, glq);
+        try (Backend.Scope sc = be.scope()) { // a training step's temporaries, as in Trainer
+            Object tape = m.sampleForTraining(13, 1, u, lq);
+            be.actionGradient(u, c.beta, gl);
+            be.scale(gl, 0, u.size(), 1.0 / nb);
+            be.fill(glq, 0, nb, 1.0 / nb);
+            m.backward(tape, u, gl, glq);
+        }
         double[] g = m.params().gradsToHost(), v = m.params().valuesToHost();
         double h = 1e-6, gmax = 0;
         for (double x : g) gmax = Math.max(gmax, Math.abs(x));

@@ -79,6 +79,14 @@ public final class HostBackend implements Backend {
     static final class HostBuffer extends Buffer {
         final ByteBuffer keep; // the direct buffer owning the memory, or null for a native allocation
         final long addr;
+        volatile boolean released; // set when the scope it was allocated in closed (its memory is pooled)
+
+        /** A buffer on recycled memory (the caller zero-fills it). */
+        HostBuffer(Backend owner, int n, ByteBuffer recycled) {
+            super(owner, n);
+            keep = recycled;
+            addr = HostNative.address(recycled);
+        }
 
         HostBuffer(Backend owner, int n) {
             super(owner, n);
@@ -125,7 +133,9 @@ public final class HostBackend implements Backend {
         if (b == null) throw new IllegalArgumentException(what + ": buffer is null");
         if (!(b instanceof HostBuffer) || b.owner() != this)
             throw new IllegalArgumentException(what + ": buffer of backend " + b.owner().name() + " passed to the host backend");
-        return (HostBuffer) b;
+        HostBuffer h = (HostBuffer) b;
+        if (h.released) throw new IllegalStateException(what + ": buffer used after the scope it was allocated in closed");
+        return h;
     }
 
     private HostIndex hi(Index i, String what) {
@@ -156,7 +166,65 @@ public final class HostBackend implements Backend {
         return h;
     }
 
-    @Override public Buffer alloc(int n) { return new HostBuffer(this, n); }
+    // ------------------------------------------------------------------ scopes: recycled temporaries
+
+    /** Most bytes the pool keeps (beyond that, released memory is left to the garbage collector). */
+    static final long POOL_MAX_BYTES = 1L << 30;
+    /** Released direct buffers by length in doubles (only exact-length reuse: a step's temporaries recur exactly). */
+    private final java.util.HashMap<Integer, java.util.ArrayDeque<ByteBuffer>> pool = new java.util.HashMap<>();
+    private long pooledBytes;
+    private final ThreadLocal<java.util.ArrayDeque<HostScope>> openScopes = ThreadLocal.withInitial(java.util.ArrayDeque::new);
+
+    private final class HostScope implements Scope {
+        final java.util.ArrayList<HostBuffer> owned = new java.util.ArrayList<>();
+        boolean closed;
+
+        @Override public void close() {
+            if (closed) return;
+            closed = true;
+            java.util.ArrayDeque<HostScope> st = openScopes.get();
+            if (st.peek() != this) throw new IllegalStateException("host backend: scopes closed out of order");
+            st.pop();
+            synchronized (pool) {
+                for (HostBuffer h : owned) {
+                    h.released = true;
+                    long bytes = 8L * h.length();
+                    if (h.keep == null || pooledBytes + bytes > POOL_MAX_BYTES) continue;
+                    pool.computeIfAbsent(h.length(), k -> new java.util.ArrayDeque<>()).push(h.keep);
+                    pooledBytes += bytes;
+                }
+            }
+            owned.clear();
+        }
+    }
+
+    @Override public Scope scope() {
+        HostScope s = new HostScope();
+        openScopes.get().push(s);
+        return s;
+    }
+
+    /** Bytes currently held for reuse (tests). */
+    long pooledBytes() { synchronized (pool) { return pooledBytes; } }
+
+    @Override public Buffer alloc(int n) {
+        HostBuffer h = null;
+        if (n > 0 && n <= DIRECT_MAX) {
+            ByteBuffer mem = null;
+            synchronized (pool) {
+                java.util.ArrayDeque<ByteBuffer> q = pool.get(n);
+                if (q != null && !q.isEmpty()) { mem = q.pop(); pooledBytes -= 8L * n; }
+            }
+            if (mem != null) {
+                h = new HostBuffer(this, n, mem);
+                HostNative.fill(threads, h.addr, n, 0.0);
+            }
+        }
+        if (h == null) h = new HostBuffer(this, n);
+        HostScope s = openScopes.get().peek();
+        if (s != null && h.keep != null) s.owned.add(h);
+        return h;
+    }
 
     @Override public void upload(double[] src, int sOff, Buffer dst, int dOff, int n) {
         if (sOff < 0 || n < 0 || sOff + n > src.length) throw new IllegalArgumentException("upload: source range outside the array");

@@ -154,6 +154,29 @@ class HostBackendTest {
         assertThrows(IllegalArgumentException.class, () -> be.linkFlowForward(LinkFlow.ncp(33), 1, 1, be.alloc(1), be.alloc(67), 0, 67, be.alloc(1), be.alloc(1)));
     }
 
+    @Test void scopesRecycleTemporariesAndRejectUseAfterClose() {
+        HostBackend be = new HostBackend(2);
+        Buffer outer = be.alloc(1000);
+        Buffer inner, nested;
+        try (Backend.Scope s = be.scope()) {
+            inner = be.alloc(1000);
+            be.fill(inner, 0, 1000, 3.5);
+            try (Backend.Scope t = be.scope()) {
+                nested = be.alloc(7);
+                be.fill(nested, 0, 7, 1.0);
+            }
+            assertThrows(IllegalStateException.class, () -> be.sum(nested, 0, 7), "nested scope closed");
+            assertEquals(3500.0, be.sum(inner, 0, 1000), "the outer scope's buffer lives until its scope closes");
+        }
+        assertThrows(IllegalStateException.class, () -> be.fill(inner, 0, 1, 0.0));
+        assertEquals(8L * (1000 + 7), be.pooledBytes());
+        Buffer again = be.alloc(1000); // the recycled memory, zero-filled
+        assertEquals(8L * 7, be.pooledBytes());
+        assertEquals(0.0, be.maxAbs(again, 0, 1000));
+        be.fill(outer, 0, 1000, 2.0);
+        assertEquals(2000.0, be.sum(outer, 0, 1000), "a buffer allocated outside every scope is never released");
+    }
+
     @Test void philoxKnownAnswersAndStreamsEqualJava() {
         int[] o = new int[4];
         HostNative.philox(new int[] {0, 0, 0, 0}, new int[] {0, 0}, o);
