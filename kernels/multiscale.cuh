@@ -295,7 +295,10 @@ MFLOW_HD void cauchy(double u, double s, double* o) {
 MFLOW_HD void logisticMap(double u, double s, double* o) {
     double c = 0.5 * PI * std::exp(-s);
     if (c < 1e-12) { o[0] = u; o[1] = 0; o[2] = 0; o[3] = 0; o[4] = 0; return; }
-    double z = std::tanh(c), x = z * u / PI, omx2 = (1 - x) * (1 + x);
+    double z = std::tanh(c), x = z * u / PI;
+    const double xMax = 1.0 - 0x1p-53;  // CircleBase.X_MAX: the edge u = -pi with tanh(c) = 1 stays finite
+    x = x > xMax ? xMax : (x < -xMax ? -xMax : x);
+    double omx2 = (1 - x) * (1 + x);
     double at = 0.5 * (std::log1p(x) - std::log1p(-x));
     double v = PI / c * at;
     double dz = -c * (1 - z) * (1 + z);

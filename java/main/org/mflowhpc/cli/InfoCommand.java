@@ -29,9 +29,11 @@ final class InfoCommand implements Runnable {
         HostLibrary.Status hs = HostLibrary.status();
         if (hs.available()) {
             Map<String, String> bi = HostLibrary.buildInfo();
-            out.printf("host backend   available: native %s %s (%s; %s; simd %s); every seam op native except %d multiscale-doubling ops run through the cpu reference (%s)%n", bi.getOrDefault("version", "?"),
+            java.util.List<String> viaRef = org.mflowhpc.backend.host.HostBackend.NOT_NATIVE;
+            out.printf("host backend   available: native %s %s (%s; %s; simd %s); %s%n", bi.getOrDefault("version", "?"),
                     hs.variant(), bi.getOrDefault("compiler", "?"), "openmp " + bi.getOrDefault("openmp", "none"), bi.getOrDefault("simd", "?"),
-                    org.mflowhpc.backend.host.HostBackend.NOT_NATIVE.size(), String.join(", ", org.mflowhpc.backend.host.HostBackend.NOT_NATIVE));
+                    viaRef.isEmpty() ? "every seam op native"
+                            : "every seam op native except " + viaRef.size() + " run through the cpu reference (" + String.join(", ", viaRef) + ")");
         } else {
             out.printf("host backend   absent: %s%n", hs.detail());
         }
