@@ -39,7 +39,7 @@ class MultiscaleHeatbathTest {
     }
 
     static Stream<Case> cases() {
-        Map<String, Object> u1 = new LinkedHashMap<>(Map.of("hidden", List.of(8), "flow", "rqs4", "prior_layers", 2, "level_layers", 1, "refine_hidden", List.of(4)));
+        Map<String, Object> u1 = new LinkedHashMap<>(Map.of("hidden", List.of(8), "flow", "rqs4", "level_layers", 1, "refine_hidden", List.of(4)));
         Map<String, Object> su3 = new LinkedHashMap<>(Map.of("hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_hidden", List.of(4)));
         return Stream.of(
                 new Case("multiscale U1 4x4x2 beta=0.7", Group.U1, new Lattice(4, 4, 2), 0.7, 60, u1),
