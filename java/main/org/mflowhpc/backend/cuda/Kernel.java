@@ -1,0 +1,74 @@
+package org.mflowhpc.backend.cuda;
+
+/**
+ * Every {@code extern "C" __global__} function of kernels/*.cu the CUDA backend launches: family (the fatbin it lives
+ * in), symbol, and launch configuration. {@code block}: threads per block (clamped at load to the function's
+ * CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, which depends on its registers); {@code fixed}: the kernel's shared-memory
+ * reduction assumes exactly that block size (256), and loading fails if the device cannot run it so. Heavy per-site
+ * kernels (SU(3) staples, link flows: 120-234 registers, up to 5.5 KB of local memory per thread) use 128; kernels
+ * that run one thread per configuration (the deterministic backward scatter-adds) use 32 so that small batches spread
+ * over more multiprocessors. Grid: ceil(items / block) blocks, capped at 32 resident-sized waves of the device
+ * (grid-stride loops cover the rest), except the GEMM and reduction kernels, whose grids the backend sets.
+ */
+enum Kernel {
+    // gauge.cu
+    PLAQUETTES("gauge", "mflow_plaquettes", 128, false),
+    PLAQUETTE_ANGLES("gauge", "mflow_plaquette_angles", 256, false),
+    STAPLES("gauge", "mflow_staples", 128, false),
+    FORCE("gauge", "mflow_force", 128, false),
+    GAUGE_TRANSFORM("gauge", "mflow_gauge_transform", 128, false),
+    HAAR_LINKS("gauge", "mflow_haar_links", 128, false),
+    HAAR_OMEGA("gauge", "mflow_haar_omega", 128, false),
+    // updates.cu
+    CHECKERBOARD("updates", "mflow_checkerboard", 128, false),
+    DRAW_MOMENTA("updates", "mflow_draw_momenta", 128, false),
+    KINETIC_LINKS("updates", "mflow_kinetic_links", 256, false),
+    UPDATE_LINKS("updates", "mflow_update_links", 128, false),
+    REUNITARIZE("updates", "mflow_reunitarize", 256, false),
+    // coupling.cu
+    LOOP_FEATURES("coupling", "mflow_loop_features", 128, false),
+    LOOP_FEATURES_BACKWARD("coupling", "mflow_loop_features_backward", 32, false),
+    GATHER_ACTIVE("coupling", "mflow_gather_active", 128, false),
+    SCATTER_ACTIVE("coupling", "mflow_scatter_active", 128, false),
+    SCATTER_ACTIVE_BACKWARD("coupling", "mflow_scatter_active_backward", 32, false),
+    GATHER_ACTIVE_BACKWARD("coupling", "mflow_gather_active_backward", 32, false),
+    // flows.cu
+    LINK_FLOW("flows", "mflow_link_flow", 128, false),
+    LINK_FLOW_BACKWARD("flows", "mflow_link_flow_backward", 128, false),
+    // nn.cu
+    CONV("nn", "mflow_conv", 256, false),
+    CONV_BIAS_GRAD("nn", "mflow_conv_bias_grad", 32, false),
+    CONV_WEIGHT_GRAD("nn", "mflow_conv_weight_grad", 64, false),
+    CONV_INPUT_GRAD("nn", "mflow_conv_input_grad", 32, false),
+    ACTIVATION("nn", "mflow_activation", 256, false),
+    ACTIVATION_BACKWARD("nn", "mflow_activation_backward", 256, false),
+    ADAM("nn", "mflow_adam", 256, false),
+    DGEMM_64X64("nn", "mflow_dgemm_64x64", 256, true),
+    DGEMM_16X128("nn", "mflow_dgemm_16x128", 256, true),
+    GEMM_SPLITK_REDUCE("nn", "mflow_gemm_splitk_reduce", 256, false),
+    IM2COL("nn", "mflow_im2col", 256, false),
+    CONV_BIAS_OUT("nn", "mflow_conv_bias_out", 256, false),
+    CONV_GATHER_DY("nn", "mflow_conv_gather_dy", 256, false),
+    COL2IM_GATHER("nn", "mflow_col2im_gather", 256, false),
+    COL2IM_SERIAL("nn", "mflow_col2im_serial", 32, false),
+    // reduce.cu
+    BLOCK_SUM("reduce", "mflow_block_sum", 256, true),
+    BLOCK_MAX("reduce", "mflow_block_max", 256, true),
+    ROW_REDUCE("reduce", "mflow_row_reduce", 256, true),
+    ROW_SUM_SERIAL("reduce", "mflow_row_sum_serial", 64, false),
+    BROADCAST_ROWS("reduce", "mflow_broadcast_rows", 256, false),
+    SCALE("reduce", "mflow_scale", 256, false),
+    AXPY("reduce", "mflow_axpy", 256, false),
+    FILL("reduce", "mflow_fill", 256, false);
+
+    final String family, symbol;
+    final int block;
+    final boolean fixed;
+
+    Kernel(String family, String symbol, int block, boolean fixed) {
+        this.family = family;
+        this.symbol = symbol;
+        this.block = block;
+        this.fixed = fixed;
+    }
+}
