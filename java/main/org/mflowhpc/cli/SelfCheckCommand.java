@@ -86,6 +86,12 @@ final class SelfCheckCommand implements Callable<Integer> {
             md.append("- backend: ").append(desc).append('\n');
             md.append("- java: ").append(System.getProperty("java.version")).append(" (").append(System.getProperty("java.vm.name")).append(")\n");
             md.append("- mflow-hpc: ").append(Version.get()).append('\n');
+            if (be.name().equals("cuda")) {
+                org.mflowhpc.backend.cuda.CudaBackend cb = (org.mflowhpc.backend.cuda.CudaBackend) be;
+                md.append("\n## Kernels (block size, registers, local memory per thread)\n\n```text\n");
+                for (String k : cb.kernelTable()) md.append(k).append('\n');
+                md.append("```\n");
+            }
             long failed = 0;
             if (!noContract) {
                 out.println("selfcheck: contract checks against the cpu reference, seed " + s + (only == null ? "" : ", only " + only));
