@@ -345,6 +345,9 @@ public final class CudaBackend implements Backend {
     }
 
     void launchGrid(Kernel k, int gx, int gy, int gz, KernelArgs a) {
+        if (!a.signature().equals(k.signature))
+            throw new IllegalStateException("cuda backend: launch of " + k.symbol + " with arguments (" + a.signature() + "), the kernel takes ("
+                    + k.signature + ")");
         Fn f = fns.get(k);
         Cu.check(cuLaunchKernel(f.fn, gx, gy, gz, f.block, 1, 1, 0, stream, a.pointer(), null), "cuLaunchKernel " + k.symbol);
         launches++;

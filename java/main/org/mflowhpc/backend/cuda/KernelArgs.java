@@ -11,7 +11,8 @@ import jcuda.Pointer;
 /**
  * The argument list of one kernel launch, in the kernel's parameter order, as {@code cuLaunchKernel}'s
  * {@code kernelParams}: an array of pointers, each to one argument's bytes. Pointers are raw device addresses
- * ({@link #p}, 8 bytes), {@code int} 4 bytes, {@code int64_t} 8, {@code double} 8; a null device pointer is 0.
+ * ({@link #p}, 8 bytes), {@code int} 4 bytes, {@code int64_t} 8, {@code double} 8; a null device pointer is 0. The
+ * kinds are recorded ({@link #signature()}) so that each launch can be checked against the kernel's parameter list.
  *
  * <p>{@link #geom}: the by-value struct {@code mflow::Geom} of kernels/core.cuh,
  * <pre>
@@ -22,15 +23,19 @@ import jcuda.Pointer;
  */
 final class KernelArgs {
     private final List<NativePointerObject> args = new ArrayList<>(16);
+    private final StringBuilder kinds = new StringBuilder(16);
 
-    KernelArgs p(long deviceAddress) { args.add(Pointer.to(new long[] {deviceAddress})); return this; }
-    KernelArgs i(int v) { args.add(Pointer.to(new int[] {v})); return this; }
+    KernelArgs p(long deviceAddress) { args.add(Pointer.to(new long[] {deviceAddress})); kinds.append('p'); return this; }
+    KernelArgs i(int v) { args.add(Pointer.to(new int[] {v})); kinds.append('i'); return this; }
     KernelArgs i(boolean v) { return i(v ? 1 : 0); }
-    KernelArgs l(long v) { args.add(Pointer.to(new long[] {v})); return this; }
-    KernelArgs d(double v) { args.add(Pointer.to(new double[] {v})); return this; }
-    KernelArgs geom(int d, int V, long up, long dn) { args.add(Pointer.to(geomBytes(d, V, up, dn))); return this; }
+    KernelArgs l(long v) { args.add(Pointer.to(new long[] {v})); kinds.append('l'); return this; }
+    KernelArgs d(double v) { args.add(Pointer.to(new double[] {v})); kinds.append('d'); return this; }
+    KernelArgs geom(int d, int V, long up, long dn) { args.add(Pointer.to(geomBytes(d, V, up, dn))); kinds.append('G'); return this; }
 
     int size() { return args.size(); }
+
+    /** The kinds added so far (G, i, l, d, p), as {@link Kernel#signature}. */
+    String signature() { return kinds.toString(); }
 
     Pointer pointer() { return Pointer.to(args.toArray(new NativePointerObject[0])); }
 

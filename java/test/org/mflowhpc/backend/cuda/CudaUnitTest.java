@@ -197,11 +197,65 @@ class CudaUnitTest {
         assertEquals("NoClassDefFoundError: jcuda/Foo", CudaNatives.firstLine(new NoClassDefFoundError("jcuda/Foo")));
     }
 
-    @Test void everyKernelSymbolExistsInItsFamilySource() {
+    @Test void everyKernelExistsInItsFamilySourceWithTheDeclaredParameterKinds() {
         for (Kernel k : Kernel.values()) {
             String src = read("kernels/" + k.family + ".cu");
-            assertTrue(src.contains("MFLOW_KERNEL " + k.symbol + "("), k.symbol + " not in kernels/" + k.family + ".cu");
+            String head = "MFLOW_KERNEL " + k.symbol + "(";
+            int at = src.indexOf(head);
+            assertTrue(at >= 0, k.symbol + " not in kernels/" + k.family + ".cu");
+            String params = src.substring(at + head.length(), src.indexOf(')', at));
+            StringBuilder kinds = new StringBuilder();
+            for (String p : params.split(",")) {
+                String t = p.trim();
+                kinds.append(t.startsWith("Geom") ? 'G' : t.contains("*") ? 'p' : t.startsWith("int64_t") ? 'l' : t.startsWith("int") ? 'i'
+                        : t.startsWith("double") ? 'd' : '?');
+            }
+            assertEquals(kinds.toString(), k.signature, k.symbol + "(" + params.replaceAll("\\s+", " ") + ")");
             assertTrue(k.block >= 32 && k.block <= 1024 && k.block % 32 == 0, k.name());
         }
+    }
+
+    /**
+     * Every launch in the backend's source builds its argument list with the kinds the kernel declares: the argument
+     * chain after {@code launch(Kernel.X, ...} / {@code launchGrid(Kernel.X, ...} ({@code geomArgs(..)} = G, then
+     * {@code .i .l .d .p}) up to the end of the statement, read from CudaBackend.java and CudaGemm.java. (The same check
+     * runs at every launch; this one needs no GPU.)
+     */
+    @Test void everyLaunchInTheSourcePassesTheKernelsParameterKinds() {
+        java.util.regex.Pattern launch = java.util.regex.Pattern.compile("launch(?:Grid)?\\((?:\\w+ \\? Kernel\\.([A-Z0-9_]+) : )?Kernel\\.([A-Z0-9_]+)\\b");
+        java.util.regex.Pattern kind = java.util.regex.Pattern.compile("geomArgs\\(|\\.(i|l|d|p)\\(");
+        java.util.Set<Kernel> seen = java.util.EnumSet.noneOf(Kernel.class);
+        int n = 0;
+        for (String file : new String[] {"CudaBackend.java", "CudaGemm.java"}) {
+            String src = read("java/main/org/mflowhpc/backend/cuda/" + file);
+            java.util.regex.Matcher m = launch.matcher(src);
+            while (m.find()) {
+                if (src.substring(Math.max(0, m.start() - 30), m.start()).contains("void ")) continue; // the method itself
+                Kernel k = Kernel.valueOf(m.group(2)), alt = m.group(1) == null ? null : Kernel.valueOf(m.group(1));
+                int end = src.indexOf(';', m.end());
+                String stmt = src.substring(m.end(), end);
+                // one statement = one argument chain (a "cond ? Kernel.A : Kernel.B" launch checks both)
+                int start = Math.max(stmt.indexOf("args()"), stmt.indexOf("geomArgs("));
+                assertTrue(start >= 0, file + ": no argument chain for " + k + ": " + stmt);
+                StringBuilder kinds = new StringBuilder();
+                java.util.regex.Matcher km = kind.matcher(stmt.substring(start));
+                while (km.find()) kinds.append(km.group(1) == null ? "G" : km.group(1));
+                assertEquals(k.signature, kinds.toString(), file + ": launch of " + k.symbol + ":" + stmt.replaceAll("\\s+", " "));
+                seen.add(k);
+                if (alt != null) {
+                    assertEquals(alt.signature, kinds.toString(), file + ": launch of " + alt.symbol + ":" + stmt.replaceAll("\\s+", " "));
+                    seen.add(alt);
+                }
+                n++;
+            }
+        }
+        assertTrue(n >= Kernel.values().length, "launch sites found: " + n);
+        assertEquals(java.util.EnumSet.allOf(Kernel.class), seen, "kernels never launched");
+    }
+
+    @Test void kernelArgsRecordTheirKinds() {
+        KernelArgs a = new KernelArgs().geom(2, 64, 1, 2).i(3).i(true).p(0x1000).d(1.5).l(7L);
+        assertEquals("GiipdL".replace('L', 'l'), a.signature());
+        assertEquals(6, a.size());
     }
 }
