@@ -12,7 +12,9 @@
 // Hermitian Cayley transform H = i (1 + 2 mu (W - mu)^{-1}), cyclic complex Jacobi, Rayleigh quotients.
 // Backward: Daleckii-Krein in the eigenbasis with a hand-written reverse pass of the alcove map; the link gradient
 // is tangent-projected, TA(G W^dag) W. forward returns log J; inverse returns log J of the forward map at the
-// preimage; backward writes gW and ADDS into gRaw. K <= MAXK.
+// preimage; backward writes gW and ADDS into gRaw. K <= MAXK. Also the fixed principal square root on the Weyl cell
+// and its Daleckii-Krein backward (sqrt, sqrtBackward; Su3Spectral.sqrt / sqrtBackward), which share the
+// decomposition (scratch Eig) and serve the multiscale midpoint (kernels/multiscale.cuh).
 //
 // Layout: W, W', G: 18 doubles (SU3 layout); raw parameter k at raw[off + k stride].
 //
@@ -33,11 +35,17 @@ struct Spectral {
 
     int k;
 
-    struct Work {
+    /** Scratch of the eigen-decomposition (decompose / reconstruct); all that sqrt and sqrtBackward need. */
+    struct Eig {
         double v[18], vu[18], h[18], m1[18], m2[18], m3[18];
-        double th[3], thp[3], ph[3], gp[3], gth[3], wb[4], cof[18];
+        double th[3], thp[3], ph[3], cof[18];
         int ord[3];
         double x, xb, y, yb;
+    };
+
+    /** Scratch of the flow: the decomposition's plus the interval flows' (K <= MAXK components). */
+    struct Work : Eig {
+        double gp[3], gth[3], wb[4];
         double es1[MAXK], w1[MAXK], es2[MAXK], w2[MAXK], gw1[MAXK], gs1[MAXK], gw2[MAXK], gs2[MAXK];
         double et1[MAXK], et2[MAXK], gt1[MAXK], gt2[MAXK];
         double p1x[5], p1xb[5], p2y[5], p2yb[5];
@@ -115,6 +123,51 @@ struct Spectral {
                 double rho = (lo == 0 && hi == 1) ? ra : (lo == 1 ? rb : rc);
                 double phi = 0.5 * (thp[p] + thp[q] - th[p] - th[q]);
                 double dr = rho * std::cos(phi), di = -rho * std::sin(phi);
+                int e = 2 * (3 * p + q);
+                double zr = gt[e], zi = gt[e + 1];
+                gtl[e] = dr * zr - di * zi;
+                gtl[e + 1] = dr * zi + di * zr;
+            }
+        su3::mul(v, gtl, s.m3);
+        su3::mulDag(s.m3, v, s.m2);
+        su3::mulDag(s.m2, w, s.m3);
+        su3::projectTA(s.m3, s.m1);
+        su3::mul(s.m1, w, gW);
+    }
+
+    // ------------------------------------------------------------ principal square root (fixed map)
+
+    /**
+     * out = W^{1/2} = V diag(e^{i theta/2}) V^dag, theta the eigenphases lifted to the Weyl cell (Su3Spectral.sqrt):
+     * det = 1 and sqrt(Omega W Omega^dag) = Omega sqrt(W) Omega^dag; continuous off the cell's outer wall
+     * theta_1 - theta_3 = 2 pi. The midpoint of two staples in the multiscale doubling (kernels/multiscale.cuh).
+     * ~2700 flops (the decomposition) + 3 sincos.
+     */
+    MFLOW_HD static void sqrt(const double* w, double* out) {
+        Eig s;
+        decompose(w, s);
+        for (int j = 0; j < 3; j++) s.thp[j] = 0.5 * s.th[j];
+        reconstruct(s, s.thp, out);
+    }
+
+    /**
+     * Backward of sqrt at W (Su3Spectral.sqrtBackward): given G' (dL = Re tr(G'^dag dR), R = sqrt W), writes the
+     * tangent-projected G = TA(G~ W^dag) W, G~ = V (conj(D) o V^dag G' V) V^dag with the Daleckii-Krein divided
+     * differences D_kl = 1/(mu_k + mu_l), mu = e^{i theta/2} (diagonal 1/(2 mu_k)), bounded off the outer wall.
+     * ~4000 flops.
+     */
+    MFLOW_HD static void sqrtBackward(const double* w, const double* gOut, double* gW) {
+        Eig s;
+        decompose(w, s);
+        double *v = s.v, *th = s.th;
+        su3::mul(gOut, v, s.m1);
+        su3::dagMul(v, s.m1, s.m2);
+        double *gt = s.m2, *gtl = s.m1;
+        for (int p = 0; p < 3; p++)
+            for (int q = 0; q < 3; q++) {
+                double sr = std::cos(0.5 * th[p]) + std::cos(0.5 * th[q]), si = std::sin(0.5 * th[p]) + std::sin(0.5 * th[q]);
+                double den = sr * sr + si * si;
+                double dr = sr / den, di = si / den;
                 int e = 2 * (3 * p + q);
                 double zr = gt[e], zi = gt[e + 1];
                 gtl[e] = dr * zr - di * zi;
@@ -348,7 +401,7 @@ struct Spectral {
 
     // ------------------------------------------------------------ eigen-decomposition
 
-    MFLOW_HD static void decompose(const double* w, Work& s) {
+    MFLOW_HD static void decompose(const double* w, Eig& s) {
         double alpha = cayleyShift(w[0] + w[8] + w[16], w[1] + w[9] + w[17], s.ph);
         double mr = std::cos(alpha), mi = std::sin(alpha);
         double *a = s.m1, *ai = s.m2, *h = s.h;
@@ -414,7 +467,7 @@ struct Spectral {
         else { s.y = 0.5; s.yb = 0.5; }
     }
 
-    MFLOW_HD static void reconstruct(Work& s, const double* th, double* out) {
+    MFLOW_HD static void reconstruct(Eig& s, const double* th, double* out) {
         double *v = s.v, *t = s.m1;
         for (int j = 0; j < 3; j++) {
             double c = std::cos(th[j]), sn = std::sin(th[j]);

@@ -56,6 +56,11 @@ RUNS = {
                  ("U1", "4x4x4x4", 1.0, [], "4d", "multiscale+flow")],
     "ms-u1-3d": [("U1", "8x8x8", 1.0, [], "3d", "multiscale"), ("U1", "8x8x8", 2.0, [], "3d", "multiscale")],
     "ms-su3-4d": [("SU3", "4x4x4x4", 5.7, [], "4d", "multiscale"), ("SU3", "4x4x4x4", 5.7, [], "4d", "haar")],
+    # the multiscale results table: multiscale+flow against haar at the same budget (analytic base on, U(1))
+    "t-u1-4d": [("U1", "4x4x4x4", b, [], "4d", m) for b in (0.5, 1.0, 1.5, 2.0) for m in ("haar", "multiscale+flow")],
+    "t-u1-3d": [("U1", "8x8x8", b, [], "3d", m) for b in (1.0, 2.0, 3.0) for m in ("haar", "multiscale+flow")],
+    "t-su3-2d": [("SU3", "16x16", b, [], "2d", m) for b in (4.0, 8.0, 12.0) for m in ("haar", "multiscale+flow")],
+    "t-su3-4d": [("SU3", "4x4x4x4", b, [], "4d", m) for b in (5.7, 6.0) for m in ("haar", "multiscale+flow")],
 }
 
 
@@ -74,6 +79,7 @@ def main():
     ap.add_argument("--hb-therm", type=int, default=100)
     ap.add_argument("--work", default="/tmp/mflow-enginebench")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--backend", default="cpu", choices=["cpu", "host"], help="compute backend of train, sample and generate")
     a = ap.parse_args()
     if not os.path.exists(JAR):
         raise SystemExit("build first: mvn -q package -DskipTests")
@@ -84,6 +90,7 @@ def main():
            "- machine: " + machine(),
            "- date: " + datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
            "- command: `python3 benchmarks/flows/engine_bench.py " + " ".join(sys.argv[1:]) + "`",
+           "- backend: %s, %d threads" % (a.backend, a.threads),
            "- load average at start: " + " ".join(open("/proc/loadavg").read().split()[:3]),
            "- models at their default options: `haar` (U(1): ncp6 circle flows; SU(3): spectral4 flows; hidden 8,8; "
            "kernel 3 in 2D, 1 otherwise; 16 layers in 2D, 8d otherwise); `multiscale` (2^d Haar prior + 2d period-2 "
@@ -114,7 +121,7 @@ def main():
             d = os.path.join(a.work, name)
             st = steps[sk]
             args = ["train", "--group", g, "--lattice", lat, "--beta", beta, "--model", model, "--steps", st,
-                    "--batch", a.batch, "--lr", a.lr, "--seed", 1, "--threads", T, "--log-every", 50, "--out", d]
+                    "--batch", a.batch, "--lr", a.lr, "--seed", 1, "--threads", T, "--backend", a.backend, "--log-every", 50, "--out", d]
             for o in opts:
                 args += ["--model-option", o]
             _, _, dt = mflow(*args)
@@ -122,11 +129,11 @@ def main():
             ss = sorted(json.loads(l)["step_s"] for l in open(tf if os.path.exists(tf) else os.path.join(d, "metrics.jsonl")))
             s_step = ss[len(ss) // 2]
             ens = os.path.join(a.work, name + "-rw")
-            mflow("sample", "--model", d, "--configs", a.samples, "--seed", 101, "--threads", T, "--out", ens)
+            mflow("sample", "--model", d, "--configs", a.samples, "--seed", 101, "--threads", T, "--backend", a.backend, "--out", ens)
             rw = json.loads(mflow("measure", "--json", "--threads", T, ens)[0])
             shutil.rmtree(ens, ignore_errors=True)
             mh = os.path.join(a.work, name + "-mh")
-            mflow("sample", "--model", d, "--configs", a.mh_configs, "--mh", "--seed", 102, "--threads", T, "--out", mh)
+            mflow("sample", "--model", d, "--configs", a.mh_configs, "--mh", "--seed", 102, "--threads", T, "--backend", a.backend, "--out", mh)
             mj = json.loads(mflow("measure", "--json", "--threads", T, mh)[0])
             shutil.rmtree(mh, ignore_errors=True)
             pl = mj["observables"]["plaquette"]
@@ -135,7 +142,7 @@ def main():
             else:
                 hb = os.path.join(a.work, name + "-hb")
                 mflow("generate", "--group", g, "--lattice", lat, "--beta", beta, "--algorithm", "heatbath",
-                      "--configs", a.hb_configs, "--therm", a.hb_therm, "--seed", 7, "--threads", T, "--out", hb)
+                      "--configs", a.hb_configs, "--therm", a.hb_therm, "--seed", 7, "--threads", T, "--backend", a.backend, "--out", hb)
                 hj = json.loads(mflow("measure", "--json", "--threads", T, hb)[0])
                 shutil.rmtree(hb, ignore_errors=True)
                 hp = hj["observables"]["plaquette"]

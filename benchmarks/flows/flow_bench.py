@@ -19,6 +19,7 @@ import argparse, datetime, json, os, platform, shutil, subprocess, sys, time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JAR = os.path.join(ROOT, "target", "mflow-hpc.jar")
 LOG = []
+BACKEND = ["--backend", "cpu"]  # set from --backend: the compute backend of train, sample and generate
 
 
 def mflow(*args, capture=True):
@@ -50,7 +51,7 @@ def metrics(run_dir):
 
 def evaluate(model_dir, work, n, seed, threads):
     ens = os.path.join(work, "eval-" + os.path.basename(model_dir) + "-" + str(len(LOG)))
-    _, err, dt = mflow("sample", "--model", model_dir, "--configs", n, "--seed", seed, "--threads", threads, "--out", ens)
+    _, err, dt = mflow("sample", "--model", model_dir, "--configs", n, "--seed", seed, "--threads", threads, *BACKEND, "--out", ens)
     out, _, _ = mflow("measure", "--json", "--loops", "1x1", "--threads", threads, ens)
     j = json.loads(out)
     shutil.rmtree(ens, ignore_errors=True)
@@ -60,7 +61,7 @@ def evaluate(model_dir, work, n, seed, threads):
 def train(work, name, lattice, beta, model, steps, batch, seed, threads, extra=(), resume=False):
     d = os.path.join(work, name)
     args = ["train", "--lattice", lattice, "--beta", beta, "--model", model, "--steps", steps, "--batch", batch,
-            "--seed", seed, "--threads", threads, "--log-every", 50, "--out", d] + list(extra)
+            "--seed", seed, "--threads", threads, *BACKEND, "--log-every", 50, "--out", d] + list(extra)
     if resume:
         args.append("--resume")
     _, err, dt = mflow(*args)
@@ -112,7 +113,9 @@ def main():
     ap.add_argument("--tau-configs", type=int, default=8192)
     ap.add_argument("--work", default="/tmp/mflow-flowbench")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--backend", default="cpu", choices=["cpu", "host"], help="compute backend of train and sample")
     a = ap.parse_args()
+    BACKEND[1] = a.backend
     if not os.path.exists(JAR):
         raise SystemExit("build first: mvn -q package -DskipTests")
     shutil.rmtree(a.work, ignore_errors=True)

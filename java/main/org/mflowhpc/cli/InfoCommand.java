@@ -29,9 +29,11 @@ final class InfoCommand implements Runnable {
         HostLibrary.Status hs = HostLibrary.status();
         if (hs.available()) {
             Map<String, String> bi = HostLibrary.buildInfo();
-            out.printf("host backend   available: native %s %s (%s; %s; simd %s); every seam op native except %d multiscale-doubling ops run through the cpu reference (%s)%n", bi.getOrDefault("version", "?"),
+            java.util.List<String> viaRef = org.mflowhpc.backend.host.HostBackend.NOT_NATIVE;
+            out.printf("host backend   available: native %s %s (%s; %s; simd %s); %s%n", bi.getOrDefault("version", "?"),
                     hs.variant(), bi.getOrDefault("compiler", "?"), "openmp " + bi.getOrDefault("openmp", "none"), bi.getOrDefault("simd", "?"),
-                    org.mflowhpc.backend.host.HostBackend.NOT_NATIVE.size(), String.join(", ", org.mflowhpc.backend.host.HostBackend.NOT_NATIVE));
+                    viaRef.isEmpty() ? "every seam op native"
+                            : "every seam op native except " + viaRef.size() + " run through the cpu reference (" + String.join(", ", viaRef) + ")");
         } else {
             out.printf("host backend   absent: %s%n", hs.detail());
         }
@@ -54,12 +56,13 @@ final class InfoCommand implements Runnable {
         out.flush();
     }
 
-    /** "available: DEVICE, driver, JCuda, device code, GEMM path; N ops through the cpu reference" or "absent: why". */
+    /** "available: DEVICE, driver, JCuda, device code, GEMM path; which ops run on the GPU" or "absent: why". */
     private static String cudaBackend(CudaProbe.Result r) {
         if (!r.found()) return "absent: no GPU (" + r.description() + "); JCuda " + org.mflowhpc.backend.cuda.CudaNatives.jcudaVersion();
         try (org.mflowhpc.backend.cuda.CudaBackend be = new org.mflowhpc.backend.cuda.CudaBackend()) {
-            return "available: " + be.describe() + "; every seam op on the GPU except " + org.mflowhpc.backend.cuda.CudaBackend.NOT_NATIVE.size()
-                    + " multiscale-doubling ops run through the cpu reference";
+            java.util.List<String> viaRef = org.mflowhpc.backend.cuda.CudaBackend.NOT_NATIVE;
+            return "available: " + be.describe() + "; " + (viaRef.isEmpty() ? "every seam op on the GPU"
+                    : "every seam op on the GPU except " + viaRef.size() + " run through the cpu reference (" + String.join(", ", viaRef) + ")");
         } catch (RuntimeException e) {
             return "absent: " + RunCards.firstLine(e.getMessage());
         }

@@ -31,14 +31,15 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a normalizing flow (reverse KL); checkpoints, metrics.jsonl and training.png go to --out.",
-                "Models: haar (Haar prior + gauge-equivariant coupling layers; U1 and SU3 in 2, 3, 4 dimensions),",
-                "multiscale, multiscale+flow (with refinement layers), exact (exact-conditional oracle): 2D U1."},
+                "Models: haar (Haar prior + gauge-equivariant coupling layers), multiscale (doubling layers from a coarse",
+                "prior), multiscale+flow (with refinement layers): U1 and SU3 in 2, 3, 4 dimensions; exact (exact-conditional",
+                "oracle): 2D U1."},
         footer = {"", "Example: mflow train --group U1 --lattice 16x16 --beta 6.0 --model multiscale --steps 500 --batch 64 --seed 1 --out model/",
                 "         mflow train --group SU3 --lattice 8x8 --beta 4.0 --model haar --steps 1000 --out su3-haar/"})
 final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--group", defaultValue = "U1", description = "Gauge group U1 or SU3 (SU3: model haar). Default: ${DEFAULT-VALUE}.") String group;
+    @Option(names = "--group", defaultValue = "U1", description = "Gauge group U1 or SU3. Default: ${DEFAULT-VALUE}.") String group;
     @Option(names = "--lattice", required = true, description = "Extents, e.g. 16x16.") String lattice;
     @Option(names = "--beta", required = true, description = "Wilson coupling beta.") double beta;
     @Option(names = "--model", defaultValue = "multiscale", description = "haar | multiscale | multiscale+flow | exact. Default: ${DEFAULT-VALUE}.") String model;

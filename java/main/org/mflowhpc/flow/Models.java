@@ -18,14 +18,17 @@ import org.mflowhpc.lattice.Lattice;
  * {@code multiscale+flow} (the same followed by refinement coupling layers; 8 unless refine_layers is given),
  * {@code exact} (the exact-conditional multiscale oracle for 2D U(1): no parameters, ESS = 1). Checkpoint kinds
  * ("haar+flow", "multiscale", "multiscale+flow", "multiscale-exact") map back to the same constructors.
- * {@code haar}, {@code multiscale} and {@code multiscale+flow} exist for U(1) and SU(3) in d = 2, 3, 4. For 2D U(1)
- * the multiscale models default to {@link LearnedMultiscaleU1} (conditionals with the analytic Bessel-ratio base
- * of the exact 2D solution); everywhere else, and for 2D U(1) with the option {@code doubling=staple}, they are
- * {@link MultiscaleFlow} (staple-centred doubling flows that carry over to every theory). The checkpoint config
- * key "doubling" tells the two apart. {@code exact} is 2D U(1) only.
+ * {@code haar}, {@code multiscale} and {@code multiscale+flow} exist for U(1) and SU(3) in d = 2, 3, 4; the
+ * multiscale models are {@link MultiscaleFlow} (the doubling construction of every theory; checkpoint config key
+ * "doubling" = "staple"). Since it matches or beats it at the same budget (docs/flows.md), it replaced the first
+ * 2D U(1) model, {@link LearnedMultiscaleU1}, as the 2D U(1) default; that one stays for comparison runs
+ * ({@code --model-option doubling=legacy2d}) and for checkpoints written before (no "doubling" key).
+ * {@code exact} is 2D U(1) only.
  */
 public final class Models {
     public static final List<String> NAMES = List.of("haar", "multiscale", "multiscale+flow", "exact");
+    /** {@code --model-option doubling=legacy2d}: the first 2D U(1) multiscale model ({@link LearnedMultiscaleU1}). */
+    public static final String LEGACY_2D = LearnedMultiscaleU1.LEGACY;
 
     private Models() {}
 
@@ -42,7 +45,7 @@ public final class Models {
                 cfg.putAll(overrides);
                 return new HaarFlowModel(be, g, lat, cfg);
             case "multiscale": case "multiscale+flow":
-                if (!u1in2d || overrides.containsKey("doubling")) {
+                if (!LEGACY_2D.equals(overrides.get("doubling"))) {
                     cfg = new LinkedHashMap<>(MultiscaleFlow.defaultConfig(initSeed));
                     if (g == Group.U1) cfg.put("beta", beta);
                     if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
@@ -51,6 +54,8 @@ public final class Models {
                         throw new IllegalArgumentException("model multiscale+flow needs refine_layers >= 1");
                     return new MultiscaleFlow(be, g, lat, cfg);
                 }
+                if (!u1in2d) throw new IllegalArgumentException("multiscale doubling=" + LEGACY_2D + " (the first 2D U(1) model) exists for 2D U(1) only; got "
+                        + g + " on " + lat.spec());
                 cfg = new LinkedHashMap<>(LearnedMultiscaleU1.defaultConfig(beta, initSeed));
                 if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
                 cfg.putAll(overrides);
@@ -75,7 +80,7 @@ public final class Models {
             case "haar+flow":
                 return new HaarFlowModel(be, ck.group, ck.lattice, cfg);
             case "multiscale": case "multiscale+flow":
-                if (cfg.containsKey("doubling")) return new MultiscaleFlow(be, ck.group, ck.lattice, cfg);
+                if (cfg.containsKey("doubling") && !LEGACY_2D.equals(cfg.get("doubling"))) return new MultiscaleFlow(be, ck.group, ck.lattice, cfg);
                 if (ck.group != Group.U1 || ck.lattice.d != 2)
                     throw new IllegalArgumentException("checkpoint holds a 2D U(1) multiscale model for " + ck.group + " on " + ck.lattice);
                 return new LearnedMultiscaleU1(be, ck.lattice, cfg);

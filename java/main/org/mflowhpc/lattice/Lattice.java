@@ -16,13 +16,23 @@ public final class Lattice {
     private final int[][] up, dn;
     private final byte[] parity;
 
-    public Lattice(int... extents) {
+    public Lattice(int... extents) { this(false, extents); }
+
+    /**
+     * An intermediate lattice of a multiscale chain: extents even or 1 (a direction of extent 1 is its own
+     * neighbour, x + mu-hat = x). Only the flow's geometry runs on it (splits, gathers, plaquettes, features,
+     * convolutions); samplers, whose checkerboards need even extents, never do. With at least one even extent
+     * half the sites are even; 1^d has its one site even.
+     */
+    public static Lattice coarse(int... extents) { return new Lattice(true, extents); }
+
+    private Lattice(boolean allowUnit, int... extents) {
         if (extents.length < 2 || extents.length > 4)
             throw new IllegalArgumentException("lattice must have 2, 3 or 4 dimensions, got " + extents.length);
         long v = 1;
         for (int i = 0; i < extents.length; i++) {
             int l = extents[i];
-            if (l < 2 || (l & 1) != 0)
+            if (!(allowUnit && l == 1) && (l < 2 || (l & 1) != 0))
                 throw new IllegalArgumentException("lattice extent L" + i + " = " + l + " must be even and >= 2");
             v *= l;
         }

@@ -25,6 +25,9 @@ package org.mflowhpc.math;
 public final class CircleBase {
     private CircleBase() {}
 
+    /** Largest |x| of the logistic map (1 - 2^-53; kernels/multiscale.cuh uses the same bound). */
+    static final double X_MAX = 1.0 - 0x1p-53;
+
     /** out = {v, log B', dv/ds, d log B'/ds, d log B'/du} at u (any lift). */
     public static void forward(boolean logistic, double u, double s, double[] out) {
         double n = Math.floor((u + Math.PI) / (2 * Math.PI));
@@ -61,7 +64,11 @@ public final class CircleBase {
     private static void logistic(double u, double s, double[] out) {
         double c = 0.5 * Math.PI * Math.exp(-s);
         if (c < 1e-12) { out[0] = u; out[1] = 0; out[2] = 0; out[3] = 0; out[4] = 0; return; }
-        double z = Math.tanh(c), x = z * u / Math.PI, omx2 = (1 - x) * (1 + x);
+        double z = Math.tanh(c), x = z * u / Math.PI;
+        // |x| <= 1 - 2^-53: once tanh(c) rounds to 1 (c > ~19) an edge u = -pi (or a lift one ulp below it) would give
+        // x = -1, an infinite v and log B' and NaN downstream; the clamp moves only that measure-zero edge
+        x = Math.max(-X_MAX, Math.min(X_MAX, x));
+        double omx2 = (1 - x) * (1 + x);
         double at = 0.5 * (Math.log1p(x) - Math.log1p(-x)); // atanh x
         double v = Math.PI / c * at;
         double dz = -c * (1 - z) * (1 + z);            // dz/ds

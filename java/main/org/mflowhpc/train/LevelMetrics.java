@@ -12,9 +12,10 @@
  *                  conditional (>= 0 in expectation), so sum_k kl_level = loss + log Z of the same batch. With
  *                  refinement layers the levels of q are those of F^{-1}U and no such split exists: only log q and
  *                  log p by level are written.
- * For the general multiscale model (MultiscaleFlow: any group and d) there are no exact conditionals: only
- * "log_q_level" is meaningful, with columns [coarse prior, doubling layer 0 .. L-1, refinement] (its
- * logDensityByLevel), and "log_p_level" holds nulls (NaN).
+ * For the general multiscale model (MultiscaleFlow) the columns are [coarse prior, doubling layer 0 .. L-1,
+ * refinement] (its logDensityByLevel); in 2D U(1) "log_p_level" is its exactLogPByLevel (the same chain rule, the
+ * coarse prior's exact marginal in column 0) and "kl_level" is written as above when it has no refinement layers;
+ * elsewhere there are no exact conditionals: "log_p_level" holds nulls (NaN) and there is no "kl_level".
  * The batch is the one the step trained on, before the update; computing these touches no parameter, gradient or
  * random stream, so training (and --resume) is bit-identical with or without them. Cost: one inverse pass of the
  * model and of the exact model over the batch per recorded step (8x8, batch 64: about 30 ms, against about 45 ms
@@ -37,19 +38,21 @@ public final class LevelMetrics {
     private final ExactMultiscaleU1 exact;
     private final MultiscaleFlow general;
     private final boolean refined;
+    private final double beta;
 
-    private LevelMetrics(LearnedMultiscaleU1 model, ExactMultiscaleU1 exact, MultiscaleFlow general) {
+    private LevelMetrics(LearnedMultiscaleU1 model, ExactMultiscaleU1 exact, MultiscaleFlow general, double beta) {
         this.model = model;
         this.exact = exact;
         this.general = general;
-        this.refined = general != null || !model.refinementLayers().isEmpty();
+        this.beta = beta;
+        this.refined = general != null ? general.hasRefinement() || !general.hasExactLevels() : !model.refinementLayers().isEmpty();
     }
 
     /** Level diagnostics for {@code m} at coupling beta, or null when the model has no level structure. */
     public static LevelMetrics forModel(FlowModel m, Backend be, double beta) {
-        if (m instanceof MultiscaleFlow g) return new LevelMetrics(null, null, g);
+        if (m instanceof MultiscaleFlow g) return new LevelMetrics(null, null, g, beta);
         if (!(m instanceof LearnedMultiscaleU1 ms)) return null;
-        return new LevelMetrics(ms, new ExactMultiscaleU1(be, ms.lattice(), beta), null);
+        return new LevelMetrics(ms, new ExactMultiscaleU1(be, ms.lattice(), beta), null, beta);
     }
 
     private org.mflowhpc.lattice.Coarsening chain() { return general != null ? general.chain() : model.chain(); }
@@ -78,12 +81,20 @@ public final class LevelMetrics {
     public Split split(GaugeField u) {
         if (general != null) {
             int w = general.levelParts(), nb = u.batch;
-            double[] q = new double[nb * w];
+            double[] q = new double[nb * w], p = new double[nb * w];
             general.logDensityByLevel(u, q);
-            double[][] lq = new double[nb][w], lp = new double[nb][w];
+            boolean exactP = general.hasExactLevels();
+            if (exactP) general.exactLogPByLevel(beta, u, p);
+            else java.util.Arrays.fill(p, Double.NaN);
+            int cols = refined ? w : w - 1; // without refinement its (zero) column is dropped
+            double[][] lq = new double[nb][cols], lp = new double[nb][cols], kl = refined ? null : new double[nb][cols];
             for (int b = 0; b < nb; b++)
-                for (int k = 0; k < w; k++) { lq[b][k] = q[b * w + k]; lp[b][k] = Double.NaN; }
-            return new Split(lq, lp, null);
+                for (int k = 0; k < cols; k++) {
+                    lq[b][k] = q[b * w + k];
+                    lp[b][k] = p[b * w + k];
+                    if (kl != null) kl[b][k] = lq[b][k] - lp[b][k];
+                }
+            return new Split(lq, lp, kl);
         }
         int L = layers(), w = L + 1, nb = u.batch;
         double[] q = new double[nb * w], p = new double[nb * w];

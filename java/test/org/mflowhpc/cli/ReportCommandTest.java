@@ -192,7 +192,7 @@ class ReportCommandTest {
         double sum = 0;
         for (JsonNode k : fr.get("levels").get("kl")) sum += k.asDouble();
         assertEquals(fr.get("kl_exact").asDouble(), sum, 1e-8);
-        assertEquals(4, fr.get("levels").get("kl").size(), "4x4 = four doublings of 1x1");
+        assertEquals(5, fr.get("levels").get("kl").size(), "4x4: the 1x1 prior and four doublings");
         // KL(step) = loss + log Z in the loss figure
         JsonNode loss = null;
         for (JsonNode f : tr.get("figures")) if (f.get("id").asText().equals("t1-loss")) loss = f;

@@ -56,9 +56,9 @@ class LevelMetricsTest {
         for (JsonNode n : metrics(tmp.resolve("a"))) {
             if (!n.has("kl_level")) { assertFalse(n.has("log_q_level")); continue; }
             recorded.add(n.get("step").asLong());
-            assertEquals(4, n.get("kl_level").size(), "4x4: four doublings");
+            assertEquals(5, n.get("kl_level").size(), "4x4: the 1x1 prior and four doublings");
             double kl = 0, q = 0, p = 0;
-            for (int k = 0; k < 4; k++) {
+            for (int k = 0; k < 5; k++) {
                 kl += n.get("kl_level").get(k).asDouble();
                 q += n.get("log_q_level").get(k).asDouble();
                 p += n.get("log_p_level").get(k).asDouble();
@@ -93,8 +93,8 @@ class LevelMetricsTest {
             if (!n.has("log_q_level")) continue;
             seen++;
             assertFalse(n.has("kl_level"));
-            assertEquals(5, n.get("log_q_level").size(), "four doublings and the refinement log-det");
-            assertEquals(0.0, n.get("log_p_level").get(4).asDouble(), 0.0);
+            assertEquals(6, n.get("log_q_level").size(), "the 1x1 prior, four doublings and the refinement log-det");
+            assertEquals(0.0, n.get("log_p_level").get(5).asDouble(), 0.0);
         }
         assertEquals(2, seen, "steps 0 and 3");
         assertNull(LevelMetrics.forModel(TrainerTest.small(2), TrainerTest.BE, 1.0));

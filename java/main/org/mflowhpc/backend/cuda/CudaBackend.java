@@ -83,8 +83,8 @@ import org.mflowhpc.lattice.Lattice;
  * synchronising call. {@code MFLOW_CUDA_SYNC=1} synchronises after every launch so a fault names its kernel (the
  * selfcheck does this in its contract phase).
  *
- * <p><b>Not native yet.</b> The ten multiscale-doubling ops ({@link #NOT_NATIVE}) run on the CPU reference with a
- * copy of their operands each way (bit-identical to cpu), until their device kernels (kernels/multiscale.cu) land.
+ * <p><b>Multiscale doubling.</b> The ten multiscale-doubling ops run the kernels of kernels/multiscale.cu like every other
+ * op ({@link #NOT_NATIVE} is empty); the U(1) base backward runs on one thread when its parameter rows overlap.
  *
  * <p>JCuda's native libraries are unpacked into a private per-process directory ({@link CudaNatives}).
  * {@code MFLOW_CUDA_DEVICE=N} selects the device ordinal (default 0).
@@ -100,10 +100,8 @@ public final class CudaBackend implements Backend {
     /** Rows up to this length are summed serially by one thread (bit-identical to the reference). */
     static final int SERIAL_ROW = 256;
 
-    /** The multiscale-doubling ops that run through the CPU reference (same list as the host backend's). */
-    public static final List<String> NOT_NATIVE = List.of("doublingSplit", "doublingMerge", "doublingSplitBackward",
-            "gatherMidpoint", "scatterMidpoint", "scatterMidpointBackward", "gatherMidpointBackward",
-            "u1BaseForward", "u1BaseInverse", "u1BaseBackward");
+    /** Seam ops that run through the CPU reference with a host round trip: none (kept for `mflow info` and docs). */
+    public static final List<String> NOT_NATIVE = List.of();
 
     // ------------------------------------------------------------------ device facts
 
@@ -344,12 +342,17 @@ public final class CudaBackend implements Backend {
         launchGrid(k, (int) Math.min(g, f.maxGrid), 1, 1, a);
     }
 
-    void launchGrid(Kernel k, int gx, int gy, int gz, KernelArgs a) {
+    /** One thread runs the whole grid-stride loop, in item order (ops whose items may add into shared entries). */
+    void launchSerial(Kernel k, KernelArgs a) { launchBlocks(k, 1, 1, 1, 1, a); }
+
+    void launchGrid(Kernel k, int gx, int gy, int gz, KernelArgs a) { launchBlocks(k, gx, gy, gz, fns.get(k).block, a); }
+
+    private void launchBlocks(Kernel k, int gx, int gy, int gz, int block, KernelArgs a) {
         if (!a.signature().equals(k.signature))
             throw new IllegalStateException("cuda backend: launch of " + k.symbol + " with arguments (" + a.signature() + "), the kernel takes ("
                     + k.signature + ")");
         Fn f = fns.get(k);
-        Cu.check(cuLaunchKernel(f.fn, gx, gy, gz, f.block, 1, 1, 0, stream, a.pointer(), null), "cuLaunchKernel " + k.symbol);
+        Cu.check(cuLaunchKernel(f.fn, gx, gy, gz, block, 1, 1, 0, stream, a.pointer(), null), "cuLaunchKernel " + k.symbol);
         launches++;
         if (syncEach) Cu.check(cuStreamSynchronize(stream), k.symbol + " (checked after the launch: MFLOW_CUDA_SYNC=1)");
     }
@@ -1233,87 +1236,143 @@ public final class CudaBackend implements Backend {
         return blockMax(xa, n, true);
     }
 
-    // ------------------------------------------------------------------ multiscale doubling: through the CPU reference
+    // ------------------------------------------------------------------ multiscale doubling
 
-    private volatile CpuBackend ref;
-
-    private CpuBackend ref() {
-        CpuBackend r = ref;
-        if (r == null) synchronized (this) { if ((r = ref) == null) ref = r = new CpuBackend(Runtime.getRuntime().availableProcessors()); }
-        return r;
+    private static void checkDoubling(GaugeField coarse, GaugeField fine, int mu, String what) {
+        Lattice lc = coarse.lattice, lf = fine.lattice;
+        checkDir(lc, mu, what);
+        if (fine.group != coarse.group) throw new IllegalArgumentException(what + ": fine field is " + fine.group + ", coarse " + coarse.group);
+        if (fine.batch != coarse.batch) throw new IllegalArgumentException(what + ": fine batch " + fine.batch + " != coarse batch " + coarse.batch);
+        int[] e = lc.extents();
+        e[mu] *= 2;
+        if (!Arrays.equals(e, lf.extents()))
+            throw new IllegalArgumentException(what + ": fine lattice " + lf + " is not the coarse lattice " + lc + " with extent " + mu + " doubled");
     }
 
-    private GaugeField toRef(GaugeField u) { return GaugeField.fromHost(ref(), u.group, u.lattice, u.batch, download(u.links())); }
-    private void fromRef(GaugeField r, GaugeField u) { upload(r.toHost(), 0, u.links(), 0, u.size()); }
-    private Buffer toRef(Buffer b) { return ref().upload(download(b)); }
-    private void fromRef(Buffer r, Buffer b) { upload(ref().download(r), 0, b, 0, b.length()); }
-    private Index toRef(Index i) { return ref().index(ci(i, "index").host); }
+    /** The coarse field's second field r: same group, lattice and batch. */
+    private static void checkSame(GaugeField c, GaugeField r, String what) {
+        if (r.group != c.group || !r.lattice.equals(c.lattice) || r.batch != c.batch)
+            throw new IllegalArgumentException(what + ": R (" + r.group + " " + r.lattice + " x" + r.batch + ") does not match the coarse field ("
+                    + c.group + " " + c.lattice + " x" + c.batch + ")");
+    }
+
+    /** A coarse-site list (even or fresh): exactly vc fine sites in [0, 2 vc). */
+    private CudaIndex doublingSites(Index i, int vc, String what) {
+        CudaIndex h = sites(i, 2 * vc, what);
+        if (h.length() != vc) throw new IllegalArgumentException(what + ": " + h.length() + " sites, expected the coarse volume " + vc);
+        return h;
+    }
 
     @Override public void doublingSplit(GaugeField coarse, GaugeField r, int mu, Index even, Index fresh, GaugeField fine) {
-        GaugeField f = toRef(fine);
-        ref().doublingSplit(toRef(coarse), toRef(r), mu, toRef(even), toRef(fresh), f);
-        fromRef(f, fine);
+        on();
+        checkDoubling(coarse, fine, mu, "doublingSplit");
+        checkSame(coarse, r, "doublingSplit");
+        Lattice l = coarse.lattice;
+        CudaIndex ev = doublingSites(even, l.volume, "doublingSplit even"), fr = doublingSites(fresh, l.volume, "doublingSplit fresh");
+        launch(Kernel.DOUBLING_SPLIT, (long) coarse.batch * l.volume, args().i(coarse.batch).i(l.d).i(l.volume).i(u1(coarse.group)).i(mu)
+                .p(links(coarse)).p(links(r)).p(ev.addr).p(fr.addr).p(links(fine)));
     }
 
     @Override public void doublingMerge(GaugeField fine, int mu, Index even, Index fresh, GaugeField coarse) {
-        GaugeField c = toRef(coarse);
-        ref().doublingMerge(toRef(fine), mu, toRef(even), toRef(fresh), c);
-        fromRef(c, coarse);
+        on();
+        checkDoubling(coarse, fine, mu, "doublingMerge");
+        Lattice l = coarse.lattice;
+        CudaIndex ev = doublingSites(even, l.volume, "doublingMerge even"), fr = doublingSites(fresh, l.volume, "doublingMerge fresh");
+        launch(Kernel.DOUBLING_MERGE, (long) coarse.batch * l.volume, args().i(coarse.batch).i(l.d).i(l.volume).i(u1(coarse.group)).i(mu)
+                .p(links(fine)).p(ev.addr).p(fr.addr).p(links(coarse)));
     }
 
     @Override public void doublingSplitBackward(GaugeField r, int mu, Index even, Index fresh, Buffer gFine, Buffer gCoarse) {
-        Buffer gc = toRef(gCoarse);
-        ref().doublingSplitBackward(toRef(r), mu, toRef(even), toRef(fresh), toRef(gFine), gc);
-        fromRef(gc, gCoarse);
+        on();
+        Lattice l = r.lattice;
+        checkDir(l, mu, "doublingSplitBackward");
+        CudaIndex ev = doublingSites(even, l.volume, "doublingSplitBackward even");
+        doublingSites(fresh, l.volume, "doublingSplitBackward fresh");
+        long gf = at(gFine, 2L * r.size(), "doublingSplitBackward gFine"), gc = at(gCoarse, r.size(), "doublingSplitBackward gCoarse");
+        launch(Kernel.DOUBLING_SPLIT_BACKWARD, (long) r.batch * l.volume, args().i(r.batch).i(l.d).i(l.volume).i(u1(r.group)).i(mu)
+                .p(links(r)).p(ev.addr).p(gf).p(gc));
     }
 
     @Override public void gatherMidpoint(GaugeField u, int mu, int nu, Index sites, Buffer w) {
-        Buffer rw = toRef(w);
-        ref().gatherMidpoint(toRef(u), mu, nu, toRef(sites), rw);
-        fromRef(rw, w);
+        on();
+        Lattice l = u.lattice;
+        checkPair(l, mu, nu, "gatherMidpoint");
+        CudaIndex s = sites(sites, l.volume, "gatherMidpoint sites");
+        long wa = at(w, (long) u.batch * s.length() * u.group.dof, "gatherMidpoint w");
+        launch(Kernel.GATHER_MIDPOINT, (long) u.batch * s.length(), geomArgs(l).i(u.batch).i(u1(u.group)).p(links(u)).i(mu).i(nu).p(s.addr).i(s.length()).p(wa));
     }
 
     @Override public void scatterMidpoint(GaugeField u, int mu, int nu, Index sites, Buffer wNew) {
-        GaugeField ru = toRef(u);
-        ref().scatterMidpoint(ru, mu, nu, toRef(sites), toRef(wNew));
-        fromRef(ru, u);
+        on();
+        Lattice l = u.lattice;
+        checkPair(l, mu, nu, "scatterMidpoint");
+        CudaIndex s = sites(sites, l.volume, "scatterMidpoint sites");
+        long wa = at(wNew, (long) u.batch * s.length() * u.group.dof, "scatterMidpoint wNew");
+        launch(Kernel.SCATTER_MIDPOINT, (long) u.batch * s.length(), geomArgs(l).i(u.batch).i(u1(u.group)).p(links(u)).i(mu).i(nu).p(s.addr).i(s.length()).p(wa));
     }
 
     @Override public void scatterMidpointBackward(GaugeField u, int mu, int nu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW) {
-        Buffer rg = toRef(gLinks), rgw = toRef(gW);
-        ref().scatterMidpointBackward(toRef(u), mu, nu, toRef(sites), toRef(wNew), rg, rgw);
-        fromRef(rg, gLinks);
-        fromRef(rgw, gW);
+        on();
+        Lattice l = u.lattice;
+        checkPair(l, mu, nu, "scatterMidpointBackward");
+        CudaIndex s = sites(sites, l.volume, "scatterMidpointBackward sites");
+        long n = (long) u.batch * s.length() * u.group.dof;
+        long wn = at(wNew, n, "scatterMidpointBackward wNew"), gl = at(gLinks, u.size(), "scatterMidpointBackward gLinks"),
+                gw = at(gW, n, "scatterMidpointBackward gW");
+        launch(Kernel.SCATTER_MIDPOINT_BACKWARD, u.batch,
+                geomArgs(l).i(u.batch).i(u1(u.group)).p(links(u)).i(mu).i(nu).p(s.addr).i(s.length()).p(wn).p(gl).p(gw));
     }
 
     @Override public void gatherMidpointBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks) {
-        Buffer rg = toRef(gLinks);
-        ref().gatherMidpointBackward(toRef(u), mu, nu, toRef(sites), toRef(wOld), toRef(gW), rg);
-        fromRef(rg, gLinks);
+        on();
+        Lattice l = u.lattice;
+        checkPair(l, mu, nu, "gatherMidpointBackward");
+        CudaIndex s = sites(sites, l.volume, "gatherMidpointBackward sites");
+        long n = (long) u.batch * s.length() * u.group.dof;
+        long wo = at(wOld, n, "gatherMidpointBackward wOld"), gw = at(gW, n, "gatherMidpointBackward gW"),
+                gl = at(gLinks, u.size(), "gatherMidpointBackward gLinks");
+        launch(Kernel.GATHER_MIDPOINT_BACKWARD, u.batch,
+                geomArgs(l).i(u.batch).i(u1(u.group)).p(links(u)).i(mu).i(nu).p(s.addr).i(s.length()).p(wo).p(gw).p(gl));
+    }
+
+    /** Sizes and the coupling of the U(1) base (betaA >= 0 finite: an effective coupling). */
+    private static void checkBase(double betaA, int n, int m, int fOff, int fB, int rOff, int rB, String what) {
+        if (!(betaA >= 0) || Double.isInfinite(betaA)) throw new IllegalArgumentException(what + ": betaA must be finite and >= 0, got " + betaA);
+        if (n < 0 || m < 1 || fOff < 0 || fB < 0 || rOff < 0 || rB < 0)
+            throw new IllegalArgumentException(what + ": bad sizes n=" + n + " m=" + m + " fOff=" + fOff + " fB=" + fB + " rOff=" + rOff + " rB=" + rB);
     }
 
     @Override public void u1BaseForward(boolean logistic, double betaA, int n, int m, Buffer x, Buffer feat, int fOff, int fB,
                                         Buffer raw, int rOff, int rB, Buffer y, Buffer logJ) {
-        Buffer ry = toRef(y), rl = toRef(logJ);
-        ref().u1BaseForward(logistic, betaA, n, m, toRef(x), toRef(feat), fOff, fB, toRef(raw), rOff, rB, ry, rl);
-        fromRef(ry, y);
-        fromRef(rl, logJ);
+        u1Base(logistic, betaA, n, m, x, feat, fOff, fB, raw, rOff, rB, y, logJ, false, "u1BaseForward");
     }
 
     @Override public void u1BaseInverse(boolean logistic, double betaA, int n, int m, Buffer y, Buffer feat, int fOff, int fB,
                                         Buffer raw, int rOff, int rB, Buffer x, Buffer logJ) {
-        Buffer rx = toRef(x), rl = toRef(logJ);
-        ref().u1BaseInverse(logistic, betaA, n, m, toRef(y), toRef(feat), fOff, fB, toRef(raw), rOff, rB, rx, rl);
-        fromRef(rx, x);
-        fromRef(rl, logJ);
+        u1Base(logistic, betaA, n, m, y, feat, fOff, fB, raw, rOff, rB, x, logJ, true, "u1BaseInverse");
+    }
+
+    private void u1Base(boolean logistic, double betaA, int n, int m, Buffer in, Buffer feat, int fOff, int fB, Buffer raw, int rOff, int rB,
+                        Buffer out, Buffer logJ, boolean inverse, String what) {
+        on();
+        checkBase(betaA, n, m, fOff, fB, rOff, rB, what);
+        long ia = at(in, n, what + (inverse ? " y" : " x")), fa = at(feat, fOff, rawExtent(n, m, fB, 1), what + " feat"),
+                ra = at(raw, rOff, rawExtent(n, m, rB, 1), what + " raw"), oa = at(out, n, what + (inverse ? " x" : " y")), la = at(logJ, n, what + " logJ");
+        launch(Kernel.U1_BASE, n, args().i(logistic).d(betaA).i(n).i(m).p(ia).p(fa).i(fB).p(ra).i(rB).p(oa).p(la).i(inverse));
     }
 
     @Override public void u1BaseBackward(boolean logistic, double betaA, int n, int m, Buffer x, Buffer feat, int fOff, int fB,
                                          Buffer raw, int rOff, int rB, Buffer gY, Buffer gLogJ, Buffer gX, Buffer gFeat, Buffer gRaw) {
-        Buffer rgx = toRef(gX), rgf = toRef(gFeat), rgr = toRef(gRaw);
-        ref().u1BaseBackward(logistic, betaA, n, m, toRef(x), toRef(feat), fOff, fB, toRef(raw), rOff, rB, toRef(gY), toRef(gLogJ), rgx, rgf, rgr);
-        fromRef(rgx, gX);
-        fromRef(rgf, gFeat);
-        fromRef(rgr, gRaw);
+        on();
+        String what = "u1BaseBackward";
+        checkBase(betaA, n, m, fOff, fB, rOff, rB, what);
+        long fe = rawExtent(n, m, fB, 1), re = rawExtent(n, m, rB, 1);
+        KernelArgs a = args().i(logistic).d(betaA).i(n).i(m).p(at(x, n, what + " x")).p(at(feat, fOff, fe, what + " feat")).i(fB)
+                .p(at(raw, rOff, re, what + " raw")).i(rB).p(at(gY, n, what + " gY")).p(at(gLogJ, n, what + " gLogJ")).p(at(gX, n, what + " gX"))
+                .p(at(gFeat, fOff, fe, what + " gFeat")).p(at(gRaw, rOff, re, what + " gRaw"));
+        // elements add into disjoint gFeat / gRaw entries unless rows overlap (fB or rB < m): then one thread, in order
+        boolean disjoint = n <= m || (fB >= m && rB >= m);
+        if (disjoint) launch(Kernel.U1_BASE_BACKWARD, n, a);
+        else if (n > 0) launchSerial(Kernel.U1_BASE_BACKWARD, a);
     }
 }

@@ -38,6 +38,16 @@ enum Kernel {
     // flows.cu
     LINK_FLOW("flows", "mflow_link_flow", 128, false, "iiiippippi"),
     LINK_FLOW_BACKWARD("flows", "mflow_link_flow_backward", 128, false, "iiiippipppp"),
+    // multiscale.cu
+    DOUBLING_SPLIT("multiscale", "mflow_doubling_split", 256, false, "iiiiippppp"),
+    DOUBLING_MERGE("multiscale", "mflow_doubling_merge", 256, false, "iiiiipppp"),
+    DOUBLING_SPLIT_BACKWARD("multiscale", "mflow_doubling_split_backward", 128, false, "iiiiipppp"),
+    GATHER_MIDPOINT("multiscale", "mflow_gather_midpoint", 128, false, "Giipiipip"),
+    SCATTER_MIDPOINT("multiscale", "mflow_scatter_midpoint", 128, false, "Giipiipip"),
+    SCATTER_MIDPOINT_BACKWARD("multiscale", "mflow_scatter_midpoint_backward", 32, false, "Giipiipippp"),
+    GATHER_MIDPOINT_BACKWARD("multiscale", "mflow_gather_midpoint_backward", 32, false, "Giipiipippp"),
+    U1_BASE("multiscale", "mflow_u1_base", 128, false, "idiippipippi"),
+    U1_BASE_BACKWARD("multiscale", "mflow_u1_base_backward", 128, false, "idiippipippppp"),
     // nn.cu
     CONV("nn", "mflow_conv", 256, false, "iipiiippppip"),
     CONV_BIAS_GRAD("nn", "mflow_conv_bias_grad", 32, false, "iiippi"),

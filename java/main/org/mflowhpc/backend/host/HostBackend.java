@@ -26,9 +26,11 @@ import org.mflowhpc.lattice.Lattice;
  * action gradient, gauge transformations and overrelaxation; loop features and their backward, gather/scatter and
  * their backward, link updates, reunitarisation, convolutions and their backward, Adam, leaky ReLU, memory ops and
  * every reduction but log-sum-exp; U(1) plaquette angles, gauge transformations and Haar links (Philox words and
- * uniforms are bit-identical). Ops that call sin, cos, exp, log, atan2, tanh (the C library instead of Java's Math,
- * each within an ulp) agree to a named tolerance: U(1) plaquettes, staples, force, features and overrelaxation, SU(3)
- * Haar links and random gauge transformations, momenta, heatbath, link flows, tanh/SiLU/GELU, log-sum-exp
+ * uniforms are bit-identical); the multiscale doubling split, merge and split backward (U(1) and SU(3)) and the U(1)
+ * midpoint gather/scatter and their backward. Ops that call sin, cos, exp, log, atan2, tanh (the C library instead of
+ * Java's Math, each within an ulp) agree to a named tolerance: U(1) plaquettes, staples, force, features and
+ * overrelaxation, SU(3) Haar links and random gauge transformations, momenta, heatbath, link flows, the SU(3) midpoint
+ * ops (the Weyl-cell square root's eigen-decomposition), the U(1) analytic base maps, tanh/SiLU/GELU, log-sum-exp
  * (HostBackendTest names the tolerances). Every result is independent of the thread count.
  *
  * <p>Memory: a {@link Buffer} is native memory, a direct ByteBuffer (64-byte aligned) for up to 2^28 - 8 doubles, a
@@ -579,101 +581,133 @@ public final class HostBackend implements Backend {
 
     @Override public double maxAbs(Buffer x, int off, int n) { return HostNative.maxAbs(at(x, off, n, "maxAbs"), n); }
 
-    // ------------------------------------------------------------------ multiscale doubling: through the CPU reference
+    // ------------------------------------------------------------------ multiscale doubling (native/host_multiscale.cpp)
 
     /**
-     * The multiscale-doubling ops added to the seam after the native kernels were written. They are NOT native yet:
-     * each copies its operands to the CPU reference backend, runs the reference kernel there and copies the written
-     * operands back (correct, and bit-identical to cpu, but with a full copy per call). `mflow info` lists them.
+     * Seam ops that do not run natively on this backend (each would copy its operands to the CPU reference and back);
+     * `mflow info` lists them. Empty: the ten multiscale-doubling ops (split / merge / split backward, midpoint gather /
+     * scatter and both backwards, the U(1) base forward / inverse / backward) are native (kernels/multiscale.cuh).
      */
-    public static final java.util.List<String> NOT_NATIVE = java.util.List.of("doublingSplit", "doublingMerge", "doublingSplitBackward",
-            "gatherMidpoint", "scatterMidpoint", "scatterMidpointBackward", "gatherMidpointBackward",
-            "u1BaseForward", "u1BaseInverse", "u1BaseBackward");
+    public static final java.util.List<String> NOT_NATIVE = java.util.List.of();
 
-    private volatile org.mflowhpc.backend.cpu.CpuBackend ref;
-
-    private org.mflowhpc.backend.cpu.CpuBackend ref() {
-        org.mflowhpc.backend.cpu.CpuBackend r = ref;
-        if (r == null) synchronized (this) { if ((r = ref) == null) ref = r = new org.mflowhpc.backend.cpu.CpuBackend(threads); }
-        return r;
+    /** Checks that fine is coarse's group and batch on the coarse lattice with extent mu doubled. */
+    private static void checkDoubling(GaugeField coarse, GaugeField fine, int mu, String what) {
+        Lattice lc = coarse.lattice, lf = fine.lattice;
+        checkDir(lc, mu, what);
+        if (fine.group != coarse.group) throw new IllegalArgumentException(what + ": fine field is " + fine.group + ", coarse " + coarse.group);
+        if (fine.batch != coarse.batch) throw new IllegalArgumentException(what + ": fine batch " + fine.batch + " != coarse batch " + coarse.batch);
+        int[] e = lc.extents();
+        e[mu] *= 2;
+        if (!Arrays.equals(e, lf.extents()))
+            throw new IllegalArgumentException(what + ": fine lattice " + lf + " is not the coarse lattice " + lc + " with extent " + mu + " doubled");
     }
 
-    private GaugeField toRef(GaugeField u) { return GaugeField.fromHost(ref(), u.group, u.lattice, u.batch, download(u.links())); }
-    private void fromRef(GaugeField r, GaugeField u) { upload(r.toHost(), 0, u.links(), 0, u.size()); }
-    private Buffer toRef(Buffer b) { return ref().upload(download(b)); }
-    private void fromRef(Buffer r, Buffer b) { upload(ref().download(r), 0, b, 0, b.length()); }
+    /** The coarse field's second field r: same group, lattice and batch. */
+    private static void checkSame(GaugeField c, GaugeField r, String what) {
+        if (r.group != c.group || !r.lattice.equals(c.lattice) || r.batch != c.batch)
+            throw new IllegalArgumentException(what + ": R (" + r.group + " " + r.lattice + " x" + r.batch + ") does not match the coarse field ("
+                    + c.group + " " + c.lattice + " x" + c.batch + ")");
+    }
 
-    private Index toRef(Index i) {
-        int[] a = new int[i.length()];
-        ((HostIndex) i).keep.duplicate().order(((HostIndex) i).keep.order()).asIntBuffer().get(a);
-        return ref().index(a);
+    /** A coarse-site list (even or fresh): exactly vc fine sites in [0, 2 vc). */
+    private HostIndex doublingSites(Index i, int vc, String what) {
+        HostIndex h = sites(i, 2 * vc, what);
+        if (h.length() != vc) throw new IllegalArgumentException(what + ": " + h.length() + " sites, expected the coarse volume " + vc);
+        return h;
     }
 
     @Override public void doublingSplit(GaugeField coarse, GaugeField r, int mu, Index even, Index fresh, GaugeField fine) {
-        GaugeField f = toRef(fine);
-        ref().doublingSplit(toRef(coarse), toRef(r), mu, toRef(even), toRef(fresh), f);
-        fromRef(f, fine);
+        checkDoubling(coarse, fine, mu, "doublingSplit");
+        checkSame(coarse, r, "doublingSplit");
+        Lattice l = coarse.lattice;
+        HostIndex ev = doublingSites(even, l.volume, "doublingSplit even"), fr = doublingSites(fresh, l.volume, "doublingSplit fresh");
+        HostNative.doublingSplit(threads, l.d, l.volume, coarse.batch, u1(coarse.group), mu, links(coarse), links(r), ev.addr, fr.addr, links(fine));
     }
 
     @Override public void doublingMerge(GaugeField fine, int mu, Index even, Index fresh, GaugeField coarse) {
-        GaugeField c = toRef(coarse);
-        ref().doublingMerge(toRef(fine), mu, toRef(even), toRef(fresh), c);
-        fromRef(c, coarse);
+        checkDoubling(coarse, fine, mu, "doublingMerge");
+        Lattice l = coarse.lattice;
+        HostIndex ev = doublingSites(even, l.volume, "doublingMerge even"), fr = doublingSites(fresh, l.volume, "doublingMerge fresh");
+        HostNative.doublingMerge(threads, l.d, l.volume, coarse.batch, u1(coarse.group), mu, links(fine), ev.addr, fr.addr, links(coarse));
     }
 
     @Override public void doublingSplitBackward(GaugeField r, int mu, Index even, Index fresh, Buffer gFine, Buffer gCoarse) {
-        Buffer gc = toRef(gCoarse);
-        ref().doublingSplitBackward(toRef(r), mu, toRef(even), toRef(fresh), toRef(gFine), gc);
-        fromRef(gc, gCoarse);
+        Lattice l = r.lattice;
+        checkDir(l, mu, "doublingSplitBackward");
+        HostIndex ev = doublingSites(even, l.volume, "doublingSplitBackward even");
+        doublingSites(fresh, l.volume, "doublingSplitBackward fresh");
+        HostNative.doublingSplitBackward(threads, l.d, l.volume, r.batch, u1(r.group), mu, links(r), ev.addr,
+                at(gFine, 2L * r.size(), "doublingSplitBackward gFine"), at(gCoarse, r.size(), "doublingSplitBackward gCoarse"));
     }
 
     @Override public void gatherMidpoint(GaugeField u, int mu, int nu, Index sites, Buffer w) {
-        Buffer rw = toRef(w);
-        ref().gatherMidpoint(toRef(u), mu, nu, toRef(sites), rw);
-        fromRef(rw, w);
+        Lattice l = u.lattice;
+        checkPair(l, mu, nu, "gatherMidpoint");
+        HostIndex s = sites(sites, l.volume, "gatherMidpoint sites");
+        HostNative.gatherMidpoint(threads, l.d, l.volume, geo(l), u.batch, u1(u.group), links(u), mu, nu, s.addr, s.length(),
+                at(w, (long) u.batch * s.length() * u.group.dof, "gatherMidpoint w"));
     }
 
     @Override public void scatterMidpoint(GaugeField u, int mu, int nu, Index sites, Buffer wNew) {
-        GaugeField ru = toRef(u);
-        ref().scatterMidpoint(ru, mu, nu, toRef(sites), toRef(wNew));
-        fromRef(ru, u);
+        Lattice l = u.lattice;
+        checkPair(l, mu, nu, "scatterMidpoint");
+        HostIndex s = sites(sites, l.volume, "scatterMidpoint sites");
+        HostNative.scatterMidpoint(threads, l.d, l.volume, geo(l), u.batch, u1(u.group), links(u), mu, nu, s.addr, s.length(),
+                at(wNew, (long) u.batch * s.length() * u.group.dof, "scatterMidpoint wNew"));
     }
 
     @Override public void scatterMidpointBackward(GaugeField u, int mu, int nu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW) {
-        Buffer rg = toRef(gLinks), rgw = toRef(gW);
-        ref().scatterMidpointBackward(toRef(u), mu, nu, toRef(sites), toRef(wNew), rg, rgw);
-        fromRef(rg, gLinks);
-        fromRef(rgw, gW);
+        Lattice l = u.lattice;
+        checkPair(l, mu, nu, "scatterMidpointBackward");
+        HostIndex s = sites(sites, l.volume, "scatterMidpointBackward sites");
+        long n = (long) u.batch * s.length() * u.group.dof;
+        HostNative.scatterMidpointBackward(threads, l.d, l.volume, geo(l), u.batch, u1(u.group), links(u), mu, nu, s.addr, s.length(),
+                at(wNew, n, "scatterMidpointBackward wNew"), at(gLinks, u.size(), "scatterMidpointBackward gLinks"),
+                at(gW, n, "scatterMidpointBackward gW"));
     }
 
     @Override public void gatherMidpointBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks) {
-        Buffer rg = toRef(gLinks);
-        ref().gatherMidpointBackward(toRef(u), mu, nu, toRef(sites), toRef(wOld), toRef(gW), rg);
-        fromRef(rg, gLinks);
+        Lattice l = u.lattice;
+        checkPair(l, mu, nu, "gatherMidpointBackward");
+        HostIndex s = sites(sites, l.volume, "gatherMidpointBackward sites");
+        long n = (long) u.batch * s.length() * u.group.dof;
+        HostNative.gatherMidpointBackward(threads, l.d, l.volume, geo(l), u.batch, u1(u.group), links(u), mu, nu, s.addr, s.length(),
+                at(wOld, n, "gatherMidpointBackward wOld"), at(gW, n, "gatherMidpointBackward gW"),
+                at(gLinks, u.size(), "gatherMidpointBackward gLinks"));
+    }
+
+    /** Sizes and the coupling of the U(1) base (betaA >= 0 finite: an effective coupling). */
+    private static void checkBase(double betaA, int n, int m, int fOff, int fB, int rOff, int rB, String what) {
+        if (!(betaA >= 0) || Double.isInfinite(betaA)) throw new IllegalArgumentException(what + ": betaA must be finite and >= 0, got " + betaA);
+        if (n < 0 || m < 1 || fOff < 0 || fB < 0 || rOff < 0 || rB < 0)
+            throw new IllegalArgumentException(what + ": bad sizes n=" + n + " m=" + m + " fOff=" + fOff + " fB=" + fB + " rOff=" + rOff + " rB=" + rB);
     }
 
     @Override public void u1BaseForward(boolean logistic, double betaA, int n, int m, Buffer x, Buffer feat, int fOff, int fB,
                                         Buffer raw, int rOff, int rB, Buffer y, Buffer logJ) {
-        Buffer ry = toRef(y), rl = toRef(logJ);
-        ref().u1BaseForward(logistic, betaA, n, m, toRef(x), toRef(feat), fOff, fB, toRef(raw), rOff, rB, ry, rl);
-        fromRef(ry, y);
-        fromRef(rl, logJ);
+        u1Base(logistic, betaA, n, m, x, feat, fOff, fB, raw, rOff, rB, y, logJ, false, "u1BaseForward");
     }
 
     @Override public void u1BaseInverse(boolean logistic, double betaA, int n, int m, Buffer y, Buffer feat, int fOff, int fB,
                                         Buffer raw, int rOff, int rB, Buffer x, Buffer logJ) {
-        Buffer rx = toRef(x), rl = toRef(logJ);
-        ref().u1BaseInverse(logistic, betaA, n, m, toRef(y), toRef(feat), fOff, fB, toRef(raw), rOff, rB, rx, rl);
-        fromRef(rx, x);
-        fromRef(rl, logJ);
+        u1Base(logistic, betaA, n, m, y, feat, fOff, fB, raw, rOff, rB, x, logJ, true, "u1BaseInverse");
+    }
+
+    private void u1Base(boolean logistic, double betaA, int n, int m, Buffer in, Buffer feat, int fOff, int fB, Buffer raw, int rOff, int rB,
+                        Buffer out, Buffer logJ, boolean inverse, String what) {
+        checkBase(betaA, n, m, fOff, fB, rOff, rB, what);
+        HostNative.u1Base(threads, logistic, betaA, n, m, at(in, n, what + (inverse ? " y" : " x")),
+                at(feat, fOff, rawExtent(n, m, fB, 1), what + " feat"), fB, at(raw, rOff, rawExtent(n, m, rB, 1), what + " raw"), rB,
+                at(out, n, what + (inverse ? " x" : " y")), at(logJ, n, what + " logJ"), inverse);
     }
 
     @Override public void u1BaseBackward(boolean logistic, double betaA, int n, int m, Buffer x, Buffer feat, int fOff, int fB,
                                          Buffer raw, int rOff, int rB, Buffer gY, Buffer gLogJ, Buffer gX, Buffer gFeat, Buffer gRaw) {
-        Buffer rgx = toRef(gX), rgf = toRef(gFeat), rgr = toRef(gRaw);
-        ref().u1BaseBackward(logistic, betaA, n, m, toRef(x), toRef(feat), fOff, fB, toRef(raw), rOff, rB, toRef(gY), toRef(gLogJ), rgx, rgf, rgr);
-        fromRef(rgx, gX);
-        fromRef(rgf, gFeat);
-        fromRef(rgr, gRaw);
+        String what = "u1BaseBackward";
+        checkBase(betaA, n, m, fOff, fB, rOff, rB, what);
+        long fe = rawExtent(n, m, fB, 1), re = rawExtent(n, m, rB, 1);
+        HostNative.u1BaseBackward(threads, logistic, betaA, n, m, at(x, n, what + " x"), at(feat, fOff, fe, what + " feat"), fB,
+                at(raw, rOff, re, what + " raw"), rB, at(gY, n, what + " gY"), at(gLogJ, n, what + " gLogJ"), at(gX, n, what + " gX"),
+                at(gFeat, fOff, fe, what + " gFeat"), at(gRaw, rOff, re, what + " gRaw"));
     }
 }

@@ -62,6 +62,25 @@ final class HostNative {
     static native void gatherActiveBackward(int nt, int d, int V, long geo, int batch, boolean u1, long f, int mu, int nu, long sites, int m,
                                             long wOld, long gW, long gLinks);
 
+    // ------------------------------------------------------------------ multiscale doubling (native/host_multiscale.cpp)
+    /** vc = coarse volume (the fine field has 2 vc sites per direction and configuration); even, fresh: vc sites each. */
+    static native void doublingSplit(int nt, int d, int vc, int batch, boolean u1, int mu, long coarse, long r, long even, long fresh, long fine);
+    static native void doublingMerge(int nt, int d, int vc, int batch, boolean u1, int mu, long fine, long even, long fresh, long coarse);
+    static native void doublingSplitBackward(int nt, int d, int vc, int batch, boolean u1, int mu, long r, long even, long gFine, long gCoarse);
+    /** d, V, geo: the fine lattice. */
+    static native void gatherMidpoint(int nt, int d, int V, long geo, int batch, boolean u1, long f, int mu, int nu, long sites, int m, long w);
+    static native void scatterMidpoint(int nt, int d, int V, long geo, int batch, boolean u1, long f, int mu, int nu, long sites, int m, long w);
+    static native void scatterMidpointBackward(int nt, int d, int V, long geo, int batch, boolean u1, long f, int mu, int nu, long sites, int m,
+                                               long wNew, long gLinks, long gW);
+    static native void gatherMidpointBackward(int nt, int d, int V, long geo, int batch, boolean u1, long f, int mu, int nu, long sites, int m,
+                                              long wOld, long gW, long gLinks);
+    /** feat and raw already offset by fOff and rOff; inverse: in = y, out = x. */
+    static native void u1Base(int nt, boolean logistic, double betaA, int n, int m, long in, long feat, int fB, long raw, int rB,
+                              long out, long logJ, boolean inverse);
+    /** feat, gFeat offset by fOff; raw, gRaw by rOff. */
+    static native void u1BaseBackward(int nt, boolean logistic, double betaA, int n, int m, long x, long feat, int fB, long raw, int rB,
+                                      long gY, long gLogJ, long gX, long gFeat, long gRaw);
+
     // ------------------------------------------------------------------ link flows (native/host_flows.cpp); kind = LinkFlow.Kind ordinal
     static native void linkFlow(int nt, int kind, int k, int n, int m, long w, long raw, int rB, long out, long logJ, boolean inverse);
     static native void linkFlowBackward(int nt, int kind, int k, int n, int m, long w, long raw, int rB, long gOut, long gLogJ, long gW, long gRaw);

@@ -77,7 +77,9 @@ import org.mflowhpc.rng.RngStream;
  */
 public final class LearnedMultiscaleU1 implements FlowModel {
     public static final String KIND = "multiscale", KIND_REFINED = "multiscale+flow";
-    private static final List<String> KEYS = List.of("beta", "flow", "hidden", "kernel", "activation", "analytic_init", "latent_flow", "base",
+    /** Its value of the config key "doubling" (checkpoints written before that key existed have none). */
+    public static final String LEGACY = "legacy2d";
+    private static final List<String> KEYS = List.of("doubling", "beta", "flow", "hidden", "kernel", "activation", "analytic_init", "latent_flow", "base",
             "zero_init", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "init_seed");
 
     private final Lattice lattice;
@@ -104,6 +106,8 @@ public final class LearnedMultiscaleU1 implements FlowModel {
     public LearnedMultiscaleU1(Backend be, Lattice lattice, Map<String, Object> cfg) {
         for (String k : cfg.keySet())
             if (!KEYS.contains(k)) throw new IllegalArgumentException("unknown multiscale config key '" + k + "'");
+        Object dk = cfg.get("doubling");
+        if (dk != null && !LEGACY.equals(dk)) throw new IllegalArgumentException("the first 2D U(1) multiscale model has doubling=" + LEGACY + ", got " + dk);
         this.be = be;
         this.chain = ExactMultiscaleU1.checkLattice(lattice, "multiscale model");
         this.lattice = lattice;
@@ -157,6 +161,7 @@ public final class LearnedMultiscaleU1 implements FlowModel {
         }
         params.setValues(v);
         Map<String, Object> c = new LinkedHashMap<>();
+        c.put("doubling", LEGACY);
         c.put("beta", beta);
         c.put("flow", flow.name());
         c.put("hidden", Configs.toList(hidden));

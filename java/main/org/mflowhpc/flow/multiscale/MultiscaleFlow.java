@@ -38,6 +38,11 @@ import org.mflowhpc.rng.RngStream;
  *       plaquettes, in d >= 3 they read the other planes). 2^d rather than 1^d: a 1^d lattice has only holonomies,
  *       which are not Haar distributed for SU(3) and leave no plaquette to learn from; 2^d is the smallest lattice
  *       of the project's kind (even extents) on which the coupling layers of the rest of the model act.
+ *       {@code coarse} = 1 (U(1) only, prior_layers = 0; the U(1) default): the 1^d prior, whose Haar links are exact
+ *       for U(1) (its holonomies are uniform by the shift symmetry theta_mu -> theta_mu + c on a slice); the first
+ *       doublings then build the 2^d lattice too (levels whose lattice still has an extent 1 get no level layers). Measured on 2D U(1) (benchmarks/results/2026-12-02-multiscale-noise.md):
+ *       L = 16, beta = 8, 1000 steps ESS 0.715 against 0.614 / 0.517 (two seeds) with the learned 2^2 prior;
+ *       8x8, beta = 2, 300 steps 0.926 against 0.942.
  *   <li><b>Doubling layer k</b> (level k -> k+1, direction mu = {@link Coarsening#direction}): Haar-random R on the
  *       coarse lattice (stream domain FLOW_LEVEL + k), split ({@link Backend#doublingSplit}):
  *       U_nu(even) = C_nu, U_mu(even) = C_mu R_mu^dag, U_mu(new) = R_mu, U_nu(new) = R_nu. This is a Haar-measure
@@ -95,7 +100,7 @@ import org.mflowhpc.rng.RngStream;
  */
 public final class MultiscaleFlow implements FlowModel {
     public static final String DOUBLING = "staple";
-    private static final List<String> KEYS = List.of("doubling", "center", "beta", "analytic_init", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
+    private static final List<String> KEYS = List.of("doubling", "coarse", "center", "beta", "analytic_init", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
             "level_layers", "level_flow", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "zero_init", "init_seed");
 
     private final Backend be;
@@ -128,14 +133,19 @@ public final class MultiscaleFlow implements FlowModel {
         String construction = Configs.stringOf(cfg, "doubling", DOUBLING);
         if (!construction.equals(DOUBLING)) throw new IllegalArgumentException("unknown multiscale doubling '" + construction + "' (expected " + DOUBLING + ")");
         this.be = be; this.group = group; this.lattice = lattice; this.d = lattice.d;
+        boolean u1 = group == Group.U1;
+        int coarseExtent = Configs.intOf(cfg, "coarse", u1 ? 1 : 2);
+        if (coarseExtent != 1 && coarseExtent != 2) throw new IllegalArgumentException("multiscale coarse must be 1 or 2, got " + coarseExtent);
+        if (coarseExtent == 1 && !u1)
+            throw new IllegalArgumentException("multiscale coarse=1 needs U(1): the 1^d holonomies of SU(3) are not Haar distributed (use coarse=2)");
         int[] coarse = new int[d];
-        Arrays.fill(coarse, 2);
+        Arrays.fill(coarse, coarseExtent);
         try {
             this.chain = Coarsening.of(lattice.extents(), coarse);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("multiscale model: " + e.getMessage() + " (extents must be 2 x a power of two, halved down to the 2^" + d + " coarse prior)");
+            throw new IllegalArgumentException("multiscale model: " + e.getMessage() + " (extents must be " + coarseExtent + " x a power of two, halved down to the "
+                    + coarseExtent + "^" + d + " coarse prior)");
         }
-        boolean u1 = group == Group.U1;
         String center = Configs.stringOf(cfg, "center", "midpoint");
         if (!center.equals("midpoint") && !center.equals("staple"))
             throw new IllegalArgumentException("unknown multiscale center '" + center + "' (midpoint or staple)");
@@ -149,7 +159,8 @@ public final class MultiscaleFlow implements FlowModel {
         int[] hidden = Configs.intsOf(cfg, "hidden", new int[] {16, 16});
         int kernel = Configs.intOf(cfg, "kernel", 1);
         Backend.Act act = Activation.parse(Configs.stringOf(cfg, "activation", "tanh"));
-        int nPrior = Configs.intOf(cfg, "prior_layers", 2 * d);
+        int nPrior = Configs.intOf(cfg, "prior_layers", coarseExtent == 1 ? 0 : 2 * d);
+        if (coarseExtent == 1 && nPrior > 0) throw new IllegalArgumentException("multiscale coarse=1: the 1^" + d + " prior has no plaquette for prior_layers to act on (set prior_layers=0)");
         int nLevel = Configs.intOf(cfg, "level_layers", 0);
         int nRef = Configs.intOf(cfg, "refine_layers", 0);
         int[] refHidden = Configs.intsOf(cfg, "refine_hidden", new int[] {8, 8});
@@ -174,7 +185,7 @@ public final class MultiscaleFlow implements FlowModel {
 
         int nl = chain.layers();
         levels = new Lattice[nl + 1];
-        for (int k = 0; k <= nl; k++) levels[k] = new Lattice(chain.extents(k));
+        for (int k = 0; k <= nl; k++) levels[k] = Lattice.coarse(chain.extents(k));
         nets = new Sequential[nl];
         betaEff = new double[nl][d];
         for (int k = 0; k < nl; k++)
@@ -202,7 +213,9 @@ public final class MultiscaleFlow implements FlowModel {
             nets[k] = Sequential.convNet(params, "level" + k, d, 2 * levels[k].planes(), hidden, (d - 1) * nraw, kernel, act);
             List<CouplingLayer> ll = new ArrayList<>();
             Lattice fine = levels[k + 1];
-            for (int i = 0; i < nLevel; i++) {
+            boolean tileable = true; // with coarse = 1 the first levels have extent-1 directions: no stripe masks there
+            for (int e : fine.extents()) tileable &= e >= 2;
+            for (int i = 0; tileable && i < nLevel; i++) {
                 ll.add(new CouplingLayer(params, be, "level" + k + ".layer" + i, group, fine, mask(fine, i), levelFlow, refHidden, refKernel, act));
             }
             levelLayers.add(ll);
@@ -218,7 +231,7 @@ public final class MultiscaleFlow implements FlowModel {
         for (int k = 0; k < nl; k++) {
             nets[k].init(new RngStream(initSeed, RngStream.Domain.NN_INIT, k, 4), v);
             if (zero) zeroLast(v, "level" + k, hidden.length);
-            for (int i = 0; i < nLevel; i++) {
+            for (int i = 0; i < levelLayers.get(k).size(); i++) {
                 levelLayers.get(k).get(i).init(new RngStream(initSeed, RngStream.Domain.NN_INIT, 1000L * k + i, 5), v);
                 if (zero) zeroLast(v, "level" + k + ".layer" + i, refHidden.length);
             }
@@ -240,6 +253,7 @@ public final class MultiscaleFlow implements FlowModel {
         c.put("hidden", Configs.toList(hidden));
         c.put("kernel", kernel);
         c.put("activation", act.name().toLowerCase());
+        c.put("coarse", coarseExtent);
         c.put("prior_layers", nPrior);
         c.put("prior_flow", priorFlow.name());
         c.put("level_layers", nLevel);
@@ -325,6 +339,19 @@ public final class MultiscaleFlow implements FlowModel {
         throw new IllegalStateException("no plane " + mu + "," + nu);
     }
 
+    /**
+     * w[(b Vc + x') dof ..] = R_nu(x') of configuration b: the Haar draw of the new nu-links, used directly as the
+     * flow's input W (the new link becomes U = g(W) Γ). Since R_nu is Haar and independent of Γ, W = R_nu has the
+     * same law as U Γ^dag of the split (U = R_nu) and log q is unchanged; but as a reparameterisation it is fixed noise,
+     * whereas U Γ^dag moves with every upstream parameter through Γ. Measured on 2D U(1) 8x8, beta = 2, 300 steps:
+     * the gradient through U Γ^dag left KL at 0.10 (ESS 0.76) where fixed noise reaches the original 2D model's
+     * value (docs/flows.md). nb copies of Vc dof doubles.
+     */
+    private void noise(GaugeField r, int nu, int nb, int vc, Buffer w) {
+        int dof = group.dof, cs = d * vc * dof;
+        for (int b = 0; b < nb; b++) be.copy(r.links(), b * cs + nu * vc * dof, w, b * vc * dof, vc * dof);
+    }
+
     /** fine <- doubling layer k of coarse; logJ += log J of the new-link flows (U(1): base B then circle flow C). */
     private LevelTape doubleForward(int k, long seed, long step, GaugeField coarse, GaugeField fine, Buffer logJ, boolean train) {
         int nb = coarse.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * nraw * vc;
@@ -341,7 +368,7 @@ public final class MultiscaleFlow implements FlowModel {
             if (nu == mu) continue;
             int c0 = otherIndex(mu, nu) * nraw * vc;
             Buffer w = be.alloc(n * group.dof), wNew = be.alloc(n * group.dof), v = w;
-            gather(fine, nu, mu, odd[k], w);
+            noise(r, nu, nb, vc, w);
             if (base) {
                 v = be.alloc(n);
                 be.u1BaseForward(logistic, betaEff[k][nu], n, vc, w, feat, cosOffset(k, mu, nu), fB, raw, c0, rB, v, lj);
@@ -402,11 +429,10 @@ public final class MultiscaleFlow implements FlowModel {
                 be.u1BaseBackward(logistic, betaEff[k][nu], n, vc, t.w[nu], t.feat, cosOffset(k, mu, nu), fB, t.raw, c0, rB,
                         gV, gLj, gW, gFeatBase, gRaw);
             }
-            if (midpoint) be.gatherMidpointBackward(fine, nu, mu, odd[k], t.w[nu], gW, gFine);
-            else be.gatherActiveBackward(fine, nu, mu, odd[k], t.w[nu], gW, gFine);
-            scatter(fine, nu, mu, odd[k], t.w[nu]);
+            // W is fixed noise (see noise()): dL/dW is not propagated; the new links' entries of gFine are zero now
         }
         GaugeField coarse = t.coarse;
+        be.doublingSplit(coarse, t.r, mu, even[k], fresh[k], fine); // restore the split (new links = R)
         Buffer gCoarse = be.alloc(coarse.size());
         nets[k].backward(t.netCtx, gRaw, gFeat);
         if (base) be.axpy(nb * fB, 1.0, gFeatBase, 0, gFeat, 0);
@@ -496,6 +522,60 @@ public final class MultiscaleFlow implements FlowModel {
         be.fill(part, 0, nb, 0.0);
         for (int i = prior.size() - 1; i >= 0; i--) prior.get(i).inverse(cur, part);
         store(part, out, nb, np, 0);
+    }
+
+    /** True when the model has refinement layers on the target lattice. */
+    public boolean hasRefinement() { return !refine.isEmpty(); }
+
+    /** True when {@link #exactLogPByLevel} applies: 2D U(1). */
+    public boolean hasExactLevels() { return group == Group.U1 && d == 2; }
+
+    /**
+     * 2D U(1) only: the exact log p of the configuration u split over this model's levels, in the layout of
+     * {@link #logDensityByLevel} (out[b*levelParts() + j]), so that q and p compare level by level. Every doubling
+     * of the chain is a Haar-preserving bijection (coarse field, new links, gauge halves R_mu), and in 2D the new
+     * link of coarse site x' enters only the fine plaquettes P(x), P(x + mu-hat), whose product is the coarse
+     * plaquette Phi(x'); so p factorises: j = k + 1 holds sum_x' log g(P(x) | Phi(x')) with
+     * g(t | phi) = f_{m/2}(t) f_{m/2}(phi - t) / f_m(phi) (f_m the block density of m plaquettes, U1BlockDensity;
+     * m the target-lattice area of a level-k plaquette), the R_mu are uniform (0); j = 0 the coarse prior's exact
+     * marginal sum_x log f_M(Phi_0(x)) - log sum_n (I_n/I_0)^V (the block densities of the coarse plaquettes,
+     * normalised over the torus, whose plaquettes multiply to 1; 0 on 1^2); j = layers + 1 is 0. Summed:
+     * log p = -S - log Z. A host-side diagnostic (LevelMetrics, report), not a hot path: per level one merge and
+     * two plaquette passes through the seam, then V_k log g evaluations on the host.
+     */
+    public void exactLogPByLevel(double beta, GaugeField u, double[] out) {
+        if (!hasExactLevels()) throw new IllegalStateException("exact levels exist for 2D U(1) only, model is " + group + " in " + d + "D");
+        checkField(u, be.alloc(u.batch));
+        U1BlockDensity dens = new U1BlockDensity(beta);
+        int nb = u.batch, nl = chain.layers(), np = nl + 2;
+        long vt = lattice.volume;
+        GaugeField cur = u;
+        for (int k = nl - 1; k >= 0; k--) {
+            int vc = chain.volume(k), vf = chain.volume(k + 1), m = (int) (vt / vc);
+            Buffer pf = be.alloc(nb * vf), pc = be.alloc(nb * vc);
+            be.plaquetteAngles(cur, pf);
+            GaugeField coarse = new GaugeField(be, group, levels[k], nb);
+            be.doublingMerge(cur, chain.direction(k), even[k], fresh[k], coarse);
+            be.plaquetteAngles(coarse, pc);
+            double[] tf = be.download(pf), phi = be.download(pc);
+            for (int b = 0; b < nb; b++) {
+                double lp = 0;
+                for (int x = 0; x < vc; x++) lp += dens.logG(m, tf[b * vf + chain.evenSite(k, x)], phi[b * vc + x]);
+                out[b * np + k + 1] = lp;
+            }
+            cur = coarse;
+        }
+        int v0 = chain.volume(0), m0 = (int) (vt / v0);
+        Buffer p0 = be.alloc(nb * v0);
+        be.plaquetteAngles(cur, p0);
+        double[] phi0 = be.download(p0);
+        double logC0 = dens.logZ(vt) - vt * dens.logI0Beta();
+        for (int b = 0; b < nb; b++) {
+            double lp = -logC0;
+            for (int x = 0; x < v0; x++) lp += dens.logF(m0, phi0[b * v0 + x]);
+            out[b * np] = lp;
+            out[b * np + nl + 1] = 0;
+        }
     }
 
     private void store(Buffer part, double[] out, int nb, int np, int j) {

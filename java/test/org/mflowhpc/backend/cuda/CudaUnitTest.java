@@ -222,7 +222,7 @@ class CudaUnitTest {
      * runs at every launch; this one needs no GPU.)
      */
     @Test void everyLaunchInTheSourcePassesTheKernelsParameterKinds() {
-        java.util.regex.Pattern launch = java.util.regex.Pattern.compile("launch(?:Grid)?\\((?:\\w+ \\? Kernel\\.([A-Z0-9_]+) : )?Kernel\\.([A-Z0-9_]+)\\b");
+        java.util.regex.Pattern launch = java.util.regex.Pattern.compile("launch(?:Grid|Serial)?\\((?:\\w+ \\? Kernel\\.([A-Z0-9_]+) : )?Kernel\\.([A-Z0-9_]+)\\b");
         java.util.regex.Pattern kind = java.util.regex.Pattern.compile("geomArgs\\(|\\.(i|l|d|p)\\(");
         java.util.Set<Kernel> seen = java.util.EnumSet.noneOf(Kernel.class);
         int n = 0;
@@ -236,6 +236,13 @@ class CudaUnitTest {
                 String stmt = src.substring(m.end(), end);
                 // one statement = one argument chain (a "cond ? Kernel.A : Kernel.B" launch checks both)
                 int start = Math.max(stmt.indexOf("args()"), stmt.indexOf("geomArgs("));
+                if (start < 0) { // a prepared list: "KernelArgs a = args()...;" earlier in the method
+                    String var = stmt.substring(stmt.lastIndexOf(',') + 1).replace(")", "").trim();
+                    int def = src.lastIndexOf("KernelArgs " + var + " = ", m.start());
+                    assertTrue(def >= 0, file + ": no argument chain for " + k + ": " + stmt);
+                    stmt = src.substring(def, src.indexOf(';', def));
+                    start = stmt.indexOf("args()");
+                }
                 assertTrue(start >= 0, file + ": no argument chain for " + k + ": " + stmt);
                 StringBuilder kinds = new StringBuilder();
                 java.util.regex.Matcher km = kind.matcher(stmt.substring(start));

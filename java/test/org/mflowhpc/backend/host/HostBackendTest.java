@@ -65,7 +65,8 @@ class HostBackendTest {
             if (tol == 0) {
                 if (Double.doubleToLongBits(ref[i]) != Double.doubleToLongBits(got[i]))
                     fail(ctx(what) + ": element " + i + " differs: cpu " + ref[i] + " host " + got[i]);
-            } else if (!(Math.abs(ref[i] - got[i]) <= tol * (1 + Math.abs(ref[i]))) && !(Double.isNaN(ref[i]) && Double.isNaN(got[i]))) {
+            } else if (!(ref[i] == got[i]) && !(Math.abs(ref[i] - got[i]) <= tol * (1 + Math.abs(ref[i])))
+                    && !(Double.isNaN(ref[i]) && Double.isNaN(got[i]))) { // equal infinities agree
                 fail(ctx(what) + ": element " + i + " differs beyond " + tol + ": cpu " + ref[i] + " host " + got[i]);
             }
         }

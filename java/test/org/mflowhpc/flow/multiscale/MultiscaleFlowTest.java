@@ -1,0 +1,70 @@
+package org.mflowhpc.flow.multiscale;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.mflowhpc.backend.Buffer;
+import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.flow.FlowModel;
+import org.mflowhpc.flow.Models;
+import org.mflowhpc.group.Group;
+import org.mflowhpc.lattice.GaugeField;
+import org.mflowhpc.lattice.Lattice;
+import org.mflowhpc.observable.exact.Exact2D;
+import org.mflowhpc.testutil.Fields;
+
+/**
+ * MultiscaleFlow specifics beyond the shared model contract: the exact 2D U(1) log p by level (summed: -S - log Z,
+ * on configurations the model did not make) and the coarse=1 geometry (the same map as the first 2D model at zero
+ * parameters).
+ */
+class MultiscaleFlowTest {
+    static final CpuBackend BE = new CpuBackend(2);
+    static final long SEED = Fields.freshSeed();
+
+    @Test void exactLevelsSumToMinusActionMinusLogZOnForeignConfigurations() {
+        for (int coarse : new int[] {1, 2}) {
+            Lattice lat = new Lattice(8, 4);
+            double beta = 1.3;
+            MultiscaleFlow m = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("coarse", coarse), 3);
+            int nb = 3, np = m.levelParts();
+            GaugeField u = Fields.haar(BE, Group.U1, lat, nb, SEED + coarse);
+            double[] p = new double[nb * np];
+            m.exactLogPByLevel(beta, u, p);
+            Buffer s = BE.alloc(nb);
+            BE.action(u, beta, s, 0);
+            double[] act = BE.download(s);
+            double logZ = Exact2D.u1LogZ(beta, lat.volume);
+            for (int b = 0; b < nb; b++) {
+                double sum = 0;
+                for (int j = 0; j < np; j++) sum += p[b * np + j];
+                assertEquals(-act[b] - logZ, sum, 1e-9, "coarse=" + coarse + " b=" + b + " seed=" + SEED);
+                if (coarse == 1) assertEquals(0.0, p[b * np], 1e-12, "the 1x1 prior is exact Haar");
+            }
+        }
+    }
+
+    @Test void coarseOneIsTheFirstModelsMapAtZeroParameters() {
+        Lattice lat = new Lattice(8, 8);
+        FlowModel legacy = Models.create("multiscale", BE, Group.U1, lat, 2.0, Map.of("doubling", Models.LEGACY_2D), 5);
+        FlowModel general = Models.create("multiscale", BE, Group.U1, lat, 2.0, Map.of("coarse", 1), 5);
+        for (FlowModel m : new FlowModel[] {legacy, general}) m.params().setValues(new double[m.params().size()]);
+        int nb = 3;
+        GaugeField u = Fields.haar(BE, Group.U1, lat, nb, SEED);
+        Buffer a = BE.alloc(nb), b = BE.alloc(nb);
+        legacy.logDensity(u, a);
+        general.logDensity(u, b);
+        assertArrayEquals(BE.download(a), BE.download(b), 1e-10, "seed=" + SEED);
+    }
+
+    @Test void coarseOneIsRefusedForSu3AndWithPriorLayers() {
+        Lattice lat = new Lattice(4, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Models.create("multiscale", BE, Group.SU3, lat, 4.0, Map.of("coarse", 1), 0));
+        assertTrue(e.getMessage().contains("not Haar distributed"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, 1.0, Map.of("coarse", 1, "prior_layers", 2), 0));
+        assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, 1.0, Map.of("coarse", 3), 0));
+    }
+}
