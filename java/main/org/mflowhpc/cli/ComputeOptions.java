@@ -2,7 +2,7 @@ package org.mflowhpc.cli;
 
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.cpu.CpuBackend;
-import org.mflowhpc.backend.cuda.CudaProbe;
+import org.mflowhpc.backend.cuda.CudaBackend;
 import org.mflowhpc.backend.host.HostBackend;
 import org.mflowhpc.backend.host.HostLibrary;
 
@@ -12,10 +12,11 @@ import picocli.CommandLine.Option;
  * Options shared by every command that computes: backend choice and CPU threads. Backends: {@code cpu} (the Java
  * float64 reference), {@code host} (the native kernels, OpenMP + SIMD, same results: bit for bit where the arithmetic
  * is the same, else to an ulp-level tolerance, docs/engine.md), {@code auto} (host when its library loads, else cpu;
- * the choice is logged on stderr), {@code cuda} (not in this build: a one-line error naming the reason).
+ * the choice is logged on stderr; auto never picks cuda), {@code cuda} (the GPU kernels through JCuda,
+ * backend/cuda/CudaBackend; without a usable GPU, driver or device code a one-line error naming the reason).
  */
 final class ComputeOptions {
-    @Option(names = "--backend", defaultValue = "cpu", description = "Compute backend: cpu (Java float64 reference), host (native kernels, OpenMP + SIMD), auto (host if available, else cpu; says which) or cuda. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--backend", defaultValue = "cpu", description = "Compute backend: cpu (Java float64 reference), host (native kernels, OpenMP + SIMD), auto (host if available, else cpu; says which) or cuda (NVIDIA GPU). Default: ${DEFAULT-VALUE}.")
     String backend;
 
     @Option(names = "--threads", defaultValue = "0", description = "CPU worker threads (0 = all hardware threads). Results are bit-identical for any value.")
@@ -41,9 +42,11 @@ final class ComputeOptions {
                 return new CpuBackend(t);
             }
             case "cuda": {
-                CudaProbe.Result r = CudaProbe.probe();
-                throw new UserError("--backend cuda: this build has no CUDA backend yet (GPU "
-                        + (r.found() ? "found: " + r.description() : "not found: " + r.description()) + "); use --backend host or cpu");
+                try {
+                    return new CudaBackend();
+                } catch (IllegalStateException e) {
+                    throw new UserError("--backend cuda: " + e.getMessage() + "; use --backend host or cpu");
+                }
             }
             default: throw new UserError("unknown backend '" + backend + "' (expected cpu, host, auto or cuda)");
         }

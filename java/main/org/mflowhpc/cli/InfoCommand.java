@@ -39,11 +39,11 @@ final class InfoCommand implements Runnable {
         }
         Properties bp = HostLibrary.buildProperties();
         String dev = bp.getProperty("device");
-        out.printf("device code    %s%n", "built".equals(dev) ? "in the jar: kernels/*.fatbin (sm_80, sm_90 SASS + compute_90 PTX; " + bp.getProperty("nvcc", "nvcc") + ")"
+        out.printf("device code    %s%n", "built".equals(dev) ? "in the jar: kernels/*.fatbin (sm_80, sm_90 SASS + compute_90 PTX) and kernels/*.ptx (compute_75); " + bp.getProperty("nvcc", "nvcc")
                 : "absent: " + bp.getProperty("device.reason", "the native build did not run"));
         CudaProbe.Result r = CudaProbe.probe();
         out.printf("cuda gpu       %s%n", r.found() ? "found " + r.devices() + ": " + r.description() : "not found: " + r.description());
-        out.printf("cuda backend   not in this build yet (--backend cuda fails; cpu and host run every op)%n");
+        out.printf("cuda backend   %s%n", cudaBackend(r));
         String slurm;
         try {
             slurm = SlurmEnv.current().validate().describe();
@@ -54,5 +54,17 @@ final class InfoCommand implements Runnable {
         out.printf("progress       %s%n", Progress.interactive() ? "progress bars (terminal)" : "plain log lines");
         out.printf("tmpdir         %s%n", System.getProperty("java.io.tmpdir"));
         out.flush();
+    }
+
+    /** "available: DEVICE, driver, JCuda, device code, GEMM path; which ops run on the GPU" or "absent: why". */
+    private static String cudaBackend(CudaProbe.Result r) {
+        if (!r.found()) return "absent: no GPU (" + r.description() + "); JCuda " + org.mflowhpc.backend.cuda.CudaNatives.jcudaVersion();
+        try (org.mflowhpc.backend.cuda.CudaBackend be = new org.mflowhpc.backend.cuda.CudaBackend()) {
+            java.util.List<String> viaRef = org.mflowhpc.backend.cuda.CudaBackend.NOT_NATIVE;
+            return "available: " + be.describe() + "; " + (viaRef.isEmpty() ? "every seam op on the GPU"
+                    : "every seam op on the GPU except " + viaRef.size() + " run through the cpu reference (" + String.join(", ", viaRef) + ")");
+        } catch (RuntimeException e) {
+            return "absent: " + RunCards.firstLine(e.getMessage());
+        }
     }
 }

@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
         description = "Multiscale normalizing flows and reference samplers for lattice gauge theory (U(1), SU(3); d = 2, 3, 4).",
         subcommands = {CommandLine.HelpCommand.class, InfoCommand.class, RunCommand.class, GenerateCommand.class,
                 MeasureCommand.class, VerifyCommand.class, TrainCommand.class, SampleCommand.class, BenchCommand.class,
-                MergeCommand.class, ExportCommand.class, ReportCommand.class})
+                MergeCommand.class, ExportCommand.class, ReportCommand.class, SelfCheckCommand.class})
 public final class Main implements Runnable {
     /** Exit status of a run stopped by SIGTERM after it saved its state (128 + 15, as the JVM reports it). */
     public static final int EXIT_INTERRUPTED = 143;

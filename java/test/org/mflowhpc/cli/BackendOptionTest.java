@@ -39,15 +39,25 @@ class BackendOptionTest {
         if (Backends.hostExpected()) assertTrue(HostBackend.available(), i.out());
     }
 
-    @Test void cudaAndUnknownBackendsFailWithOneLine() {
-        for (String be : new String[] {"cuda", "gpu"}) {
+    @Test void cudaWithoutGpuAndUnknownBackendsFailWithOneLine() {
+        boolean gpu = org.mflowhpc.backend.cuda.CudaProbe.probe().found();
+        for (String be : gpu ? new String[] {"gpu"} : new String[] {"cuda", "gpu"}) {
+            long t0 = System.nanoTime();
             CliTest.Out o = CliTest.run(with(SU3, "--backend", be, "--out", tmp.resolve(be).toString()));
             assertEquals(2, o.rc(), o.err());
             String err = o.err().strip();
             assertEquals(1, err.lines().count(), err);
-            assertTrue(be.equals("cuda") ? err.contains("no CUDA backend") : err.contains("unknown backend"), err);
+            assertTrue(be.equals("cuda") ? err.contains("--backend cuda: cuda backend unavailable: ") : err.contains("unknown backend"), err);
+            assertTrue((System.nanoTime() - t0) < 5e9, "fails fast");
             assertFalse(tmp.resolve(be).toFile().exists(), "nothing written");
         }
+    }
+
+    @Test void infoSaysWhyTheCudaBackendIsAbsentOrDescribesIt() {
+        CliTest.Out i = CliTest.run("info");
+        String line = i.out().lines().filter(l -> l.startsWith("cuda backend")).findFirst().orElse("");
+        if (org.mflowhpc.backend.cuda.CudaProbe.probe().found()) assertTrue(line.contains("available: ") && line.contains("driver CUDA"), line);
+        else assertTrue(line.contains("absent: no GPU (") && line.contains("JCuda 12"), line);
     }
 
     @Test void hostEnsemblesAgreeWithCpuAndAcrossThreadCounts() throws Exception {

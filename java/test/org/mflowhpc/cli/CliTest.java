@@ -126,7 +126,8 @@ class CliTest {
             {"generate", "--group", "U1", "--lattice", "4x4", "--beta", "2", "--configs", "5", "--every", "0", "--out", d.toString()},
             {"generate", "--group", "U1", "--lattice", "4x4", "--beta", "2", "--configs", "5", "--algorithm", "metropolis", "--out", d.toString()},
             {"generate", "--group", "U1", "--lattice", "4x4", "--beta", "abc", "--configs", "5", "--out", d.toString()},
-            {"generate", "--group", "U1", "--lattice", "4x4", "--beta", "2", "--configs", "5", "--backend", "cuda", "--out", d.toString()},
+            {"generate", "--group", "U1", "--lattice", "4x4", "--beta", "2", "--configs", "5", "--backend",
+                    org.mflowhpc.backend.cuda.CudaProbe.probe().found() ? "tpu" : "cuda", "--out", d.toString()},
             {"generate", "--lattice", "4x4", "--beta", "2", "--configs", "5", "--out", d.toString()},
             {"measure", tmp.resolve("missing").toString()},
         };

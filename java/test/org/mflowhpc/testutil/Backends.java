@@ -5,6 +5,8 @@ import java.util.List;
 
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.cpu.CpuBackend;
+import org.mflowhpc.backend.cuda.CudaBackend;
+import org.mflowhpc.backend.cuda.CudaProbe;
 import org.mflowhpc.backend.host.HostBackend;
 import org.mflowhpc.backend.host.HostLibrary;
 
@@ -13,7 +15,8 @@ import org.mflowhpc.backend.host.HostLibrary;
  * reference itself runs single-threaded, so the pair also checks thread-count independence), and the native
  * {@code host} backend with one and two threads wherever its library is in the build. A build that says it built
  * the host library (build.properties host=built) but cannot load it fails here rather than silently testing less.
- * Accelerator backends join this list where they are built and a device is present.
+ * The {@code cuda} backend joins the list where a GPU is found ({@link CudaProbe}); a GPU that is found but whose
+ * backend cannot start (driver too old for the device code, ...) fails here as well.
  */
 public final class Backends {
     private Backends() {}
@@ -33,6 +36,16 @@ public final class Backends {
             l.add(new HostBackend(1));
             l.add(new HostBackend(2));
         }
+        CudaBackend c = cuda();
+        if (c != null) l.add(c);
         return l;
+    }
+
+    private static CudaBackend cuda;
+
+    /** The shared CUDA backend of the test JVM, or null without a GPU. */
+    public static synchronized CudaBackend cuda() {
+        if (cuda == null && CudaProbe.probe().found()) cuda = new CudaBackend();
+        return cuda;
     }
 }
