@@ -420,16 +420,14 @@ public final class MultiscaleFlow implements FlowModel {
         for (int nu = d - 1; nu >= 0; nu--) {
             if (nu == mu) continue;
             int c0 = otherIndex(mu, nu) * nraw * vc;
-            Buffer gWp = be.alloc(n * group.dof), gV = be.alloc(n * group.dof), gW = gV;
+            Buffer gWp = be.alloc(n * group.dof), gV = be.alloc(n * group.dof);
             if (midpoint) be.scatterMidpointBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
             else be.scatterActiveBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
             be.linkFlowBackward(flow, n, vc, t.v[nu], t.raw, c0 + (base ? vc : 0), rB, gWp, gLj, gV, gRaw);
-            if (base) {
-                gW = be.alloc(n);
-                be.u1BaseBackward(logistic, betaEff[k][nu], n, vc, t.w[nu], t.feat, cosOffset(k, mu, nu), fB, t.raw, c0, rB,
-                        gV, gLj, gW, gFeatBase, gRaw);
-            }
-            // W is fixed noise (see noise()): dL/dW is not propagated; the new links' entries of gFine are zero now
+            // W is fixed noise (see noise()): dL/dW (the base's gX output, written to scratch) is not propagated;
+            // the new links' entries of gFine are zero now
+            if (base) be.u1BaseBackward(logistic, betaEff[k][nu], n, vc, t.w[nu], t.feat, cosOffset(k, mu, nu), fB, t.raw, c0, rB,
+                    gV, gLj, be.alloc(n), gFeatBase, gRaw);
         }
         GaugeField coarse = t.coarse;
         be.doublingSplit(coarse, t.r, mu, even[k], fresh[k], fine); // restore the split (new links = R)
