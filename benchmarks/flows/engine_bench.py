@@ -45,6 +45,7 @@ def machine():
 RUNS = {
     # name: (group, lattice, beta, model options, steps key[, model]); model defaults to haar
     "su3-2d": [("SU3", "8x8", 4.0, [], "2d"), ("SU3", "8x8", 8.0, [], "2d")],
+    "su3-2d-b8": [("SU3", "8x8", 8.0, [], "2d")],
     "su3-4d": [("SU3", "4x4x4x4", 1.0, [], "4d"), ("SU3", "4x4x4x4", 3.0, [], "4d"), ("SU3", "4x4x4x4", 5.7, [], "4d")],
     "u1-3d4d": [("U1", "8x8x8", 1.0, [], "3d"), ("U1", "4x4x4x4", 1.0, [], "4d")],
     "su3-4d-strong": [("SU3", "4x4x4x4", 1.0, [], "4d")],

@@ -80,12 +80,16 @@ import org.mflowhpc.rng.RngStream;
  * f_a(W + phi/2) f_a(W - phi/2) (f_a the block density of a plaquettes), von Mises exp(2 kappa_a cos(phi/2) cos W) for
  * a = 1; beta_a solves I_1/I_0(beta_a) = (I_1/I_0(beta))^a with a the area of a level-(k+1) plaquette of that plane in
  * target-lattice units (exact block moment in 2D; in d >= 3 the same per-plane recursion, an approximation without
- * Migdal-Kadanoff bond moving, which the learned raw_0 corrects). analytic_init = false: s0 = const (flat start),
- * s learned. SU(3) has no analytic base (its conditional is learned by the spectral flow from the Haar start).
+ * Migdal-Kadanoff bond moving, which the learned raw_0 corrects). base_start selects beta_a: "rg" (the recursion above,
+ * = analytic_init = true, the U(1) default), "bare" (beta_a = beta on every level: each new link starts from its
+ * heatbath density at the bare coupling, exact on the finest level and too narrow on the coarser ones; it uses
+ * nothing but the action, so it carries over to any theory), "flat" (= analytic_init = false: s0 = const, nearly
+ * uniform); in every case s is learned. SU(3) has no analytic base (its conditional is learned by the spectral
+ * flow from the Haar start).
  *
  * <h2>Config keys [defaults]</h2>
  * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], beta (U(1) with the
- * analytic base: required), analytic_init [true for U(1)], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
+ * analytic base: required), analytic_init [true for U(1)], base_start ["rg" if analytic_init else "flat"], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
  * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0],
  * level_flow, refine_layers [0], refine_flow [U1 "ncp6", SU3 "spectral4"], refine_hidden [[8, 8]],
@@ -100,7 +104,9 @@ import org.mflowhpc.rng.RngStream;
  */
 public final class MultiscaleFlow implements FlowModel {
     public static final String DOUBLING = "staple";
-    private static final List<String> KEYS = List.of("doubling", "coarse", "center", "beta", "analytic_init", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
+    /** Starts of the U(1) base's coupling (config key base_start): see the class comment. */
+    public static final List<String> BASE_STARTS = List.of("rg", "bare", "flat");
+    private static final List<String> KEYS = List.of("doubling", "coarse", "center", "beta", "analytic_init", "base_start", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
             "level_layers", "level_flow", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "zero_init", "init_seed");
 
     private final Backend be;
@@ -173,8 +179,13 @@ public final class MultiscaleFlow implements FlowModel {
         if (kernel < 1 || kernel % 2 == 0 || refKernel < 1 || refKernel % 2 == 0) throw new IllegalArgumentException("kernel sizes must be odd and >= 1");
         this.p = flow.paramsPerElement();
         this.base = u1;
-        boolean analytic = Configs.boolOf(cfg, "analytic_init", u1);
-        if (analytic && !u1) throw new IllegalArgumentException("analytic_init (the Bessel-ratio base) exists for U(1) only");
+        boolean analyticKey = Configs.boolOf(cfg, "analytic_init", u1);
+        String start = Configs.stringOf(cfg, "base_start", analyticKey ? "rg" : "flat");
+        if (!BASE_STARTS.contains(start)) throw new IllegalArgumentException("unknown multiscale base_start '" + start + "' (expected one of " + BASE_STARTS + ")");
+        if (cfg.containsKey("analytic_init") && cfg.containsKey("base_start") && analyticKey != start.equals("rg"))
+            throw new IllegalArgumentException("multiscale analytic_init=" + analyticKey + " contradicts base_start=" + start + " (analytic_init=true is base_start=rg)");
+        if (!start.equals("flat") && !u1) throw new IllegalArgumentException("base_start=" + start + " (the analytic U(1) base) exists for U(1) only");
+        boolean analytic = !start.equals("flat");
         String baseKind = Configs.stringOf(cfg, "base", "logistic");
         if (!baseKind.equals("logistic") && !baseKind.equals("cauchy")) throw new IllegalArgumentException("unknown multiscale base '" + baseKind + "' (logistic or cauchy)");
         this.logistic = baseKind.equals("logistic");
@@ -193,7 +204,7 @@ public final class MultiscaleFlow implements FlowModel {
                 int mu = chain.direction(k);
                 if (nu == mu || !analytic) continue;
                 double area = (double) lattice.extent(mu) / chain.extent(k + 1, mu) * lattice.extent(nu) / chain.extent(k + 1, nu);
-                betaEff[k][nu] = CircleBase.effectiveCoupling(beta, area);
+                betaEff[k][nu] = start.equals("rg") ? CircleBase.effectiveCoupling(beta, area) : beta;
             }
         even = new Index[nl]; fresh = new Index[nl]; odd = new Index[nl]; allPlanes = new Index[nl];
         for (int i = 0; i < nPrior; i++)
@@ -245,7 +256,8 @@ public final class MultiscaleFlow implements FlowModel {
         c.put("doubling", DOUBLING);
         c.put("center", center);
         if (u1) {
-            c.put("analytic_init", analytic);
+            c.put("analytic_init", start.equals("rg"));
+            c.put("base_start", start);
             c.put("base", baseKind);
             if (analytic) c.put("beta", beta);
         }
