@@ -67,4 +67,37 @@ class MultiscaleFlowTest {
         assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, 1.0, Map.of("coarse", 1, "prior_layers", 2), 0));
         assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, 1.0, Map.of("coarse", 3), 0));
     }
+
+    @Test void baseStartBareEqualsTheRecursionOnTheFinestLevelOnly() {
+        Lattice lat = new Lattice(8, 8);
+        double beta = 3.0;
+        double[][] parts = new double[3][];
+        String[] starts = {"rg", "bare", "flat"};
+        int nb = 3;
+        GaugeField u = Fields.haar(BE, Group.U1, lat, nb, SEED);
+        MultiscaleFlow m = null;
+        for (int i = 0; i < 3; i++) {
+            m = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("base_start", starts[i]), 5);
+            assertEquals(starts[i], m.config().get("base_start"));
+            assertEquals(i == 0, m.config().get("analytic_init"));
+            m.params().setValues(new double[m.params().size()]);
+            parts[i] = new double[nb * m.levelParts()];
+            m.logDensityByLevel(u, parts[i]);
+        }
+        int np = m.levelParts(), fine = np - 2;
+        for (int b = 0; b < nb; b++) {
+            assertEquals(parts[0][b * np + fine], parts[1][b * np + fine], 1e-12, "finest level (a = 1): beta_a = beta for both, seed=" + SEED);
+            assertNotEquals(parts[0][b * np + fine - 1], parts[1][b * np + fine - 1], 1e-6, "the level below has a = 2");
+            assertNotEquals(parts[1][b * np + fine], parts[2][b * np + fine], 1e-6, "flat differs");
+        }
+        // the old key still selects rg / flat; contradictions and SU(3) are refused in one line
+        assertEquals("flat", Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("analytic_init", false), 0).config().get("base_start"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("analytic_init", true, "base_start", "bare"), 0));
+        assertTrue(e.getMessage().contains("contradicts"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("base_start", "mk"), 0));
+        assertTrue(e.getMessage().contains("base_start"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.SU3, new Lattice(4, 4), 4.0, Map.of("base_start", "bare"), 0));
+        assertTrue(e.getMessage().contains("U(1) only"), e.getMessage());
+    }
 }
