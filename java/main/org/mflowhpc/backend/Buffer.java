@@ -18,4 +18,7 @@ public abstract class Buffer {
 
     public final Backend owner() { return owner; }
     public final int length() { return length; }
+
+    /** True once the scope this buffer was allocated in has closed (its memory recycled); never for the cpu backend. */
+    protected boolean released() { return false; }
 }

@@ -35,6 +35,7 @@ import jcuda.driver.JCudaDriver;
 
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.Buffer;
+import org.mflowhpc.backend.Checks;
 import org.mflowhpc.backend.Index;
 import org.mflowhpc.backend.LinkFlow;
 import org.mflowhpc.backend.cpu.CpuBackend;
@@ -398,6 +399,8 @@ public final class CudaBackend implements Backend {
         }
 
         DevPtr base() { return lease == null ? null : (DevPtr) lease.block.handle; }
+
+        @Override protected boolean released() { return lease != null && lease.released(); }
     }
 
     /** A device int table with its host copy (bounds checks, inverse tables, the CPU round trip). */
@@ -405,21 +408,16 @@ public final class CudaBackend implements Backend {
         final DeviceMemory.Lease lease;
         final long addr;
         final int[] host;
-        final int min, max;
         /** Cached inverse site table of a site list (jOf[site] = j or -1) for volume invV; distinct: no repeated site. */
         volatile CudaIndex inverse;
         volatile int invV = -1;
         volatile boolean distinct;
 
         CudaIndex(Backend owner, int[] a, DeviceMemory.Lease lease) {
-            super(owner, a.length);
+            super(owner, a);
             this.lease = lease;
             this.addr = lease == null ? 0 : lease.block.address;
             this.host = a.clone();
-            int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
-            for (int v : a) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-            min = lo;
-            max = hi;
         }
     }
 
@@ -449,27 +447,14 @@ public final class CudaBackend implements Backend {
         return mem.scratch((int) Math.max(1, n));
     }
 
-    private CudaBuffer cb(Buffer b, String what) {
-        if (b == null) throw new IllegalArgumentException(what + ": buffer is null");
-        if (!(b instanceof CudaBuffer) || b.owner() != this)
-            throw new IllegalArgumentException(what + ": buffer of backend " + b.owner().name() + " passed to the cuda backend");
-        CudaBuffer c = (CudaBuffer) b;
-        if (c.lease != null && c.lease.released()) throw new IllegalStateException(what + ": buffer used after the scope it was allocated in closed");
-        return c;
-    }
+    private CudaBuffer cb(Buffer b, String what) { return Checks.buffer(this, b, CudaBuffer.class, what); }
 
-    private CudaIndex ci(Index i, String what) {
-        if (i == null) throw new IllegalArgumentException(what + ": index is null");
-        if (!(i instanceof CudaIndex) || i.owner() != this)
-            throw new IllegalArgumentException(what + ": index of backend " + i.owner().name() + " passed to the cuda backend");
-        return (CudaIndex) i;
-    }
+    private CudaIndex ci(Index i, String what) { return Checks.index(this, i, CudaIndex.class, what); }
 
     /** Device address of element off of b after checking that [off, off + n) lies inside it. */
     private long at(Buffer b, long off, long n, String what) {
         CudaBuffer h = cb(b, what);
-        if (off < 0 || n < 0 || off + n > h.length())
-            throw new IllegalArgumentException(what + ": range [" + off + ", " + (off + n) + ") outside a buffer of " + h.length() + " doubles");
+        Checks.range(h, off, n, what);
         return h.addr + 8 * off;
     }
 
@@ -477,12 +462,7 @@ public final class CudaBackend implements Backend {
 
     private long links(GaugeField u) { return at(u.links(), u.size(), "gauge field"); }
 
-    private CudaIndex sites(Index i, int V, String what) {
-        CudaIndex h = ci(i, what);
-        if (h.length() > 0 && (h.min < 0 || h.max >= V))
-            throw new IllegalArgumentException(what + ": site index out of [0, " + V + "): " + (h.min < 0 ? h.min : h.max));
-        return h;
-    }
+    private CudaIndex sites(Index i, int V, String what) { return Checks.sites(this, i, CudaIndex.class, V, what); }
 
     @Override public void upload(double[] src, int sOff, Buffer dst, int dOff, int n) {
         on();

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.Buffer;
+import org.mflowhpc.backend.Checks;
 import org.mflowhpc.backend.Index;
 import org.mflowhpc.backend.LinkFlow;
 import org.mflowhpc.group.Group;
@@ -81,6 +82,8 @@ public final class HostBackend implements Backend {
         final long addr;
         volatile boolean released; // set when the scope it was allocated in closed (its memory is pooled)
 
+        @Override protected boolean released() { return released; }
+
         /** A buffer on recycled memory (the caller zero-fills it). */
         HostBuffer(Backend owner, int n, ByteBuffer recycled) {
             super(owner, n);
@@ -107,18 +110,13 @@ public final class HostBackend implements Backend {
     static final class HostIndex extends Index {
         final ByteBuffer keep;
         final long addr;
-        final int min, max;
 
         HostIndex(Backend owner, int[] a) {
-            super(owner, a.length);
+            super(owner, a);
             ByteBuffer b = aligned(4L * a.length);
             b.asIntBuffer().put(a);
             keep = b;
             addr = HostNative.address(b);
-            int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
-            for (int v : a) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-            min = lo;
-            max = hi;
         }
     }
 
@@ -129,27 +127,14 @@ public final class HostBackend implements Backend {
         return ByteBuffer.allocateDirect((int) cap).alignedSlice(64).order(ByteOrder.nativeOrder());
     }
 
-    private HostBuffer hb(Buffer b, String what) {
-        if (b == null) throw new IllegalArgumentException(what + ": buffer is null");
-        if (!(b instanceof HostBuffer) || b.owner() != this)
-            throw new IllegalArgumentException(what + ": buffer of backend " + b.owner().name() + " passed to the host backend");
-        HostBuffer h = (HostBuffer) b;
-        if (h.released) throw new IllegalStateException(what + ": buffer used after the scope it was allocated in closed");
-        return h;
-    }
+    private HostBuffer hb(Buffer b, String what) { return Checks.buffer(this, b, HostBuffer.class, what); }
 
-    private HostIndex hi(Index i, String what) {
-        if (i == null) throw new IllegalArgumentException(what + ": index is null");
-        if (!(i instanceof HostIndex) || i.owner() != this)
-            throw new IllegalArgumentException(what + ": index of backend " + i.owner().name() + " passed to the host backend");
-        return (HostIndex) i;
-    }
+    private HostIndex hi(Index i, String what) { return Checks.index(this, i, HostIndex.class, what); }
 
     /** Address of element off of b after checking that [off, off + n) lies inside it. */
     private long at(Buffer b, long off, long n, String what) {
         HostBuffer h = hb(b, what);
-        if (off < 0 || n < 0 || off + n > h.length())
-            throw new IllegalArgumentException(what + ": range [" + off + ", " + (off + n) + ") outside a buffer of " + h.length() + " doubles");
+        Checks.range(h, off, n, what);
         return h.addr + 8 * off;
     }
 
@@ -159,12 +144,7 @@ public final class HostBackend implements Backend {
     private long links(GaugeField u) { return at(u.links(), u.size(), "gauge field"); }
 
     /** A site list whose entries all lie in [0, V). */
-    private HostIndex sites(Index i, int V, String what) {
-        HostIndex h = hi(i, what);
-        if (h.length() > 0 && (h.min < 0 || h.max >= V))
-            throw new IllegalArgumentException(what + ": site index out of [0, " + V + "): " + (h.min < 0 ? h.min : h.max));
-        return h;
-    }
+    private HostIndex sites(Index i, int V, String what) { return Checks.sites(this, i, HostIndex.class, V, what); }
 
     // ------------------------------------------------------------------ scopes: recycled temporaries
 
