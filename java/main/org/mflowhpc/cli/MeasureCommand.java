@@ -15,7 +15,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.mflowhpc.backend.Backend;
-import org.mflowhpc.group.Group;
 import org.mflowhpc.io.Ensemble;
 import org.mflowhpc.io.EnsembleFormatException;
 import org.mflowhpc.io.EnsembleMeta;
@@ -23,10 +22,10 @@ import org.mflowhpc.io.Shard;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.observable.Measurement;
-import org.mflowhpc.observable.Observables;
 import org.mflowhpc.observable.Smoothing;
 import org.mflowhpc.observable.WilsonFlow;
-import org.mflowhpc.observable.exact.Exact2D;
+import org.mflowhpc.report.EnsembleAnalysis;
+import org.mflowhpc.report.ShardSeries;
 import org.mflowhpc.observable.stats.Autocorrelation;
 import org.mflowhpc.observable.stats.Ess;
 
@@ -149,17 +148,13 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             }
             rt.add(new int[] {r, t});
         }
-        Map<String, List<Double>> series = new LinkedHashMap<>();
-        List<Double> logw = new ArrayList<>(), acc = new ArrayList<>(), proposalLogw = new ArrayList<>();
-        boolean hasLogW = true, hasAcc = true, hasProposal = true;
-        Group g = meta.group();
         Lattice lat = meta.lattice();
-        boolean topo = g == Group.U1 && lat.d == 2;
         Smoothing smooth = smoothing(lat.d);
         Progress progress = smooth == null ? null : new Progress(smooth.method() == Smoothing.Method.FLOW ? "flow" : "stout",
                 ens.size(), new java.io.PrintStream(System.err, true));
+        ShardSeries ss;
         try (Backend be = compute.create()) {
-            Observables obs = new Observables(be);
+            ss = new ShardSeries(be, meta, rt);
             for (int i = 0; i < ens.shards().size(); i++) {
                 Shard s;
                 try {
@@ -167,31 +162,18 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                 } catch (EnsembleFormatException e) {
                     throw new UserError(e.getMessage());
                 }
-                GaugeField u = s.configs(be);
-                add(series, "plaquette", obs.meanPlaquette(u));
-                for (int[] l : rt) add(series, "W(" + l[0] + "x" + l[1] + ")", obs.wilsonLoop(u, l[0], l[1]));
-                if (topo) {
-                    double[] q = obs.topologicalCharge(u);
-                    double[] q2 = new double[q.length];
-                    for (int k = 0; k < q.length; k++) q2[k] = q[k] * q[k] / lat.volume;
-                    add(series, "Q", q);
-                    add(series, "chi_t", q2);
-                }
-                add(series, "|polyakov|", obs.polyakovLoop(u).abs());
+                GaugeField u = ss.add(s, s.configs(be));
                 if (smooth != null) {
                     Measurement sm = smooth.measure(u, k -> progress.step(k));
-                    for (String name : sm.names()) add(series, name, sm.get(name));
+                    for (String name : sm.names()) ss.add(name, sm.get(name));
                 }
-                double[] lw = s.extra().get("log_w");
-                if (lw == null) hasLogW = false; else for (double v : lw) logw.add(v);
-                double[] plw = s.extra().get("proposal_log_w");
-                if (plw == null) hasProposal = false; else for (double v : plw) proposalLogw.add(v);
-                int[] a = s.extraInt().get("accepted");
-                if (a == null) hasAcc = false; else for (int v : a) acc.add((double) v);
             }
         } finally {
             if (progress != null) progress.close();
         }
+        Map<String, List<Double>> series = ss.series;
+        List<Double> logw = ss.logw, acc = ss.accepted, proposalLogw = ss.proposalLogw;
+        boolean hasLogW = ss.hasLogW(), hasAcc = ss.hasAccepted(), hasProposal = ss.hasProposalLogW();
         int n = series.get("plaquette").size();
         if (skip >= n) throw new UserError("--skip " + skip + " leaves no configurations (ensemble has " + n + ")");
         boolean noErrors = n - skip < 2;
@@ -241,9 +223,7 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             extra.put("log_z_error", es.logZError());
             extra.put("var_log_w", es.varLogW());
             if (lat.d == 2) {
-                // 2D: U(1) the exact torus sum; SU(3) V log z0 (the trivial-representation term of the torus sum; the
-                // others are suppressed by (c_r / d_r c_0)^V, negligible for V >= 64)
-                double lz = g == Group.U1 ? Exact2D.u1LogZ(meta.beta(), lat.volume) : lat.volume * Exact2D.suNLogZ0(3, meta.beta());
+                double lz = EnsembleAnalysis.exactLogZ(meta);
                 extra.put("log_z_exact", lz);
                 extra.put("kl_exact", Ess.klExact(lwp, lz));
             }
@@ -336,26 +316,7 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
         return m;
     }
 
-    static Double exact(EnsembleMeta meta, String name) {
-        Lattice lat = meta.lattice();
-        if (lat.d != 2) return null;
-        double b = meta.beta();
-        if (meta.group() == Group.U1) {
-            switch (name) {
-                case "plaquette": case "W(1x1)": return Exact2D.u1Plaquette(b, lat.volume);
-                case "chi_t": return Exact2D.u1TopologicalSusceptibility(b, lat.volume);
-                case "Q": return 0.0;
-                default:
-                    if (name.startsWith("W(")) {
-                        String[] p = name.substring(2, name.length() - 1).split("x");
-                        return Exact2D.u1WilsonLoop(b, Integer.parseInt(p[0]), Integer.parseInt(p[1]), lat.extent(0), lat.extent(1));
-                    }
-                    return null;
-            }
-        }
-        if (meta.group() == Group.SU3 && (name.equals("plaquette") || name.equals("W(1x1)"))) return Exact2D.suNPlaquette(3, b);
-        return null;
-    }
+    static Double exact(EnsembleMeta meta, String name) { return EnsembleAnalysis.exact(meta, name); }
 
     private void print(EnsembleMeta meta, List<Estimate> est, Map<String, Object> extra) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -409,14 +370,5 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
         if (Double.isFinite(v)) o.put(k, v); else o.putNull(k);
     }
 
-    private static void add(Map<String, List<Double>> m, String k, double[] v) {
-        List<Double> l = m.computeIfAbsent(k, x -> new ArrayList<>());
-        for (double d : v) l.add(d);
-    }
-
-    private static double[] tail(List<Double> l, int skip) {
-        double[] a = new double[l.size() - skip];
-        for (int i = 0; i < a.length; i++) a[i] = l.get(i + skip);
-        return a;
-    }
+    private static double[] tail(List<Double> l, int skip) { return ShardSeries.tail(l, skip); }
 }

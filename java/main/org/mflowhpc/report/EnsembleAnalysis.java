@@ -22,7 +22,6 @@ package org.mflowhpc.report;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +32,7 @@ import org.mflowhpc.io.Ensemble;
 import org.mflowhpc.io.EnsembleFormatException;
 import org.mflowhpc.io.EnsembleMeta;
 import org.mflowhpc.io.Shard;
-import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
-import org.mflowhpc.observable.Observables;
 import org.mflowhpc.observable.exact.Exact2D;
 import org.mflowhpc.observable.stats.Autocorrelation;
 
@@ -79,13 +76,7 @@ public final class EnsembleAnalysis {
         }
         meta = ens.meta();
         if (ens.size() == 0) throw new ReportException(path + ": the ensemble holds no configurations");
-        Group g = meta.group();
-        Lattice lat = meta.lattice();
-        boolean topo = g == Group.U1 && lat.d == 2;
-        Map<String, List<Double>> series = new LinkedHashMap<>();
-        List<Double> logw = new ArrayList<>(), acc = new ArrayList<>(), proposalLogw = new ArrayList<>();
-        boolean hasLogW = true, hasAcc = true, hasProposal = true;
-        Observables obs = new Observables(be);
+        ShardSeries ss = new ShardSeries(be, meta, loops);
         for (int i = 0; i < ens.shards().size(); i++) {
             Shard s;
             try {
@@ -97,24 +88,11 @@ public final class EnsembleAnalysis {
             } catch (RuntimeException e) {
                 throw new ReportException(ens.shards().get(i).file() + ": unreadable shard (" + e.getMessage() + ")", e);
             }
-            GaugeField u = s.configs(be);
-            add(series, "plaquette", obs.meanPlaquette(u));
-            for (int[] l : loops) add(series, "W(" + l[0] + "x" + l[1] + ")", obs.wilsonLoop(u, l[0], l[1]));
-            if (topo) {
-                double[] q = obs.topologicalCharge(u);
-                double[] q2 = new double[q.length];
-                for (int k = 0; k < q.length; k++) q2[k] = q[k] * q[k] / lat.volume;
-                add(series, "Q", q);
-                add(series, "chi_t", q2);
-            }
-            add(series, "|polyakov|", obs.polyakovLoop(u).abs());
-            double[] lw = s.extra().get("log_w");
-            if (lw == null) hasLogW = false; else for (double v : lw) logw.add(v);
-            double[] plw = s.extra().get("proposal_log_w");
-            if (plw == null) hasProposal = false; else for (double v : plw) proposalLogw.add(v);
-            int[] a = s.extraInt().get("accepted");
-            if (a == null) hasAcc = false; else for (int v : a) acc.add((double) v);
+            ss.add(s, s.configs(be));
         }
+        Map<String, List<Double>> series = ss.series;
+        List<Double> logw = ss.logw, acc = ss.accepted, proposalLogw = ss.proposalLogw;
+        boolean hasLogW = ss.hasLogW(), hasAcc = ss.hasAccepted(), hasProposal = ss.hasProposalLogW();
         int total = series.get("plaquette").size();
         if (skip >= total) throw new ReportException("--skip " + skip + " leaves no configurations (" + path + " has " + total + ")");
         n = total - skip;
@@ -167,8 +145,8 @@ public final class EnsembleAnalysis {
             } catch (IllegalArgumentException e) {
                 throw new ReportException(path + ": log-weights: " + e.getMessage(), e);
             }
-            if (lat.d == 2) {
-                logZExact = g == Group.U1 ? Exact2D.u1LogZ(meta.beta(), lat.volume) : lat.volume * Exact2D.suNLogZ0(3, meta.beta());
+            if (meta.lattice().d == 2) {
+                logZExact = exactLogZ(meta);
                 klExact = org.mflowhpc.observable.stats.Ess.klExact(lwp, logZExact);
             } else {
                 logZExact = null;
@@ -213,6 +191,16 @@ public final class EnsembleAnalysis {
         return null;
     }
 
+    /**
+     * log Z of a 2D ensemble's theory, else null: U(1) the exact torus sum; SU(3) V log z0 (the trivial-representation
+     * term of the torus sum; the others are suppressed by (c_r / d_r c_0)^V, negligible for V >= 64).
+     */
+    public static Double exactLogZ(EnsembleMeta meta) {
+        Lattice lat = meta.lattice();
+        if (lat.d != 2) return null;
+        return meta.group() == Group.U1 ? Exact2D.u1LogZ(meta.beta(), lat.volume) : lat.volume * Exact2D.suNLogZ0(3, meta.beta());
+    }
+
     /** "2D U(1)" style name of the theory. */
     public static String theory(EnsembleMeta meta) {
         return meta.lattice().d + "D " + (meta.group() == Group.U1 ? "U(1)" : "SU(3)");
@@ -232,14 +220,5 @@ public final class EnsembleAnalysis {
                 + "; " + path;
     }
 
-    private static void add(Map<String, List<Double>> m, String k, double[] v) {
-        List<Double> l = m.computeIfAbsent(k, x -> new ArrayList<>());
-        for (double d : v) l.add(d);
-    }
-
-    private static double[] tail(List<Double> l, int skip) {
-        double[] a = new double[l.size() - skip];
-        for (int i = 0; i < a.length; i++) a[i] = l.get(i + skip);
-        return a;
-    }
+    private static double[] tail(List<Double> l, int skip) { return ShardSeries.tail(l, skip); }
 }
