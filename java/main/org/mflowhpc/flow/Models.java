@@ -6,7 +6,6 @@ import java.util.Map;
 
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.flow.multiscale.ExactMultiscaleU1;
-import org.mflowhpc.flow.multiscale.LearnedMultiscaleU1;
 import org.mflowhpc.flow.multiscale.MultiscaleFlow;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.io.Checkpoint;
@@ -20,15 +19,15 @@ import org.mflowhpc.lattice.Lattice;
  * ("haar+flow", "multiscale", "multiscale+flow", "multiscale-exact") map back to the same constructors.
  * {@code haar}, {@code multiscale} and {@code multiscale+flow} exist for U(1) and SU(3) in d = 2, 3, 4; the
  * multiscale models are {@link MultiscaleFlow} (the doubling construction of every theory; checkpoint config key
- * "doubling" = "staple"). Since it matches or beats it at the same budget (docs/flows.md), it replaced the first
- * 2D U(1) model, {@link LearnedMultiscaleU1}, as the 2D U(1) default; that one stays for comparison runs
- * ({@code --model-option doubling=legacy2d}) and for checkpoints written before (no "doubling" key).
+ * "doubling" = "staple"). It replaced the first 2D U(1) multiscale model, which matched it at the same budget
+ * (benchmarks/results/2026-12-02-multiscale-noise.md and -flows-u1-2d-seeds.md) and was removed; a checkpoint of that
+ * model (no "doubling" key) is refused with a one-line message.
  * {@code exact} is 2D U(1) only.
  */
 public final class Models {
     public static final List<String> NAMES = List.of("haar", "multiscale", "multiscale+flow", "exact");
-    /** {@code --model-option doubling=legacy2d}: the first 2D U(1) multiscale model ({@link LearnedMultiscaleU1}). */
-    public static final String LEGACY_2D = LearnedMultiscaleU1.LEGACY;
+    /** Model kinds as written in checkpoints. */
+    public static final String KIND_MULTISCALE = "multiscale", KIND_REFINED = "multiscale+flow";
 
     private Models() {}
 
@@ -45,23 +44,13 @@ public final class Models {
                 cfg.putAll(overrides);
                 return new HaarFlowModel(be, g, lat, cfg);
             case "multiscale": case "multiscale+flow":
-                if (!LEGACY_2D.equals(overrides.get("doubling"))) {
-                    cfg = new LinkedHashMap<>(MultiscaleFlow.defaultConfig(initSeed));
-                    if (g == Group.U1) cfg.put("beta", beta);
-                    if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
-                    cfg.putAll(overrides);
-                    if (name.equals("multiscale+flow") && Configs.intOf(cfg, "refine_layers", 0) < 1)
-                        throw new IllegalArgumentException("model multiscale+flow needs refine_layers >= 1");
-                    return new MultiscaleFlow(be, g, lat, cfg);
-                }
-                if (!u1in2d) throw new IllegalArgumentException("multiscale doubling=" + LEGACY_2D + " (the first 2D U(1) model) exists for 2D U(1) only; got "
-                        + g + " on " + lat.spec());
-                cfg = new LinkedHashMap<>(LearnedMultiscaleU1.defaultConfig(beta, initSeed));
+                cfg = new LinkedHashMap<>(MultiscaleFlow.defaultConfig(initSeed));
+                if (g == Group.U1) cfg.put("beta", beta);
                 if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
                 cfg.putAll(overrides);
                 if (name.equals("multiscale+flow") && Configs.intOf(cfg, "refine_layers", 0) < 1)
                     throw new IllegalArgumentException("model multiscale+flow needs refine_layers >= 1");
-                return new LearnedMultiscaleU1(be, lat, cfg);
+                return new MultiscaleFlow(be, g, lat, cfg);
             case "exact": case "multiscale-exact":
                 // its only configuration is beta (as written in checkpoints), which must then be the training beta
                 boolean onlyBeta = overrides.isEmpty() || (overrides.size() == 1 && overrides.get("beta") instanceof Number b
@@ -80,10 +69,10 @@ public final class Models {
             case "haar+flow":
                 return new HaarFlowModel(be, ck.group, ck.lattice, cfg);
             case "multiscale": case "multiscale+flow":
-                if (cfg.containsKey("doubling") && !LEGACY_2D.equals(cfg.get("doubling"))) return new MultiscaleFlow(be, ck.group, ck.lattice, cfg);
-                if (ck.group != Group.U1 || ck.lattice.d != 2)
-                    throw new IllegalArgumentException("checkpoint holds a 2D U(1) multiscale model for " + ck.group + " on " + ck.lattice);
-                return new LearnedMultiscaleU1(be, ck.lattice, cfg);
+                if (!MultiscaleFlow.DOUBLING.equals(cfg.get("doubling")))
+                    throw new IllegalArgumentException("checkpoint holds the first 2D U(1) multiscale model (doubling=" + cfg.getOrDefault("doubling", "legacy2d")
+                            + "), which this version no longer has: retrain with --model " + ck.kind);
+                return new MultiscaleFlow(be, ck.group, ck.lattice, cfg);
             case "multiscale-exact":
                 return new ExactMultiscaleU1(be, ck.lattice, ck.beta);
             default:

@@ -51,7 +51,6 @@ class FlowModelContractTest {
                 new Case("exact U1 2D", "exact", Group.U1, new Lattice(4, 4), 2.0, opts()),
                 new Case("multiscale(staple) U1 2D", "multiscale", Group.U1, new Lattice(4, 4), 2.0,
                         opts("doubling", "staple", "coarse", 2, "hidden", List.of(4), "flow", "rqs3", "prior_layers", 2, "level_layers", 1, "refine_hidden", List.of(4))),
-                new Case("multiscale(legacy2d) U1 2D", "multiscale", Group.U1, new Lattice(4, 4), 2.0, opts("doubling", "legacy2d", "hidden", List.of(4))),
                 new Case("multiscale(staple-centred) SU3 2D", "multiscale", Group.SU3, new Lattice(4, 4), 4.0,
                         opts("center", "staple", "hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_hidden", List.of(4))),
                 new Case("multiscale U1 3D", "multiscale", Group.U1, new Lattice(4, 2, 4), 1.0,

@@ -151,8 +151,7 @@ public final class ExactMultiscaleU1 implements FlowModel {
 
     /**
      * log q = log p + log Z split by scale: out[b*(layers+1) + k] = sum of log g(t | phi) over the new links of
-     * doubling layer k; out[b*(layers+1) + layers] = 0 (no refinement). Same layout as
-     * {@link LearnedMultiscaleU1#logDensityByLevel}.
+     * doubling layer k; out[b*(layers+1) + layers] = 0 (no refinement).
      */
     public void logDensityByLevel(GaugeField u, double[] out) {
         checkField(u, u.batch);

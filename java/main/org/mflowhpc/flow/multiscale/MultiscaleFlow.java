@@ -14,6 +14,7 @@ import org.mflowhpc.backend.LinkFlow;
 import org.mflowhpc.flow.Configs;
 import org.mflowhpc.flow.CouplingLayer;
 import org.mflowhpc.flow.FlowModel;
+import org.mflowhpc.flow.Models;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.Coarsening;
 import org.mflowhpc.lattice.CouplingMask;
@@ -295,7 +296,7 @@ public final class MultiscaleFlow implements FlowModel {
     @Override public Group group() { return group; }
     @Override public Lattice lattice() { return lattice; }
     @Override public Params params() { return params; }
-    @Override public String kind() { return refine.isEmpty() ? LearnedMultiscaleU1.KIND : LearnedMultiscaleU1.KIND_REFINED; }
+    @Override public String kind() { return refine.isEmpty() ? Models.KIND_MULTISCALE : Models.KIND_REFINED; }
     @Override public Map<String, Object> config() { return config; }
     public Coarsening chain() { return chain; }
 

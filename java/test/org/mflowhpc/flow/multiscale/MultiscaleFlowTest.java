@@ -7,7 +7,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.mflowhpc.backend.Buffer;
 import org.mflowhpc.backend.cpu.CpuBackend;
-import org.mflowhpc.flow.FlowModel;
 import org.mflowhpc.flow.Models;
 import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.GaugeField;
@@ -17,8 +16,7 @@ import org.mflowhpc.testutil.Fields;
 
 /**
  * MultiscaleFlow specifics beyond the shared model contract: the exact 2D U(1) log p by level (summed: -S - log Z,
- * on configurations the model did not make) and the coarse=1 geometry (the same map as the first 2D model at zero
- * parameters).
+ * on configurations the model did not make), the coarse and base_start options.
  */
 class MultiscaleFlowTest {
     static final CpuBackend BE = new CpuBackend(2);
@@ -44,19 +42,6 @@ class MultiscaleFlowTest {
                 if (coarse == 1) assertEquals(0.0, p[b * np], 1e-12, "the 1x1 prior is exact Haar");
             }
         }
-    }
-
-    @Test void coarseOneIsTheFirstModelsMapAtZeroParameters() {
-        Lattice lat = new Lattice(8, 8);
-        FlowModel legacy = Models.create("multiscale", BE, Group.U1, lat, 2.0, Map.of("doubling", Models.LEGACY_2D), 5);
-        FlowModel general = Models.create("multiscale", BE, Group.U1, lat, 2.0, Map.of("coarse", 1), 5);
-        for (FlowModel m : new FlowModel[] {legacy, general}) m.params().setValues(new double[m.params().size()]);
-        int nb = 3;
-        GaugeField u = Fields.haar(BE, Group.U1, lat, nb, SEED);
-        Buffer a = BE.alloc(nb), b = BE.alloc(nb);
-        legacy.logDensity(u, a);
-        general.logDensity(u, b);
-        assertArrayEquals(BE.download(a), BE.download(b), 1e-10, "seed=" + SEED);
     }
 
     @Test void coarseOneIsRefusedForSu3AndWithPriorLayers() {
@@ -99,5 +84,12 @@ class MultiscaleFlowTest {
         assertTrue(e.getMessage().contains("base_start"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.SU3, new Lattice(4, 4), 4.0, Map.of("base_start", "bare"), 0));
         assertTrue(e.getMessage().contains("U(1) only"), e.getMessage());
+    }
+
+    @Test void checkpointOfTheRemovedFirst2dModelIsRefusedInOneLine() {
+        Map<String, Object> cfg = new java.util.LinkedHashMap<>(Map.of("beta", 2.0, "flow", "rqs8", "latent_flow", false));
+        org.mflowhpc.io.Checkpoint ck = new org.mflowhpc.io.Checkpoint("multiscale", Group.U1, new Lattice(8, 8), 2.0, 10, cfg, "", Map.of(), Map.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Models.fromCheckpoint(ck, BE));
+        assertTrue(e.getMessage().contains("first 2D U(1) multiscale model") && e.getMessage().contains("retrain") && !e.getMessage().contains("\n"), e.getMessage());
     }
 }
