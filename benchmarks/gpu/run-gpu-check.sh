@@ -15,7 +15,8 @@
 # Steps (timeouts): facts (nvidia-smi, 20 s); mflow info (60 s); contract selfcheck with MFLOW_CUDA_SYNC=1, so a
 # faulting kernel is named (180 s); timings of kernels, copies and models (240 s); the convolution checks again with
 # MFLOW_CUDA_CONV=direct, the bit-identical direct-form kernels (45 s); the same models on the host backend with all
-# cores, the CPU figure beside the GPU's (90 s). Writes OUT/<UTC date>-gpu.md (device, driver, CUDA version, the
+# cores, the CPU figure beside the GPU's (90 s); the GPU-sized models (2D U(1) 64x64 batch 1024, 4D SU(3) 8^4) on the
+# host backend, one or two steps each, the CPU figure for those (150 s, last, skipped when the budget is short). Writes OUT/<UTC date>-gpu.md (device, driver, CUDA version, the
 # commands, every check line and timing table) and OUT/<UTC date>-gpu.log (everything printed). Exit status: 0 when
 # the contract passed, 1 when a check failed or a step could not run, 2 for bad options or a missing stage.
 set -uo pipefail
@@ -108,6 +109,11 @@ rc_host=skip
 if [ "$backend" = cuda ]; then
   step "models on the host backend (CPU figures)" 90 "$hostm" "${jvm[@]}" selfcheck --backend host --no-contract --timings --sections models --size small; rc_host=$?
 fi
+rc_hostl=skip
+hostl="$tmpd/hostlarge.txt"
+if [ "$backend" = cuda ]; then
+  step "GPU-sized models on the host backend (CPU figures)" 150 "$hostl" "${jvm[@]}" selfcheck --backend host --no-contract --timings --sections large-models --size small; rc_hostl=$?
+fi
 
 # ---------------------------------------------------------------- results file
 {
@@ -116,7 +122,7 @@ fi
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); wall time $(( $(date +%s) - start )) s of a ${budget} s budget"
   echo "- device: ${gpu:-none (nvidia-smi absent)}; ${cudav:-CUDA version: unknown (no driver)}"
   echo "- command: \`bash benchmarks/gpu/run-gpu-check.sh --backend $backend --size $size\` (script header: what each step runs)"
-  echo "- outcome: contract exit $rc_contract, timings exit $rc_timings, direct-form convolution $rc_direct, host models $rc_host (0 = passed; 1 = a check failed; 124/137 = timed out; 99 = skipped for the budget)"
+  echo "- outcome: contract exit $rc_contract, timings exit $rc_timings, direct-form convolution $rc_direct, host models $rc_host, host GPU-sized models $rc_hostl (0 = passed; 1 = a check failed; 124/137 = timed out; 99 = skipped for the budget)"
   echo
   echo "## Machine"
   echo
@@ -146,6 +152,10 @@ fi
     echo "## The same models on the host backend, $(nproc) cores: \`selfcheck --backend host --no-contract --timings --sections models --size small\`"
     echo
     grep -v '^selfcheck: \(contract\|backend\)' "$hostm" | sed 's/^selfcheck: /\n/'
+    echo
+    echo "## The GPU-sized models on the host backend, $(nproc) cores: \`selfcheck --backend host --no-contract --timings --sections large-models --size small\`"
+    echo
+    grep -v '^selfcheck: \(contract\|backend\)' "$hostl" | sed 's/^selfcheck: /\n/'
   fi
 } > "$md"
 echo "[gpu-check] wrote $md and $log ($(( $(date +%s) - start )) s)"

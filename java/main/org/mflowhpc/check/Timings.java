@@ -49,7 +49,8 @@ import org.mflowhpc.train.Trainer;
  * sampling batch 1024) and 4D SU(3) 4^4 {@code haar} (beta 5.7, defaults, training batch 64, sampling batch 256), as
  * {@code mflow bench} times them (a {@link Trainer} run in a temporary directory, the per-step times from its
  * timing.jsonl after the warm-up; sampling with log q and the action, inside a {@link Backend#scope()}); LARGE adds
- * 2D U(1) 64x64 at batch 1024 and 4D SU(3) 8^4 at batch 64.
+ * 2D U(1) 64x64 at batch 1024 and 4D SU(3) 8^4 at batch 64; section "large-models" times only those two (the CPU
+ * figure beside a GPU's).
  */
 public final class Timings {
     public enum Size { TINY, SMALL, LARGE }
@@ -90,6 +91,7 @@ public final class Timings {
             guard("kernels", this::vectorOps);
         }
         if (sections.contains("models")) guard("models", this::models);
+        if (sections.contains("large-models")) guard("large-models", this::largeModels);
         return rows;
     }
 
@@ -316,23 +318,32 @@ public final class Timings {
     // ------------------------------------------------------------------ models
 
     private void models() throws IOException {
-        model("tutorial haar (ncp2)", Group.U1, new Lattice(8, 8), 2.0, Map.of("flow", "ncp2"), 64, 1024, pick(1, 20, 30), pick(1, 3, 5));
-        model("haar (defaults)", Group.SU3, new Lattice(4, 4, 4, 4), 5.7, Map.of(), pick(2, 64, 64), pick(2, 256, 256), pick(1, 3, 10), pick(1, 2, 5));
-        if (size == Size.LARGE) {
-            model("haar (ncp2)", Group.U1, new Lattice(64, 64), 2.0, Map.of("flow", "ncp2"), 1024, 1024, 5, 3);
-            model("haar (defaults)", Group.SU3, new Lattice(8, 8, 8, 8), 5.7, Map.of(), 64, 64, 3, 2);
-        }
+        int warm = size == Size.TINY ? 0 : 2;
+        model("tutorial haar (ncp2)", Group.U1, new Lattice(8, 8), 2.0, Map.of("flow", "ncp2"), 64, 1024, pick(1, 20, 30), pick(1, 3, 5), warm);
+        model("haar (defaults)", Group.SU3, new Lattice(4, 4, 4, 4), 5.7, Map.of(), pick(2, 64, 64), pick(2, 256, 256), pick(1, 3, 10), pick(1, 2, 5), warm);
+        if (size == Size.LARGE) largeModels();
+    }
+
+    /**
+     * The GPU-sized models alone (section "large-models"): 2D U(1) 64x64 haar (ncp2) at batch 1024 and 4D SU(3) 8^4
+     * haar at batch 64, the same models the LARGE models section times, so that a CPU backend's figure can stand
+     * beside the GPU's; on a CPU (size SMALL) one warm-up and two timed steps, one warm-up and one timed sampling batch.
+     */
+    private void largeModels() throws IOException {
+        boolean cpuSized = size != Size.LARGE;
+        int warm = size == Size.TINY ? 0 : cpuSized ? 1 : 2;
+        model("haar (ncp2)", Group.U1, new Lattice(64, 64), 2.0, Map.of("flow", "ncp2"), 1024, 1024, pick(1, 2, 5), pick(1, 1, 3), warm);
+        model("haar (defaults)", Group.SU3, new Lattice(8, 8, 8, 8), 5.7, Map.of(), 64, 64, pick(1, 2, 3), pick(1, 1, 2), warm);
     }
 
     /** A model's training step (median ms over steps after warm-up) and sampling throughput (median configurations/s). */
-    private void model(String name, Group g, Lattice lat, double beta, Map<String, Object> opts, int batch, int sampleBatch, int steps, int repeats)
-            throws IOException {
+    private void model(String name, Group g, Lattice lat, double beta, Map<String, Object> opts, int batch, int sampleBatch, int steps, int repeats,
+                       int warm) throws IOException {
         if (size == Size.TINY) { batch = Math.min(batch, 4); sampleBatch = Math.min(sampleBatch, 8); }
         String th = g + " " + lat.spec() + " beta=" + beta;
         FlowModel m = Models.create("haar", be, g, lat, beta, new LinkedHashMap<>(opts), 1);
         Path dir = Files.createTempDirectory("mflow-selfcheck");
         try {
-            int warm = size == Size.TINY ? 0 : 2;
             Trainer.Options o = new Trainer.Options();
             o.seed = 1; o.batch = batch; o.steps = warm + steps; o.schedule = LrSchedule.constant(1e-3);
             o.log = null; o.plot = false; o.checkpointEvery = Integer.MAX_VALUE; o.runDir = dir;

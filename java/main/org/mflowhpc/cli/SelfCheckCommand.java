@@ -43,7 +43,7 @@ final class SelfCheckCommand implements Callable<Integer> {
     @Option(names = "--only", paramLabel = "REGEX", description = "Run only the checks (and timing rows are unaffected) whose 'op theory' matches.") String only;
     @Option(names = "--no-contract", description = "Skip the contract checks.") boolean noContract;
     @Option(names = "--timings", description = "Time kernels, copies and models after the checks.") boolean timings;
-    @Option(names = "--sections", defaultValue = "copies,kernels,models", split = ",", description = "Timing sections: copies, kernels, models. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--sections", defaultValue = "copies,kernels,models", split = ",", description = "Timing sections: copies, kernels, models, large-models (only the GPU-sized models, for a CPU figure beside a GPU's). Default: ${DEFAULT-VALUE}.")
     List<String> sections;
     @Option(names = "--size", defaultValue = "auto", description = "Timing sizes: tiny, small (CPU), large (GPU: working sets several times the L2), auto (large on cuda). Default: ${DEFAULT-VALUE}.")
     String size;
@@ -62,7 +62,8 @@ final class SelfCheckCommand implements Callable<Integer> {
         Set<String> secs = new LinkedHashSet<>();
         for (String s : sections) {
             String t = s.trim().toLowerCase(Locale.ROOT);
-            if (!Set.of("copies", "kernels", "models").contains(t)) throw new UserError("--sections takes copies, kernels, models; got '" + s + "'");
+            if (!Set.of("copies", "kernels", "models", "large-models").contains(t))
+                throw new UserError("--sections takes copies, kernels, models, large-models; got '" + s + "'");
             secs.add(t);
         }
         if (only != null) {

@@ -95,6 +95,16 @@ class SelfCheckTest {
         }
     }
 
+    @Test void gpuSizedModelsRunAloneForTheCpuFigure() {
+        try (Backend be = backend()) {
+            List<Timings.Row> rows = new Timings(be, Timings.Size.TINY, Set.of("large-models"), null).run();
+            assertEquals(4, rows.size(), rows.toString());
+            for (Timings.Row r : rows) assertTrue(r.seconds() > 0 && !r.name().contains("aborted"), r.markdown());
+            assertTrue(rows.stream().anyMatch(r -> r.theory().startsWith("U1 64x64") && r.name().endsWith("training step")));
+            assertTrue(rows.stream().anyMatch(r -> r.theory().startsWith("SU3 8x8x8x8") && r.rate().endsWith("configs/s")));
+        }
+    }
+
     @Test void tolerancesAreNamedAndOrdered() {
         double prev = -1;
         for (SelfCheck.Tol t : EnumSet.allOf(SelfCheck.Tol.class)) {
