@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
  * OUT/model (train), OUT/ensemble (sample or generate), and measure reads OUT/ensemble. Without CARD the embedded
  * default card runs (java/resources/org/mflowhpc/cards/run-default.toml), which needs no GPU. A card with no stage
  * is refused (it would run nothing), as are keys outside the stage tables and the keys that run sets itself (out;
- * model for sample). A stage that fails or is stopped by SIGTERM ends the run with its exit status.
+ * model for sample). --backend and --threads, when given, replace the card's values in every stage. A stage that fails or is stopped by SIGTERM ends the run with its exit status.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run a run card end to end (train / sample / generate / measure stages).",
@@ -35,6 +35,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--card", paramLabel = "FILE", description = "The run card, as an option (same as CARD).") Path cardOption;
     @Option(names = "--out", description = "Output directory for all stages (must not exist). Default: mflow-run-<date>-<time>.") Path out;
     @Option(names = "--show-card", description = "Print the run card and exit.") boolean showCard;
+    @Option(names = "--backend", description = "Compute backend of every stage (cpu, host, cuda, auto), overriding the card's. Default: each stage's own (the card's, else cpu).")
+    String backend;
+    @Option(names = "--threads", description = "CPU worker threads of every stage (0 = all hardware threads), overriding the card's.")
+    Integer threads;
 
     @Override public Integer call() throws Exception {
         if (cardOption != null) {
@@ -77,6 +81,8 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             CommandLine sub = root.getSubcommands().get(stage);
             if (sub == null) throw new UserError("run card " + cardName + ": stage [" + stage + "] is not available in this build");
             List<String> args = new ArrayList<>(RunCards.tokens(node, stage, sub.getCommandSpec(), cardName));
+            if (backend != null) { args.removeIf(t -> t.startsWith("--backend=")); args.add("--backend=" + backend); }
+            if (threads != null) { args.removeIf(t -> t.startsWith("--threads=")); args.add("--threads=" + threads); }
             switch (stage) {
                 case "train": args.add("--out=" + out.resolve("model")); break;
                 case "sample": args.add("--model=" + out.resolve("model")); args.add("--out=" + out.resolve("ensemble")); break;

@@ -212,6 +212,11 @@ class CliTest {
         assertTrue(Files.exists(out.resolve("ensemble/manifest.json")));
         Out again = run("run", card.toString(), "--out", out.toString());
         assertEquals(2, again.rc);
+        Path card2 = tmp.resolve("run2.toml");
+        Files.writeString(card2, "[generate]\ngroup = \"U1\"\nlattice = \"4x4\"\nbeta = 1.0\nconfigs = 4\ntherm = 2\nseed = 5\nbackend = \"cpu\"\n[measure]\nloops = [\"1x1\"]\n");
+        Out ob = run("run", card2.toString(), "--out", tmp.resolve("runout2").toString(), "--backend", "auto", "--threads", "1");
+        assertEquals(0, ob.rc, ob.err);
+        assertTrue(ob.err.contains("mflow generate") && ob.err.contains("--backend=auto --threads=1") && !ob.err.contains("--backend=cpu"), ob.err);
         Out shown = run("run", "--show-card");
         assertEquals(0, shown.rc);
         assertTrue(shown.out.contains("[generate]") || shown.out.contains("[train]"), shown.out);
