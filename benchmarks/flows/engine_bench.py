@@ -53,6 +53,9 @@ RUNS = {
     # multiscale (staple-doubling, midpoint-centred) next to haar at the same number of steps
     "ms-su3-2d": [("SU3", "8x8", 4.0, [], "2d", "haar"), ("SU3", "8x8", 4.0, [], "2d", "multiscale"),
                   ("SU3", "8x8", 4.0, [], "2d", "multiscale+flow")],
+    # per-level coupling layers on the SU(3) doubling (they correlate and re-centre the new links)
+    "ms-su3-2d-level": [("SU3", "8x8", 4.0, ["level_layers=2"], "2d", "multiscale"),
+                        ("SU3", "8x8", 4.0, ["level_layers=2"], "2d", "multiscale+flow")],
     "ms-u1-4d": [("U1", "4x4x4x4", 1.0, [], "4d", "haar"), ("U1", "4x4x4x4", 1.0, [], "4d", "multiscale"),
                  ("U1", "4x4x4x4", 1.0, [], "4d", "multiscale+flow")],
     "ms-u1-3d": [("U1", "8x8x8", 1.0, [], "3d", "multiscale"), ("U1", "8x8x8", 2.0, [], "3d", "multiscale")],
