@@ -24,10 +24,10 @@ import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.observable.Measurement;
 import org.mflowhpc.observable.Smoothing;
 import org.mflowhpc.observable.WilsonFlow;
-import org.mflowhpc.report.EnsembleAnalysis;
-import org.mflowhpc.report.ShardSeries;
 import org.mflowhpc.observable.stats.Autocorrelation;
 import org.mflowhpc.observable.stats.Ess;
+import org.mflowhpc.report.EnsembleAnalysis;
+import org.mflowhpc.report.ShardSeries;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
