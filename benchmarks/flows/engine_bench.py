@@ -62,6 +62,7 @@ RUNS = {
     "ms-su3-4d": [("SU3", "4x4x4x4", 5.7, [], "4d", "multiscale"), ("SU3", "4x4x4x4", 5.7, [], "4d", "haar")],
     # the multiscale results table: multiscale+flow against haar at the same budget (analytic base on, U(1))
     "t-u1-4d": [("U1", "4x4x4x4", b, [], "4d", m) for b in (0.5, 1.0, 1.5, 2.0) for m in ("haar", "multiscale+flow")],
+    "t-u1-4d-b1": [("U1", "4x4x4x4", 1.0, [], "4d", m) for m in ("haar", "multiscale+flow")],
     "t-u1-3d": [("U1", "8x8x8", b, [], "3d", m) for b in (1.0, 2.0, 3.0) for m in ("haar", "multiscale+flow")],
     "t-su3-2d": [("SU3", "16x16", b, [], "2d", m) for b in (4.0, 8.0, 12.0) for m in ("haar", "multiscale+flow")],
     "t-su3-4d": [("SU3", "4x4x4x4", b, [], "4d", m) for b in (5.7, 6.0) for m in ("haar", "multiscale+flow")],
