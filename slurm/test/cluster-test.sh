@@ -195,24 +195,34 @@ release_held() { # requeued jobs wait ~120 s for their BeginTime; let them start
 }
 preempted=()
 deadline=$(( $(date +%s) + 600 ))
-for task in 1 2; do
-    while :; do
-        [ "$(date +%s)" -lt "$deadline" ] || fail "task $task never ran long enough to be preempted"
+# both tasks are watched in one loop and each is signalled as soon as it has published a shard: watching them one
+# after the other lets the second run on (on a loaded machine to its last shard, when it may end before it acts on
+# the signal)
+pending=(1 2)
+while [ ${#pending[@]} -gt 0 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "task ${pending[0]} never ran long enough to be preempted"
+    next=()
+    for task in "${pending[@]}"; do
         st=$(state_of "${SAMPLE_JOB}_$task")
-        if [ "$st" = RUNNING ] && [ -f "$ENS/task-0000$task/shard-00001.h5" ]; then break; fi
-        if [ -z "$st" ] || [ "$st" = COMPLETED ]; then fail "task $task finished before it could be preempted (make the card's [sample] configs larger)"; fi
-        sleep 0.2
+        if [ "$st" = RUNNING ] && [ -f "$ENS/task-0000$task/shard-00001.h5" ]; then
+            before=$(published "$task")
+            if [ "$task" = 1 ]; then
+                scontrol requeue "${SAMPLE_JOB}_1" || fail "scontrol requeue ${SAMPLE_JOB}_1 failed"
+                say "preempted task 1 with 'scontrol requeue' after $before published configurations"
+            else
+                scancel --signal=TERM "${SAMPLE_JOB}_2" || fail "scancel --signal=TERM ${SAMPLE_JOB}_2 failed"
+                say "preempted task 2 with 'scancel --signal=TERM' after $before published configurations"
+            fi
+            [ "$before" -lt 600 ] || fail "task $task had already finished when it was signalled"
+            preempted+=("$task:$before")
+        elif [ -z "$st" ] || [ "$st" = COMPLETED ]; then
+            fail "task $task finished before it could be preempted (make the card's [sample] configs larger)"
+        else
+            next+=("$task")
+        fi
     done
-    before=$(published "$task")
-    if [ "$task" = 1 ]; then
-        scontrol requeue "${SAMPLE_JOB}_1" || fail "scontrol requeue ${SAMPLE_JOB}_1 failed"
-        say "preempted task 1 with 'scontrol requeue' after $before published configurations"
-    else
-        scancel --signal=TERM "${SAMPLE_JOB}_2" || fail "scancel --signal=TERM ${SAMPLE_JOB}_2 failed"
-        say "preempted task 2 with 'scancel --signal=TERM' after $before published configurations"
-    fi
-    [ "$before" -lt 600 ] || fail "task $task had already finished when it was signalled"
-    preempted+=("$task:$before")
+    pending=("${next[@]}")
+    [ ${#pending[@]} -eq 0 ] || sleep 0.2
 done
 
 # ---------------------------------------------------------------- 4. wait for the chain
