@@ -82,6 +82,9 @@ def main():
     ap.add_argument("--mh-configs", type=int, default=4096)
     ap.add_argument("--hb-configs", type=int, default=200)
     ap.add_argument("--hb-therm", type=int, default=100)
+    ap.add_argument("--logz", action="append", default=[],
+                    help="logz_ti.py JSON (thermodynamic-integration log Z of a group and lattice): KL = log Z - <log w> "
+                         "with its error where no exact log Z exists; repeatable")
     ap.add_argument("--work", default="/tmp/mflow-enginebench")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--backend", default="cpu", choices=["cpu", "host"], help="compute backend of train, sample and generate")
@@ -91,6 +94,13 @@ def main():
     shutil.rmtree(a.work, ignore_errors=True)
     os.makedirs(a.work)
     steps = {"2d": a.steps_2d, "3d": a.steps_3d, "4d": a.steps_4d}
+    def ti():  # (group, lattice) -> {beta: [log Z, stat, disc]}, reread per row (a TI run may still be writing)
+        t = {}
+        for f in a.logz:
+            if os.path.exists(f):
+                j = json.load(open(f))
+                t[(j["group"], j["lattice"])] = {float(b): v for b, v in j["log_z"].items()}
+        return t
     rep = ["# Flow engine across theories: haar (Haar + coupling layers) and multiscale, U(1) and SU(3), d = 2, 3, 4", "",
            "- machine: " + machine(),
            "- date: " + datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
@@ -102,8 +112,9 @@ def main():
            "coupling layers, midpoint-centred doubling flows rqs8 / spectral4 from per-level networks hidden 16,16 on "
            "the coarse plaquettes); `multiscale+flow` (the same + 8 refinement coupling layers); batch %d, Adam lr %g, "
            "no clipping." % (a.batch, a.lr),
-           "- ESS: reweighting ESS per sample on %d fresh samples with a bootstrap error; KL = log Z_exact - <log w> "
-           "(2D only: U(1) exact torus sum, SU(3) V log z0); var = var(log w). MH: %d proposals, plaquette "
+           "- ESS: reweighting ESS per sample on %d fresh samples with a bootstrap error; KL = log Z - <log w> "
+           "(2D: exact log Z, U(1) torus sum, SU(3) V log z0; d >= 3 where --logz is given: log Z by thermodynamic "
+           "integration of the heatbath plaquette, benchmarks/flows/logz_ti.py, error = TI and <log w> errors combined); var = var(log w). MH: %d proposals, plaquette "
            "(1/N) Re tr P with Gamma-method error; reference exact (2D) or heatbath (%d configs after %d sweeps, "
            "the generate default of overrelaxation sweeps per update) on the same lattice." % (a.samples, a.mh_configs, a.hb_configs, a.hb_therm), "",
            "| theory | lattice | β | model | steps | train wall (s/step) | ESS (reweighting) | KL | var(log w) | MH acceptance | "
@@ -157,6 +168,15 @@ def main():
                 ref, ref_err, ref_s = hp["value"], hp["error"], "heatbath %.5f ± %.5f" % (hp["value"], hp["error"])
             pull = (pl["value"] - ref) / (pl["error"] ** 2 + ref_err ** 2) ** 0.5 if pl["error"] > 0 else float("nan")
             kl = "%.3f" % rw["kl_exact"] if "kl_exact" in rw else "—"
+            lz = ti().get((g, lat), {}).get(float(beta))
+            if "kl_exact" not in rw and lz is not None and "mean_log_w" in rw:
+                vol = 1
+                for e in lat.split("x"):
+                    vol *= int(e)
+                disc = lz[2] if lz[2] == lz[2] else 0.0
+                err = (lz[1] ** 2 + disc ** 2 + rw["mean_log_w_error"] ** 2) ** 0.5
+                k = lz[0] - rw["mean_log_w"]
+                kl = "%.1f ± %.1f (TI; %.3f/site)" % (k, err, k / vol)
             rep.append("| %s %dD | %s | %g | %s | %d | %.0f s (%.2f) | %.4f ± %.4f | %s | %.3g | %.4f ± %.4f | %.5f ± %.5f | %s | %+.1f |" % (
                 g, lat.count("x") + 1, lat, beta, model, st, dt, s_step, rw["ess"], rw["ess_error"], kl, rw["var_log_w"],
                 mj.get("acceptance", float("nan")), mj.get("acceptance_error", float("nan")), pl["value"], pl["error"],

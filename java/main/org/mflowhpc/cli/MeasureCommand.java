@@ -222,6 +222,9 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
             extra.put("log_z", es.logZ());
             extra.put("log_z_error", es.logZError());
             extra.put("var_log_w", es.varLogW());
+            // <log w> = -E_q[log q + S]: KL = log Z - <log w> for any log Z (e.g. thermodynamic integration in d >= 3)
+            extra.put("mean_log_w", es.meanLogW());
+            extra.put("mean_log_w_error", Math.sqrt(es.varLogW() / lwp.length));
             if (lat.d == 2) {
                 double lz = EnsembleAnalysis.exactLogZ(meta);
                 extra.put("log_z_exact", lz);

@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
         description = {"Train a normalizing flow (reverse KL); checkpoints, metrics.jsonl and training.png go to --out.",
                 "Models: haar (Haar prior + gauge-equivariant coupling layers), multiscale (doubling layers from a coarse",
                 "prior), multiscale+flow (with refinement layers): U1 and SU3 in 2, 3, 4 dimensions; exact (exact-conditional",
-                "oracle): 2D U1."},
+                "oracle): 2D U1, and 2D SU3 up to beta 5.3."},
         footer = {"", "Example: mflow train --group U1 --lattice 16x16 --beta 6.0 --model multiscale --steps 500 --batch 64 --seed 1 --out model/",
                 "         mflow train --group SU3 --lattice 8x8 --beta 4.0 --model haar --steps 1000 --out su3-haar/"})
 final class TrainCommand implements java.util.concurrent.Callable<Integer> {

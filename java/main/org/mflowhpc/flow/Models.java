@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.mflowhpc.backend.Backend;
+import org.mflowhpc.flow.multiscale.ExactMultiscaleSU3;
 import org.mflowhpc.flow.multiscale.ExactMultiscaleU1;
 import org.mflowhpc.flow.multiscale.MultiscaleFlow;
 import org.mflowhpc.group.Group;
@@ -15,14 +16,14 @@ import org.mflowhpc.lattice.Lattice;
  * The model families by name, for the CLI, run cards and checkpoints. User names: {@code haar} ("Haar + flow",
  * Kanwar et al. coupling layers on a Haar prior), {@code multiscale} (coarse prior + learned doubling layers),
  * {@code multiscale+flow} (the same followed by refinement coupling layers; 8 unless refine_layers is given),
- * {@code exact} (the exact-conditional multiscale oracle for 2D U(1): no parameters, ESS = 1). Checkpoint kinds
+ * {@code exact} (the exact-conditional multiscale oracle for 2D U(1) and 2D SU(3): no parameters, ESS = 1). Checkpoint kinds
  * ("haar+flow", "multiscale", "multiscale+flow", "multiscale-exact") map back to the same constructors.
  * {@code haar}, {@code multiscale} and {@code multiscale+flow} exist for U(1) and SU(3) in d = 2, 3, 4; the
  * multiscale models are {@link MultiscaleFlow} (the doubling construction of every theory; checkpoint config key
  * "doubling" = "staple"). It replaced the first 2D U(1) multiscale model, which matched it at the same budget
  * (benchmarks/results/2026-12-02-multiscale-noise.md and -flows-u1-2d-seeds.md) and was removed; a checkpoint of that
  * model (no "doubling" key) is refused with a one-line message.
- * {@code exact} is 2D U(1) only.
+ * {@code exact} is 2D only (U(1): {@link ExactMultiscaleU1}; SU(3): {@link ExactMultiscaleSU3}, beta <= 5.3).
  */
 public final class Models {
     public static final List<String> NAMES = List.of("haar", "multiscale", "multiscale+flow", "exact");
@@ -34,9 +35,8 @@ public final class Models {
     public static FlowModel create(String name, Backend be, Group g, Lattice lat, double beta, Map<String, Object> overrides, long initSeed) {
         if (!NAMES.contains(name) && !List.of("haar+flow", "multiscale-exact").contains(name))
             throw new IllegalArgumentException("unknown model '" + name + "' (expected one of " + String.join(", ", NAMES) + ")");
-        boolean u1in2d = g == Group.U1 && lat.d == 2;
-        if (name.contains("exact") && !u1in2d)
-            throw new IllegalArgumentException("model exact (the exact multiscale oracle) exists for 2D U(1) only; got " + g + " on " + lat.spec());
+        if (name.contains("exact") && lat.d != 2)
+            throw new IllegalArgumentException("model exact (the exact multiscale oracle) exists in 2D only; got " + g + " on " + lat.spec());
         Map<String, Object> cfg;
         switch (name) {
             case "haar": case "haar+flow":
@@ -56,7 +56,7 @@ public final class Models {
                 boolean onlyBeta = overrides.isEmpty() || (overrides.size() == 1 && overrides.get("beta") instanceof Number b
                         && b.doubleValue() == beta);
                 if (!onlyBeta) throw new IllegalArgumentException("model exact takes no configuration, got " + overrides.keySet());
-                return new ExactMultiscaleU1(be, lat, beta);
+                return g == Group.U1 ? new ExactMultiscaleU1(be, lat, beta) : new ExactMultiscaleSU3(be, lat, beta);
             default:
                 throw new IllegalArgumentException("unknown model '" + name + "' (expected one of " + String.join(", ", NAMES) + ")");
         }
@@ -74,7 +74,7 @@ public final class Models {
                             + "), which this version no longer has: retrain with --model " + ck.kind);
                 return new MultiscaleFlow(be, ck.group, ck.lattice, cfg);
             case "multiscale-exact":
-                return new ExactMultiscaleU1(be, ck.lattice, ck.beta);
+                return ck.group == Group.U1 ? new ExactMultiscaleU1(be, ck.lattice, ck.beta) : new ExactMultiscaleSU3(be, ck.lattice, ck.beta);
             default:
                 throw new IllegalArgumentException("checkpoint holds an unknown model kind '" + ck.kind + "'");
         }

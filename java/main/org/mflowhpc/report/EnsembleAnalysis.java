@@ -34,6 +34,7 @@ import org.mflowhpc.io.EnsembleMeta;
 import org.mflowhpc.io.Shard;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.observable.exact.Exact2D;
+import org.mflowhpc.observable.exact.SU3Characters;
 import org.mflowhpc.observable.stats.Autocorrelation;
 
 /** Analysis of one ensemble for the report. */
@@ -198,7 +199,7 @@ public final class EnsembleAnalysis {
     public static Double exactLogZ(EnsembleMeta meta) {
         Lattice lat = meta.lattice();
         if (lat.d != 2) return null;
-        return meta.group() == Group.U1 ? Exact2D.u1LogZ(meta.beta(), lat.volume) : lat.volume * Exact2D.suNLogZ0(3, meta.beta());
+        return meta.group() == Group.U1 ? Exact2D.u1LogZ(meta.beta(), lat.volume) : new SU3Characters(meta.beta()).logZ(lat.volume);
     }
 
     /** "2D U(1)" style name of the theory. */

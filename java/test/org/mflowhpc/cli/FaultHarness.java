@@ -562,7 +562,7 @@ final class FaultHarness {
             {"train", "--lattice", "8x8", "--beta", "1", "--model", "haar", "--model-option", "noequals", "--out", "@new"},
             {"train", "--lattice", "8x8", "--beta", "1", "--model", "nonsense", "--out", "@new"},
             {"train", "--lattice", "12x16", "--beta", "1", "--model", "multiscale", "--out", "@new"},
-            {"train", "--group", "SU3", "--lattice", "4x4", "--beta", "1", "--model", "exact", "--out", "@new"},
+            {"train", "--group", "SU3", "--lattice", "4x4", "--beta", "8", "--model", "exact", "--out", "@new"},
             {"train", "--lattice", "4x4x4", "--beta", "1", "--model", "exact", "--out", "@new"},
             {"train", "--lattice", "4x4", "--beta", "1", "--lr", "-1", "--out", "@new"},
             {"train", "--lattice", "4x4", "--beta", "1", "--schedule", "bogus", "--out", "@new"},

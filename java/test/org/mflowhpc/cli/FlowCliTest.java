@@ -35,8 +35,26 @@ class FlowCliTest {
         assertEquals(1.0, j.get("ess").asDouble(), 1e-9);
         assertEquals(52.735587, j.get("log_z").asDouble(), 1e-5);
         assertEquals(0.0, j.get("kl_exact").asDouble(), 1e-6);
+        // log w = log Z on every configuration: <log w> is log Z with a vanishing error (KL = log Z - <log w>)
+        assertEquals(52.735587, j.get("mean_log_w").asDouble(), 1e-5);
+        assertEquals(0.0, j.get("mean_log_w_error").asDouble(), 1e-6);
         JsonNode p = j.get("observables").get("plaquette");
         assertTrue(Math.abs(p.get("value").asDouble() - 0.69777466) < 5 * p.get("error").asDouble(), p.toString());
+    }
+
+    @Test void exactSu3ModelThroughTheCliHasUnitEssAndAcceptance() throws Exception {
+        Path m = tmp.resolve("exact3"), e = tmp.resolve("ens3");
+        CliTest.Out t = run("train", "--group", "SU3", "--lattice", "4x4", "--beta", "2.0", "--model", "exact", "--out", m.toString());
+        assertEquals(0, t.rc(), t.err());
+        CliTest.Out s = run("sample", "--model", m.toString(), "--configs", "200", "--mh", "--seed", "3", "--out", e.toString());
+        assertEquals(0, s.rc(), s.err());
+        JsonNode j = new ObjectMapper().readTree(run("measure", "--json", e.toString()).out());
+        assertEquals(1.0, j.get("acceptance").asDouble(), 1e-12);
+        assertEquals(1.0, j.get("ess").asDouble(), 1e-9);
+        assertEquals(0.0, j.get("kl_exact").asDouble(), 1e-8);
+        assertEquals(16 * 0.1230638999, j.get("log_z").asDouble(), 1e-7); // V log z0 (exact-2d table; torus part < 1e-13)
+        JsonNode p = j.get("observables").get("plaquette");
+        assertTrue(Math.abs(p.get("value").asDouble() - 0.12862779) < 5 * p.get("error").asDouble(), p.toString());
     }
 
     @Test void mhChainResumesExactlyWhereItStopped() throws Exception {
@@ -76,9 +94,10 @@ class FlowCliTest {
         assertEquals(2, o.rc());
         assertEquals(1, o.err().strip().lines().count(), o.err());
         assertTrue(o.err().contains("12"), o.err());
-        CliTest.Out su3 = run("train", "--group", "SU3", "--lattice", "4x4", "--beta", "1", "--model", "exact", "--out", tmp.resolve("y").toString());
+        CliTest.Out su3 = run("train", "--group", "SU3", "--lattice", "4x4", "--beta", "8", "--model", "exact", "--out", tmp.resolve("y").toString());
         assertEquals(2, su3.rc(), su3.err());
-        assertTrue(su3.err().contains("2D U(1)"), su3.err());
+        assertTrue(su3.err().contains("rejection draws"), su3.err());
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("y").resolve("checkpoint.bin")));
         CliTest.Out halve = run("train", "--group", "SU3", "--lattice", "4x4x4x12", "--beta", "1", "--model", "multiscale", "--out", tmp.resolve("h").toString());
         assertEquals(2, halve.rc(), halve.err());
         assertTrue(halve.err().contains("cannot be built by doubling"), halve.err());

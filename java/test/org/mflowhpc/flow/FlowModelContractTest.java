@@ -49,6 +49,7 @@ class FlowModelContractTest {
                 new Case("multiscale U1 2D", "multiscale", Group.U1, new Lattice(4, 4), 2.0, opts("hidden", List.of(4))),
                 new Case("multiscale+flow U1 2D", "multiscale+flow", Group.U1, new Lattice(4, 4), 2.0, opts("hidden", List.of(4), "refine_layers", 2, "refine_hidden", List.of(4))),
                 new Case("exact U1 2D", "exact", Group.U1, new Lattice(4, 4), 2.0, opts()),
+                new Case("exact SU3 2D", "exact", Group.SU3, new Lattice(4, 4), 2.0, opts()),
                 new Case("multiscale(staple) U1 2D", "multiscale", Group.U1, new Lattice(4, 4), 2.0,
                         opts("doubling", "staple", "coarse", 2, "hidden", List.of(4), "flow", "rqs3", "prior_layers", 2, "level_layers", 1, "refine_hidden", List.of(4))),
                 new Case("multiscale(staple-centred) SU3 2D", "multiscale", Group.SU3, new Lattice(4, 4), 4.0,
@@ -229,8 +230,10 @@ class FlowModelContractTest {
         assertTrue(e.getMessage().contains("ncp4"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Models.create("haar", be, Group.SU3, new Lattice(4, 4, 4, 6), 1, Map.of("layers", 40), 0));
         assertTrue(e.getMessage().contains("divisible by 4"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Models.create("exact", be, Group.SU3, new Lattice(8, 8), 1, Map.of(), 0));
-        assertTrue(e.getMessage().contains("2D U(1)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("exact", be, Group.SU3, new Lattice(8, 8), 8, Map.of(), 0));
+        assertTrue(e.getMessage().contains("rejection draws"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("exact", be, Group.SU3, new Lattice(4, 4, 4), 1, Map.of(), 0));
+        assertTrue(e.getMessage().contains("2D only"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", be, Group.SU3, new Lattice(12, 8), 1, Map.of(), 0));
         assertTrue(e.getMessage().contains("cannot be built by doubling"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", be, Group.U1, new Lattice(8, 8, 8), 1, Map.of("flow", "spectral2"), 0));
