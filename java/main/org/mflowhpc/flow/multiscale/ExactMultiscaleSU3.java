@@ -117,7 +117,29 @@ public final class ExactMultiscaleSU3 implements FlowModel {
     /** Area in target plaquettes of one plaquette of level k. */
     private long area(int k) { return lattice.volume / chain.volume(k); }
 
-    private double logF(long m, double[] w, int o) { return Math.log(chars.blockDensity(m, SU3.reTrace(w, o), SU3.imTrace(w, o))); }
+    private static double logF(SU3Characters chars, long m, double[] w, int o) {
+        return Math.log(chars.blockDensity(m, SU3.reTrace(w, o), SU3.imTrace(w, o)));
+    }
+
+    /**
+     * Exact log marginal of a level-k field of the chain (one configuration at h[off..]): sum over its plaquettes of
+     * log f_M(P) - log sum_r rho_r^V, M = V / V_k their target-lattice area (the V/M block plaquettes of a torus
+     * integrate to sum_r rho_r^V, as single plaquettes do). On 1x1 the one plaquette is the commutator.
+     */
+    static double logMarginal(SU3Characters chars, Coarsening chain, int k, long vTarget, double[] h, int off) {
+        int v = chain.volume(k);
+        long m = vTarget / v;
+        double[] t = new double[DOF], t2 = new double[DOF], pl = new double[DOF];
+        double lp = -chars.logTorusSum(vTarget);
+        for (int x = 0; x < v; x++) {
+            // P_01(x) = U_0(x) U_1(x+0) U_0(x+1)^dag U_1(x)^dag
+            SU3.mul(h, off + x * DOF, h, off + (v + chain.up(k, 0, x)) * DOF, t, 0);
+            SU3.mulDag(t, 0, h, off + chain.up(k, 1, x) * DOF, t2, 0);
+            SU3.mulDag(t2, 0, h, off + (v + x) * DOF, pl, 0);
+            lp += logF(chars, m, pl, 0);
+        }
+        return lp;
+    }
 
     /** out[o..] = U_0 U_1 U_0^dag U_1^dag of the 1x1 configuration at links[lo..] (t: 36 doubles of scratch). */
     private static void commutator(double[] links, int lo, double[] t, double[] out, int o) {
@@ -130,7 +152,7 @@ public final class ExactMultiscaleSU3 implements FlowModel {
      * Γ_b (gb[0..17]) and Γ_f (gf[0..17]) of the new link of coarse site s in layer k, from the fine links of one
      * configuration at h[off..] (fine layout [mu][site][18]).
      */
-    private void staples(int k, double[] h, int off, int s, double[] gb, double[] gf, double[] t) {
+    private static void staples(Coarsening chain, int k, double[] h, int off, int s, double[] gb, double[] gf, double[] t) {
         int mu = chain.direction(k), nu = 1 - mu, lf = k + 1, vf = chain.volume(lf);
         int x = chain.evenSite(k, s), y = chain.newSite(k, s);
         int xn = chain.up(lf, nu, x), ym = chain.up(lf, mu, y), yn = chain.up(lf, nu, y);
@@ -192,7 +214,7 @@ public final class ExactMultiscaleSU3 implements FlowModel {
                 t = new double[DOF];
         double lq = 0;
         for (int s = 0; s < vc; s++) {
-            staples(k, h, off, s, gb, gf, t);
+            staples(chain, k, h, off, s, gb, gf, t);
             SU3.mulDag(gb, 0, gf, 0, phi, 0);
             RngStream r = new RngStream(seed, RngStream.Domain.FLOW_PRIOR, step, ExactMultiscaleU1.streamIndex(b, k + 1, s));
             for (long tries = 0; ; tries++) {
@@ -202,7 +224,7 @@ public final class ExactMultiscaleSU3 implements FlowModel {
                 double f1 = chars.blockDensity(a, SU3.reTrace(w, 0), SU3.imTrace(w, 0));
                 double f2 = chars.blockDensity(a, SU3.reTrace(wp, 0), SU3.imTrace(wp, 0));
                 if (r.uniform() * bound < f1 * f2) {
-                    lq += Math.log(f1) + Math.log(f2) - logF(2 * a, phi, 0);
+                    lq += Math.log(f1) + Math.log(f2) - logF(chars, 2 * a, phi, 0);
                     break;
                 }
             }
@@ -220,34 +242,31 @@ public final class ExactMultiscaleSU3 implements FlowModel {
             double[] h = fine.toHost();
             int kk = k, cs = fine.configSize();
             long a = area(k + 1);
-            IntStream.range(0, nb).parallel().forEach(b -> lq[b] += scoreLevel(kk, h, b * cs, a));
+            IntStream.range(0, nb).parallel().forEach(b -> lq[b] += scoreLevel(chars, chain, kk, h, b * cs, a));
             GaugeField coarse = new GaugeField(be, Group.SU3, levels[k], nb);
             be.doublingMerge(fine, chain.direction(k), even[k], fresh[k], coarse);
             fine = coarse;
         }
         double[] h0 = fine.toHost();
-        long v = lattice.volume;
-        double logNorm = chars.logTorusSum(v);
-        IntStream.range(0, nb).parallel().forEach(b -> {
-            double[] t = new double[2 * DOF], p = new double[DOF];
-            commutator(h0, b * 2 * DOF, t, p, 0);
-            lq[b] += logF(v, p, 0) - logNorm;
-        });
+        IntStream.range(0, nb).parallel().forEach(b -> lq[b] += logMarginal(chars, chain, 0, lattice.volume, h0, b * 2 * DOF));
         be.upload(lq, 0, logQ, 0, nb);
     }
 
-    /** sum over the new links of layer k of log g(W1 | Φ), for configuration b of a fine field at h[off..]. */
-    private double scoreLevel(int k, double[] h, int off, long a) {
+    /**
+     * sum over the new links of layer k of the chain of log g(W1 | Φ), a = target-lattice area of a level-(k+1)
+     * plaquette, for one configuration of the level-(k+1) field at h[off..] (layout [mu][site][18]).
+     */
+    static double scoreLevel(SU3Characters chars, Coarsening chain, int k, double[] h, int off, long a) {
         int nu = 1 - chain.direction(k), vf = chain.volume(k + 1), vc = chain.volume(k);
         double[] gb = new double[DOF], gf = new double[DOF], phi = new double[DOF], w = new double[DOF], wp = new double[DOF],
                 t = new double[DOF];
         double lq = 0;
         for (int s = 0; s < vc; s++) {
-            staples(k, h, off, s, gb, gf, t);
+            staples(chain, k, h, off, s, gb, gf, t);
             SU3.mulDag(gb, 0, gf, 0, phi, 0);
             SU3.mulDag(h, off + (nu * vf + chain.newSite(k, s)) * DOF, gb, 0, w, 0);
             SU3.mul(w, 0, phi, 0, wp, 0);
-            lq += logF(a, w, 0) + logF(a, wp, 0) - logF(2 * a, phi, 0);
+            lq += logF(chars, a, w, 0) + logF(chars, a, wp, 0) - logF(chars, 2 * a, phi, 0);
         }
         return lq;
     }

@@ -538,11 +538,11 @@ public final class MultiscaleFlow implements FlowModel {
     /** True when the model has refinement layers on the target lattice. */
     public boolean hasRefinement() { return !refine.isEmpty(); }
 
-    /** True when {@link #exactLogPByLevel} applies: 2D U(1). */
-    public boolean hasExactLevels() { return group == Group.U1 && d == 2; }
+    /** True when {@link #exactLogPByLevel} applies: 2D (U(1) and SU(3)). */
+    public boolean hasExactLevels() { return d == 2; }
 
     /**
-     * 2D U(1) only: the exact log p of the configuration u split over this model's levels, in the layout of
+     * 2D only: the exact log p of the configuration u split over this model's levels, in the layout of
      * {@link #logDensityByLevel} (out[b*levelParts() + j]), so that q and p compare level by level. Every doubling
      * of the chain is a Haar-preserving bijection (coarse field, new links, gauge halves R_mu), and in 2D the new
      * link of coarse site x' enters only the fine plaquettes P(x), P(x + mu-hat), whose product is the coarse
@@ -555,8 +555,9 @@ public final class MultiscaleFlow implements FlowModel {
      * two plaquette passes through the seam, then V_k log g evaluations on the host.
      */
     public void exactLogPByLevel(double beta, GaugeField u, double[] out) {
-        if (!hasExactLevels()) throw new IllegalStateException("exact levels exist for 2D U(1) only, model is " + group + " in " + d + "D");
+        if (!hasExactLevels()) throw new IllegalStateException("exact levels exist in 2D only, model is " + group + " in " + d + "D");
         checkField(u, be.alloc(u.batch));
+        if (group == Group.SU3) { exactLogPByLevelSU3(beta, u, out); return; }
         U1BlockDensity dens = new U1BlockDensity(beta);
         int nb = u.batch, nl = chain.layers(), np = nl + 2;
         long vt = lattice.volume;
@@ -585,6 +586,34 @@ public final class MultiscaleFlow implements FlowModel {
             double lp = -logC0;
             for (int x = 0; x < v0; x++) lp += dens.logF(m0, phi0[b * v0 + x]);
             out[b * np] = lp;
+            out[b * np + nl + 1] = 0;
+        }
+    }
+
+    /**
+     * SU(3): the same split with the character expansion ({@link ExactMultiscaleSU3}): j = k + 1 holds
+     * sum_x' log g(W1 | Φ) of the new links of layer k, j = 0 the coarse level's exact marginal
+     * sum_x log f_M(P(x)) - log sum_r rho_r^V, j = layers + 1 is 0. Per level one merge through the seam, then
+     * host-side staples and character sums.
+     */
+    private void exactLogPByLevelSU3(double beta, GaugeField u, double[] out) {
+        org.mflowhpc.observable.exact.SU3Characters chars = new org.mflowhpc.observable.exact.SU3Characters(beta);
+        int nb = u.batch, nl = chain.layers(), np = nl + 2;
+        GaugeField cur = u;
+        for (int k = nl - 1; k >= 0; k--) {
+            double[] h = cur.toHost();
+            int cs = cur.configSize(), kk = k;
+            long a = lattice.volume / chain.volume(k + 1);
+            java.util.stream.IntStream.range(0, nb).parallel().forEach(b ->
+                    out[b * np + kk + 1] = ExactMultiscaleSU3.scoreLevel(chars, chain, kk, h, b * cs, a));
+            GaugeField coarse = new GaugeField(be, group, levels[k], nb);
+            be.doublingMerge(cur, chain.direction(k), even[k], fresh[k], coarse);
+            cur = coarse;
+        }
+        double[] h0 = cur.toHost();
+        int cs0 = cur.configSize();
+        for (int b = 0; b < nb; b++) {
+            out[b * np] = ExactMultiscaleSU3.logMarginal(chars, chain, 0, lattice.volume, h0, b * cs0);
             out[b * np + nl + 1] = 0;
         }
     }

@@ -15,7 +15,7 @@ import org.mflowhpc.observable.exact.Exact2D;
 import org.mflowhpc.testutil.Fields;
 
 /**
- * MultiscaleFlow specifics beyond the shared model contract: the exact 2D U(1) log p by level (summed: -S - log Z,
+ * MultiscaleFlow specifics beyond the shared model contract: the exact 2D U(1) and SU(3) log p by level (summed: -S - log Z,
  * on configurations the model did not make), the coarse and base_start options.
  */
 class MultiscaleFlowTest {
@@ -41,6 +41,27 @@ class MultiscaleFlowTest {
                 assertEquals(-act[b] - logZ, sum, 1e-9, "coarse=" + coarse + " b=" + b + " seed=" + SEED);
                 if (coarse == 1) assertEquals(0.0, p[b * np], 1e-12, "the 1x1 prior is exact Haar");
             }
+        }
+    }
+
+    @Test void exactSu3LevelsSumToMinusActionMinusLogZOnForeignConfigurations() {
+        Lattice lat = new Lattice(4, 8);
+        double beta = 4.0;
+        MultiscaleFlow m = (MultiscaleFlow) Models.create("multiscale", BE, Group.SU3, lat, beta, Map.of(), 3);
+        int nb = 3, np = m.levelParts();
+        GaugeField u = Fields.haar(BE, Group.SU3, lat, nb, SEED + 7);
+        for (int k = 0; k < 2; k++) BE.heatbath(u, beta, SEED, k);
+        double[] p = new double[nb * np];
+        m.exactLogPByLevel(beta, u, p);
+        Buffer s = BE.alloc(nb);
+        BE.action(u, beta, s, 0);
+        double[] act = BE.download(s);
+        double logZ = new org.mflowhpc.observable.exact.SU3Characters(beta).logZ(lat.volume);
+        for (int b = 0; b < nb; b++) {
+            double sum = 0;
+            for (int j = 0; j < np; j++) sum += p[b * np + j];
+            assertEquals(-act[b] - logZ, sum, 1e-8 * Math.abs(act[b]), "b=" + b + " seed=" + SEED);
+            assertTrue(Double.isFinite(p[b * np]) && p[b * np + np - 1] == 0);
         }
     }
 
