@@ -66,6 +66,12 @@ RUNS = {
     "t-u1-3d": [("U1", "8x8x8", b, [], "3d", m) for b in (1.0, 2.0, 3.0) for m in ("haar", "multiscale+flow")],
     "t-su3-2d": [("SU3", "16x16", b, [], "2d", m) for b in (4.0, 8.0, 12.0) for m in ("haar", "multiscale+flow")],
     "t-su3-4d": [("SU3", "4x4x4x4", b, [], "4d", m) for b in (5.7, 6.0) for m in ("haar", "multiscale+flow")],
+    "t-su3-4d-b6": [("SU3", "4x4x4x4", 6.0, [], "4d", m) for m in ("haar", "multiscale+flow")],
+    "t-u1-3d-16": [("U1", "16x16x16", 2.0, [], "3d", m) for m in ("haar", "multiscale+flow")],
+    # the U(1) base started at the bare coupling on every level (in 4D the coupling hardly runs in the Coulomb phase,
+    # where the 2D area recursion of base_start=rg makes the coarse levels far too wide)
+    "t-u1-4d-bare": [("U1", "4x4x4x4", b, ["base_start=bare"], "4d", "multiscale+flow") for b in (0.5, 1.0, 1.5, 2.0)],
+    "t-u1-4d-8": [("U1", "8x8x8x8", 1.0, [], "4d", m) for m in ("haar", "multiscale+flow")],
 }
 
 
@@ -133,7 +139,7 @@ def main():
     for key in a.runs.split(","):
         for row in RUNS[key]:
             (g, lat, beta, opts, sk), model = row[:5], (row[5] if len(row) > 5 else "haar")
-            name = "%s-%s-b%s-%s" % (g, lat, beta, model)
+            name = "%s-%s-b%s-%s%s" % (g, lat, beta, model, "".join("-" + o for o in opts))
             d = os.path.join(a.work, name)
             st = steps[sk]
             args = ["train", "--group", g, "--lattice", lat, "--beta", beta, "--model", model, "--steps", st,
@@ -177,8 +183,8 @@ def main():
                 err = (lz[1] ** 2 + disc ** 2 + rw["mean_log_w_error"] ** 2) ** 0.5
                 k = lz[0] - rw["mean_log_w"]
                 kl = "%.1f ± %.1f (TI; %.3f/site)" % (k, err, k / vol)
-            rep.append("| %s %dD | %s | %g | %s | %d | %.0f s (%.2f) | %.4f ± %.4f | %s | %.3g | %.4f ± %.4f | %.5f ± %.5f | %s | %+.1f |" % (
-                g, lat.count("x") + 1, lat, beta, model, st, dt, s_step, rw["ess"], rw["ess_error"], kl, rw["var_log_w"],
+            rep.append("| %s %dD | %s | %g | %s%s | %d | %.0f s (%.2f) | %.4f ± %.4f | %s | %.3g | %.4f ± %.4f | %.5f ± %.5f | %s | %+.1f |" % (
+                g, lat.count("x") + 1, lat, beta, model, "".join(" " + o for o in opts), st, dt, s_step, rw["ess"], rw["ess_error"], kl, rw["var_log_w"],
                 mj.get("acceptance", float("nan")), mj.get("acceptance_error", float("nan")), pl["value"], pl["error"],
                 ref_s, pull))
             flush()
