@@ -52,6 +52,7 @@ class FlowExactnessTest {
                 new Case("multiscale U1", "multiscale", Group.U1, 1.5, 40, opts("hidden", List.of(8))),
                 new Case("multiscale+flow U1", "multiscale+flow", Group.U1, 1.5, 30, opts("hidden", List.of(8), "refine_layers", 2, "refine_hidden", List.of(4))),
                 new Case("exact U1", "exact", Group.U1, 1.5, 0, opts()),
+                new Case("exact SU3", "exact", Group.SU3, 1.5, 0, opts()),
                 new Case("haar SU3", "haar", Group.SU3, 2.5, 40, opts("layers", 4, "flow", "spectral2", "hidden", List.of(4))),
                 new Case("multiscale(coarse=2, bare start) U1", "multiscale", Group.U1, 1.5, 80,
                         opts("coarse", 2, "base_start", "bare", "hidden", List.of(8), "flow", "rqs4", "prior_layers", 2)),
