@@ -21,6 +21,8 @@ Usage: python3 benchmarks/flows/logz_ti.py --group U1 --lattice 4x4x4x4 --beta-m
 """
 import argparse, datetime, json, os, platform, shutil, subprocess, sys
 
+from benchinfo import machine
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JAR = os.path.join(ROOT, "target", "mflow-hpc.jar")
 
@@ -33,14 +35,6 @@ def mflow(*args):
         raise SystemExit("failed: mflow " + " ".join(str(a) for a in args))
     return p.stdout
 
-
-def machine():
-    cpu = "unknown"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip(); break
-    jv = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
-    return "%s, %d hardware threads, %s, %s" % (cpu, os.cpu_count(), jv, platform.platform())
 
 
 def trapezoid(xs, ys):

@@ -16,6 +16,8 @@ Usage: python3 benchmarks/flows/tauint_q.py --out benchmarks/results/DATE-tauint
 """
 import argparse, datetime, json, os, platform, shutil, subprocess, sys, time
 
+from benchinfo import machine
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JAR = os.path.join(ROOT, "target", "mflow-hpc.jar")
 LOG = []
@@ -31,14 +33,6 @@ def mflow(*args):
         raise SystemExit("failed: " + LOG[-1])
     return p.stdout, time.time() - t0
 
-
-def machine():
-    cpu = "unknown"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip(); break
-    jv = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
-    return "%s, %d hardware threads, %s, %s" % (cpu, os.cpu_count(), jv, platform.platform())
 
 
 def main():

@@ -15,18 +15,11 @@ Usage: python3 benchmarks/flows/volume_bench.py --out FILE [--group SU3] [--latt
 """
 import argparse, datetime, json, os, platform, statistics, subprocess, sys
 
+from benchinfo import machine
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JAR = os.path.join(ROOT, "target", "mflow-hpc.jar")
 
-
-def machine():
-    cpu = "unknown"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    jv = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0]
-    return "%s, %d hardware threads, %s, %s" % (cpu, os.cpu_count(), jv, platform.platform())
 
 
 def volume(spec):

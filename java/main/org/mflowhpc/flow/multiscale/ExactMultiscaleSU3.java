@@ -149,10 +149,10 @@ public final class ExactMultiscaleSU3 implements FlowModel {
     }
 
     /**
-     * Γ_b (gb[0..17]) and Γ_f (gf[0..17]) of the new link of coarse site s in layer k, from the fine links of one
-     * configuration at h[off..] (fine layout [mu][site][18]).
+     * The frame of the new link of coarse site s in layer k, from the fine links of one configuration at h[off..]
+     * (fine layout [mu][site][18]): gb = Γ_b and phi = Φ = Γ_b Γ_f^dag (t, gf: scratch of 18 doubles).
      */
-    private static void staples(Coarsening chain, int k, double[] h, int off, int s, double[] gb, double[] gf, double[] t) {
+    private static void frame(Coarsening chain, int k, double[] h, int off, int s, double[] gb, double[] phi, double[] gf, double[] t) {
         int mu = chain.direction(k), nu = 1 - mu, lf = k + 1, vf = chain.volume(lf);
         int x = chain.evenSite(k, s), y = chain.newSite(k, s);
         int xn = chain.up(lf, nu, x), ym = chain.up(lf, mu, y), yn = chain.up(lf, nu, y);
@@ -162,6 +162,7 @@ public final class ExactMultiscaleSU3 implements FlowModel {
         // Γ_f = U_mu(y) U_nu(y+mu) U_mu(y+nu)^dag
         SU3.mul(h, off + (mu * vf + y) * DOF, h, off + (nu * vf + ym) * DOF, t, 0);
         SU3.mulDag(t, 0, h, off + (mu * vf + yn) * DOF, gf, 0);
+        SU3.mulDag(gb, 0, gf, 0, phi, 0);
     }
 
     @Override public void sample(long seed, long step, GaugeField out, Buffer logQ) {
@@ -214,8 +215,7 @@ public final class ExactMultiscaleSU3 implements FlowModel {
                 t = new double[DOF];
         double lq = 0;
         for (int s = 0; s < vc; s++) {
-            staples(chain, k, h, off, s, gb, gf, t);
-            SU3.mulDag(gb, 0, gf, 0, phi, 0);
+            frame(chain, k, h, off, s, gb, phi, gf, t);
             RngStream r = new RngStream(seed, RngStream.Domain.FLOW_PRIOR, step, ExactMultiscaleU1.streamIndex(b, k + 1, s));
             for (long tries = 0; ; tries++) {
                 guard(tries);
@@ -262,8 +262,7 @@ public final class ExactMultiscaleSU3 implements FlowModel {
                 t = new double[DOF];
         double lq = 0;
         for (int s = 0; s < vc; s++) {
-            staples(chain, k, h, off, s, gb, gf, t);
-            SU3.mulDag(gb, 0, gf, 0, phi, 0);
+            frame(chain, k, h, off, s, gb, phi, gf, t);
             SU3.mulDag(h, off + (nu * vf + chain.newSite(k, s)) * DOF, gb, 0, w, 0);
             SU3.mul(w, 0, phi, 0, wp, 0);
             lq += logF(chars, a, w, 0) + logF(chars, a, wp, 0) - logF(chars, 2 * a, phi, 0);
