@@ -65,6 +65,9 @@ RUNS = {
     # the U(1) base started at the bare coupling on every level (in 4D the coupling hardly runs in the Coulomb phase,
     # where the 2D area recursion of base_start=rg makes the coarse levels far too wide)
     "t-u1-4d-bare": [("U1", "4x4x4x4", b, ["base_start=bare"], "4d", "multiscale+flow") for b in (0.5, 1.0, 1.5, 2.0)],
+    # the Migdal-Kadanoff start (bond moving before the 2D decimation) against rg and bare
+    "t-u1-4d-mk": [("U1", "4x4x4x4", b, ["base_start=mk"], "4d", "multiscale+flow") for b in (1.0, 1.5, 2.0)],
+    "t-u1-3d-starts": [("U1", "8x8x8", 2.0, o, "3d", "multiscale+flow") for o in ([], ["base_start=bare"], ["base_start=mk"])],
     "t-u1-4d-8": [("U1", "8x8x8x8", 1.0, [], "4d", m) for m in ("haar", "multiscale+flow")],
 }
 

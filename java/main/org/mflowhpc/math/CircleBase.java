@@ -88,6 +88,15 @@ public final class CircleBase {
         return inverseBesselRatio(Math.pow(besselRatio(beta), a));
     }
 
+    /**
+     * Migdal-Kadanoff effective coupling of a block of a plaquettes in d dimensions: A(beta_a) = A(a^{(d-2)/2} beta)^a
+     * (the plaquettes of the block's plane strengthened by bond moving over the (linear size)^{d-2} parallel planes,
+     * then decimated as in 2D); d = 2 gives {@link #effectiveCoupling}.
+     */
+    public static double migdalKadanoffCoupling(double beta, double a, int d) {
+        return effectiveCoupling(Math.pow(a, (d - 2) / 2.0) * beta, a);
+    }
+
     /** kappa with A(kappa) = y, y in [0, 1). */
     public static double inverseBesselRatio(double y) {
         if (y <= 0) return 0;

@@ -82,7 +82,9 @@ import org.mflowhpc.rng.RngStream;
  * a = 1; beta_a solves I_1/I_0(beta_a) = (I_1/I_0(beta))^a with a the area of a level-(k+1) plaquette of that plane in
  * target-lattice units (exact block moment in 2D; in d >= 3 the same per-plane recursion, an approximation without
  * Migdal-Kadanoff bond moving, which the learned raw_0 corrects). base_start selects beta_a: "rg" (the recursion above,
- * = analytic_init = true, the U(1) default), "bare" (beta_a = beta on every level: each new link starts from its
+ * = analytic_init = true, the U(1) default), "mk" (Migdal-Kadanoff: A(beta_a) = A(a^{(d-2)/2} beta)^a, bond moving by
+ * the linear block size to the power d - 2 before the 2D decimation; equal to rg in 2D; in 4D the coarse levels come
+ * out narrower than bare, in 3D between rg and bare), "bare" (beta_a = beta on every level: each new link starts from its
  * heatbath density at the bare coupling, exact on the finest level and too narrow on the coarser ones; it uses
  * nothing but the action, so it carries over to any theory), "flat" (= analytic_init = false: s0 = const, nearly
  * uniform); in every case s is learned. SU(3) has no analytic base (its conditional is learned by the spectral
@@ -106,7 +108,7 @@ import org.mflowhpc.rng.RngStream;
 public final class MultiscaleFlow implements FlowModel {
     public static final String DOUBLING = "staple";
     /** Starts of the U(1) base's coupling (config key base_start): see the class comment. */
-    public static final List<String> BASE_STARTS = List.of("rg", "bare", "flat");
+    public static final List<String> BASE_STARTS = List.of("rg", "mk", "bare", "flat");
     private static final List<String> KEYS = List.of("doubling", "coarse", "center", "beta", "analytic_init", "base_start", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
             "level_layers", "level_flow", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "zero_init", "init_seed");
 
@@ -183,8 +185,9 @@ public final class MultiscaleFlow implements FlowModel {
         boolean analyticKey = Configs.boolOf(cfg, "analytic_init", u1);
         String start = Configs.stringOf(cfg, "base_start", analyticKey ? "rg" : "flat");
         if (!BASE_STARTS.contains(start)) throw new IllegalArgumentException("unknown multiscale base_start '" + start + "' (expected one of " + BASE_STARTS + ")");
-        if (cfg.containsKey("analytic_init") && cfg.containsKey("base_start") && analyticKey != start.equals("rg"))
-            throw new IllegalArgumentException("multiscale analytic_init=" + analyticKey + " contradicts base_start=" + start + " (analytic_init=true is base_start=rg)");
+        boolean recursion = start.equals("rg") || start.equals("mk");
+        if (cfg.containsKey("analytic_init") && cfg.containsKey("base_start") && analyticKey != recursion)
+            throw new IllegalArgumentException("multiscale analytic_init=" + analyticKey + " contradicts base_start=" + start + " (analytic_init=true is base_start=rg or mk)");
         if (!start.equals("flat") && !u1) throw new IllegalArgumentException("base_start=" + start + " (the analytic U(1) base) exists for U(1) only");
         boolean analytic = !start.equals("flat");
         String baseKind = Configs.stringOf(cfg, "base", "logistic");
@@ -205,7 +208,8 @@ public final class MultiscaleFlow implements FlowModel {
                 int mu = chain.direction(k);
                 if (nu == mu || !analytic) continue;
                 double area = (double) lattice.extent(mu) / chain.extent(k + 1, mu) * lattice.extent(nu) / chain.extent(k + 1, nu);
-                betaEff[k][nu] = start.equals("rg") ? CircleBase.effectiveCoupling(beta, area) : beta;
+                betaEff[k][nu] = start.equals("rg") ? CircleBase.effectiveCoupling(beta, area)
+                        : start.equals("mk") ? CircleBase.migdalKadanoffCoupling(beta, area, d) : beta;
             }
         even = new Index[nl]; fresh = new Index[nl]; odd = new Index[nl]; allPlanes = new Index[nl];
         for (int i = 0; i < nPrior; i++)
@@ -257,7 +261,7 @@ public final class MultiscaleFlow implements FlowModel {
         c.put("doubling", DOUBLING);
         c.put("center", center);
         if (u1) {
-            c.put("analytic_init", start.equals("rg"));
+            c.put("analytic_init", recursion);
             c.put("base_start", start);
             c.put("base", baseKind);
             if (analytic) c.put("beta", beta);

@@ -12,6 +12,7 @@ import org.mflowhpc.group.Group;
 import org.mflowhpc.lattice.GaugeField;
 import org.mflowhpc.lattice.Lattice;
 import org.mflowhpc.observable.exact.Exact2D;
+import org.mflowhpc.math.CircleBase;
 import org.mflowhpc.testutil.Fields;
 
 /**
@@ -96,12 +97,25 @@ class MultiscaleFlowTest {
             assertNotEquals(parts[0][b * np + fine - 1], parts[1][b * np + fine - 1], 1e-6, "the level below has a = 2");
             assertNotEquals(parts[1][b * np + fine], parts[2][b * np + fine], 1e-6, "flat differs");
         }
+        // mk is rg in 2D (no bond moving), level by level
+        MultiscaleFlow mk = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("base_start", "mk"), 5);
+        assertEquals(true, mk.config().get("analytic_init"));
+        mk.params().setValues(new double[mk.params().size()]);
+        double[] pm = new double[nb * np];
+        mk.logDensityByLevel(u, pm);
+        assertArrayEquals(parts[0], pm, 1e-12, "mk = rg in 2D");
+        // in 4D: bond moving gives a^{(d-2)/2} beta before the decimation (a = 1: the bare coupling)
+        assertEquals(CircleBase.effectiveCoupling(beta, 4), CircleBase.migdalKadanoffCoupling(beta, 4, 2), 1e-12);
+        assertEquals(beta, CircleBase.migdalKadanoffCoupling(beta, 1, 4), 1e-9);
+        double mk4 = CircleBase.migdalKadanoffCoupling(1.5, 4, 4);
+        assertEquals(Math.pow(CircleBase.besselRatio(6.0), 4), CircleBase.besselRatio(mk4), 1e-10);
+        assertTrue(mk4 > 1.5 && CircleBase.migdalKadanoffCoupling(1.5, 4, 3) < 1.5, "4D: narrower than bare; 3D: wider");
         // the old key still selects rg / flat; contradictions and SU(3) are refused in one line
         assertEquals("flat", Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("analytic_init", false), 0).config().get("base_start"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("analytic_init", true, "base_start", "bare"), 0));
         assertTrue(e.getMessage().contains("contradicts"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("base_start", "mk"), 0));
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("base_start", "mg"), 0));
         assertTrue(e.getMessage().contains("base_start"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.SU3, new Lattice(4, 4), 4.0, Map.of("base_start", "bare"), 0));
         assertTrue(e.getMessage().contains("U(1) only"), e.getMessage());
