@@ -97,6 +97,8 @@ class MultiscaleFlowTest {
             assertNotEquals(parts[0][b * np + fine - 1], parts[1][b * np + fine - 1], 1e-6, "the level below has a = 2");
             assertNotEquals(parts[1][b * np + fine], parts[2][b * np + fine], 1e-6, "flat differs");
         }
+        assertEquals("mk", Models.create("multiscale", BE, Group.U1, lat, beta, Map.of(), 0).config().get("base_start"), "the U(1) default");
+        assertEquals("rg", Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("analytic_init", true), 0).config().get("base_start"));
         // mk is rg in 2D (no bond moving), level by level
         MultiscaleFlow mk = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("base_start", "mk"), 5);
         assertEquals(true, mk.config().get("analytic_init"));
