@@ -82,6 +82,7 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--samples", type=int, default=4096)
+    ap.add_argument("--sample-batch", type=int, default=256, help="proposals per model call in sample (8^4 U(1) haar: 32 fits a 6 GiB heap)")
     ap.add_argument("--mh-configs", type=int, default=4096)
     ap.add_argument("--hb-configs", type=int, default=200)
     ap.add_argument("--hb-therm", type=int, default=100)
@@ -151,11 +152,11 @@ def main():
             # minutes per 1000 configurations on 4^4); ESS and plaquette do not need it
             NOSMOOTH = ["--smoothing", "none"] if lat.count("x") == 3 else []
             ens = os.path.join(a.work, name + "-rw")
-            mflow("sample", "--model", d, "--configs", a.samples, "--seed", 101, "--threads", T, "--backend", a.backend, "--out", ens)
+            mflow("sample", "--model", d, "--configs", a.samples, "--batch", a.sample_batch, "--seed", 101, "--threads", T, "--backend", a.backend, "--out", ens)
             rw = json.loads(mflow("measure", "--json", "--threads", T, *NOSMOOTH, ens)[0])
             shutil.rmtree(ens, ignore_errors=True)
             mh = os.path.join(a.work, name + "-mh")
-            mflow("sample", "--model", d, "--configs", a.mh_configs, "--mh", "--seed", 102, "--threads", T, "--backend", a.backend, "--out", mh)
+            mflow("sample", "--model", d, "--configs", a.mh_configs, "--batch", a.sample_batch, "--mh", "--seed", 102, "--threads", T, "--backend", a.backend, "--out", mh)
             mj = json.loads(mflow("measure", "--json", "--threads", T, *NOSMOOTH, mh)[0])
             shutil.rmtree(mh, ignore_errors=True)
             pl = mj["observables"]["plaquette"]
