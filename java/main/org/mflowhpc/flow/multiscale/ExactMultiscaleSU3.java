@@ -141,13 +141,6 @@ public final class ExactMultiscaleSU3 implements FlowModel {
         return lp;
     }
 
-    /** out[o..] = U_0 U_1 U_0^dag U_1^dag of the 1x1 configuration at links[lo..] (t: 36 doubles of scratch). */
-    private static void commutator(double[] links, int lo, double[] t, double[] out, int o) {
-        SU3.mul(links, lo, links, lo + DOF, t, 0);
-        SU3.mulDag(t, 0, links, lo, t, DOF);
-        SU3.mulDag(t, DOF, links, lo + DOF, out, o);
-    }
-
     /**
      * The frame of the new link of coarse site s in layer k, from the fine links of one configuration at h[off..]
      * (fine layout [mu][site][18]): gb = Γ_b and phi = Φ = Γ_b Γ_f^dag (t, gf: scratch of 18 doubles).
@@ -171,18 +164,17 @@ public final class ExactMultiscaleSU3 implements FlowModel {
         double[] lq = new double[nb];
         double[] h0 = new double[nb * 2 * DOF];
         long v = lattice.volume;
-        double fmax = chars.blockDensityMax(v), logNorm = chars.logTorusSum(v);
+        // accept with f_V(P) / f_V(1): log u < log f_V(P) - log f_V(1), log f_V(P) = logMarginal + logNorm
+        double logAccept = chars.logTorusSum(v) - Math.log(chars.blockDensityMax(v));
         IntStream.range(0, nb).parallel().forEach(b -> {
             RngStream r = new RngStream(seed, RngStream.Domain.FLOW_PRIOR, step, ExactMultiscaleU1.streamIndex(b, 0, 0));
-            double[] t = new double[2 * DOF], p = new double[DOF];
             int o = b * 2 * DOF;
             for (long tries = 0; ; tries++) {
                 guard(tries);
                 SU3.haar(r, h0, o);
                 SU3.haar(r, h0, o + DOF);
-                commutator(h0, o, t, p, 0);
-                double f = chars.blockDensity(v, SU3.reTrace(p, 0), SU3.imTrace(p, 0));
-                if (r.uniform() * fmax < f) { lq[b] = Math.log(f) - logNorm; break; }
+                double lp = logMarginal(chars, chain, 0, v, h0, o);
+                if (Math.log(r.uniform()) < lp + logAccept) { lq[b] = lp; break; }
             }
         });
         GaugeField cur = nl == 0 ? out : new GaugeField(be, Group.SU3, levels[0], nb);
