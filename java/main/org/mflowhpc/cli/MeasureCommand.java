@@ -362,9 +362,11 @@ final class MeasureCommand implements java.util.concurrent.Callable<Integer> {
                 else
                     out.printf("%-14s %14.8f %12.8f %6.2f(%4.2f) %14s %8s%n", e.name(), e.value(), e.error(), e.tauInt(), e.tauIntError(), ex, pull);
             }
+            int w = 14;
+            for (String k : extra.keySet()) w = Math.max(w, k.length());
             for (Map.Entry<String, Object> e : extra.entrySet())
                 if (!e.getKey().equals("configurations") && !e.getKey().equals("algorithm") && !e.getKey().equals("smoothing"))
-                    out.printf("%-14s %s%n", e.getKey(), e.getValue() instanceof Double ? String.format("%.6g", (Double) e.getValue()) : e.getValue());
+                    out.printf("%-" + w + "s %s%n", e.getKey(), e.getValue() instanceof Double ? String.format("%.6g", (Double) e.getValue()) : e.getValue());
         }
         out.flush();
     }
