@@ -68,6 +68,8 @@ RUNS = {
     # the Migdal-Kadanoff start (bond moving before the 2D decimation) against rg and bare
     "t-u1-4d-mk": [("U1", "4x4x4x4", b, ["base_start=mk"], "4d", "multiscale+flow") for b in (1.0, 1.5, 2.0)],
     "t-u1-3d-starts": [("U1", "8x8x8", 2.0, o, "3d", "multiscale+flow") for o in ([], ["base_start=bare"], ["base_start=mk"])],
+    "t-u1-3d-starts-seed2": [("U1", "8x8x8", 2.0, o + ["init_seed=2"], "3d", "multiscale+flow")
+                             for o in (["base_start=rg"], ["base_start=bare"], ["base_start=mk"])],
     "t-u1-4d-8": [("U1", "8x8x8x8", 1.0, [], "4d", m) for m in ("haar", "multiscale+flow")],
 }
 
