@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 import org.mflowhpc.backend.Backend;
 import org.mflowhpc.backend.Buffer;
@@ -24,6 +25,7 @@ import org.mflowhpc.math.CircleBase;
 import org.mflowhpc.nn.Activation;
 import org.mflowhpc.nn.Params;
 import org.mflowhpc.nn.Sequential;
+import org.mflowhpc.observable.exact.SU3Characters;
 import org.mflowhpc.rng.RngStream;
 
 /**
@@ -129,6 +131,7 @@ public final class MultiscaleFlow implements FlowModel {
     private final List<CouplingLayer> prior = new ArrayList<>(), refine = new ArrayList<>();
     private final List<List<CouplingLayer>> levelLayers = new ArrayList<>();
     private final Map<String, Object> config;
+    private volatile SU3Characters exactChars; // exactLogPByLevel's character tables, for the last beta asked
 
     public static Map<String, Object> defaultConfig(long initSeed) {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -603,14 +606,15 @@ public final class MultiscaleFlow implements FlowModel {
      * host-side staples and character sums.
      */
     private void exactLogPByLevelSU3(double beta, GaugeField u, double[] out) {
-        org.mflowhpc.observable.exact.SU3Characters chars = new org.mflowhpc.observable.exact.SU3Characters(beta);
+        SU3Characters chars = exactChars != null && exactChars.beta() == beta ? exactChars : new SU3Characters(beta);
+        exactChars = chars; // kept: training metrics call this every step at the same beta (~5 ms to build)
         int nb = u.batch, nl = chain.layers(), np = nl + 2;
         GaugeField cur = u;
         for (int k = nl - 1; k >= 0; k--) {
             double[] h = cur.toHost();
             int cs = cur.configSize(), kk = k;
             long a = lattice.volume / chain.volume(k + 1);
-            java.util.stream.IntStream.range(0, nb).parallel().forEach(b ->
+            IntStream.range(0, nb).parallel().forEach(b ->
                     out[b * np + kk + 1] = ExactMultiscaleSU3.scoreLevel(chars, chain, kk, h, b * cs, a));
             GaugeField coarse = new GaugeField(be, group, levels[k], nb);
             be.doublingMerge(cur, chain.direction(k), even[k], fresh[k], coarse);
