@@ -85,6 +85,7 @@ public final class CircleBase {
 
     /** beta_a with A(beta_a) = A(beta)^a: the effective coupling of a block of a plaquettes (exact moment in 2D). */
     public static double effectiveCoupling(double beta, double a) {
+        if (a == 1) return beta; // one plaquette: exactly beta (the bisection below agrees only to ~1e-14)
         return inverseBesselRatio(Math.pow(besselRatio(beta), a));
     }
 
