@@ -65,6 +65,16 @@ public final class Configs {
         throw new IllegalArgumentException("model option " + k + " must be a list of integers, got '" + v + "'");
     }
 
+    /** A list of strings: a List (each entry as its string), or a single value (a one-element list). */
+    public static List<String> stringsOf(Map<String, Object> c, String k, List<String> def) {
+        Object v = c.get(k);
+        if (v == null) return def;
+        List<String> r = new ArrayList<>();
+        if (v instanceof List<?> l) for (Object x : l) r.add(String.valueOf(x));
+        else r.add(String.valueOf(v));
+        return r;
+    }
+
     public static List<Integer> toList(int[] a) {
         List<Integer> l = new ArrayList<>();
         for (int x : a) l.add(x);

@@ -54,6 +54,10 @@ class FlowModelContractTest {
                         opts("doubling", "staple", "coarse", 2, "hidden", List.of(4), "flow", "rqs3", "prior_layers", 2, "level_layers", 1, "refine_hidden", List.of(4))),
                 new Case("multiscale(staple-centred) SU3 2D", "multiscale", Group.SU3, new Lattice(4, 4), 4.0,
                         opts("center", "staple", "hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_hidden", List.of(4))),
+                new Case("multiscale(midpoint,staple) SU3 2D", "multiscale", Group.SU3, new Lattice(4, 4), 4.0,
+                        opts("frames", List.of("midpoint", "staple"), "hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_hidden", List.of(4))),
+                new Case("multiscale(midpoint,staple,midpoint) U1 3D", "multiscale", Group.U1, new Lattice(4, 2, 4), 1.0,
+                        opts("frames", List.of("midpoint", "staple", "midpoint"), "hidden", List.of(4), "flow", "rqs2")),
                 new Case("multiscale U1 3D", "multiscale", Group.U1, new Lattice(4, 2, 4), 1.0,
                         opts("coarse", 2, "hidden", List.of(4), "flow", "ncp2", "prior_layers", 1, "level_layers", 1, "refine_hidden", List.of(4))),
                 new Case("multiscale+flow U1 4D", "multiscale+flow", Group.U1, new Lattice(4, 4, 2, 2), 1.0,
@@ -238,6 +242,11 @@ class FlowModelContractTest {
         assertTrue(e.getMessage().contains("cannot be built by doubling"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", be, Group.U1, new Lattice(8, 8, 8), 1, Map.of("flow", "spectral2"), 0));
         assertTrue(e.getMessage().contains("spectral2"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", be, Group.SU3, new Lattice(8, 8), 1, Map.of("frames", List.of("midpoint", "plaquette")), 0));
+        assertTrue(e.getMessage().contains("plaquette") && !e.getMessage().contains("\n"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", be, Group.SU3, new Lattice(8, 8), 1,
+                Map.of("center", "midpoint", "frames", List.of("staple", "midpoint")), 0));
+        assertTrue(e.getMessage().contains("contradicts"), e.getMessage());
         assertEquals(16, ((HaarFlowModel) Models.create("haar", be, Group.U1, new Lattice(8, 8), 1, Map.of(), 0)).layers().size());
     }
 }

@@ -57,7 +57,13 @@ import org.mflowhpc.rng.RngStream;
  *       U_mu(x+nu) ({@link Backend#gatherMidpoint}), where the conditional exp((beta/N) Re tr U (Γ_f + Γ_b)^dag)
  *       peaks; "staple": Γ = Γ_f alone. Both contain only split halves and coarse copies. A spectral flow keeps the
  *       eigenvectors of W, so for SU(3) only the midpoint centring lets the conditional sit between the staples
- *       (2D SU(3) 8x8, beta = 4, 300 steps: see docs/physics.md). The flow parameters of the new links at y = new(x') come from one network per level on the COARSE
+ *       (2D SU(3) 8x8, beta = 4, 300 steps: see docs/physics.md). <b>Frames</b> ({@code frames}, default [center]): the
+ *       new link may pass several such flows in turn, each in its own frame, U <- g_s(U Γ_s^dag) Γ_s with Γ_s the
+ *       midpoint loop or the single staple Γ_f; each g_s is equivariant under conjugation, but two frames differ by
+ *       Γ_s Γ_t^dag (for midpoint and staple Γ S Γ^dag, which commutes with H below), so the composition is
+ *       equivariant only under the stabiliser of the pair and its density need not be a class function of any one
+ *       W: for SU(3) this lets the flow align W with the non-scalar H of the exact conditional
+ *       exp((beta/N) Re tr W H) (docs/flows.md). log J is the sum over the stages. The flow parameters of the new links at y = new(x') come from one network per level on the COARSE
  *       lattice over the gauge-invariant features of every coarse plaquette ((1/N) Re/Im tr C_P(x'), 2 per plane),
  *       with (d-1) x P output channels; kernel 1 by default: the coarse plaquette C_{mu nu}(x') holds the relative
  *       orientation of the two mu-staples of U_nu(y) (the x-side staple times the y-side one is C_{mu nu}(x')
@@ -94,7 +100,8 @@ import org.mflowhpc.rng.RngStream;
  * flow from the Haar start).
  *
  * <h2>Config keys [defaults]</h2>
- * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], beta (U(1) with the
+ * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], frames [[center]; a list
+ * of midpoint / staple, the first equal to center], beta (U(1) with the
  * analytic base: required), analytic_init [true for U(1)], base_start ["mk"; "rg" if analytic_init=true is given, "flat" if false], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
  * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0],
@@ -105,14 +112,14 @@ import org.mflowhpc.rng.RngStream;
  * i, 3) (prior), (k, 4) (doubling nets), (1000 k + i, 5) (level layers), (i, 2) (refinement).
  *
  * <p>Cost per configuration and level: the split (2d link copies and 1 product per coarse site), the network on
- * the coarse volume Vc (2 sum C_in C_out k^d Vc flops), (d-1) Vc link flows and gathers/scatters (SU(3) ~3600 +
- * 100 K flops each).
+ * the coarse volume Vc (2 sum C_in C_out k^d Vc flops), (d-1) Vc link flows and gathers/scatters per frame (SU(3)
+ * ~3600 + 100 K flops each).
  */
 public final class MultiscaleFlow implements FlowModel {
     public static final String DOUBLING = "staple";
     /** Starts of the U(1) base's coupling (config key base_start): see the class comment. */
     public static final List<String> BASE_STARTS = List.of("rg", "mk", "bare", "flat");
-    private static final List<String> KEYS = List.of("doubling", "coarse", "center", "beta", "analytic_init", "base_start", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
+    private static final List<String> KEYS = List.of("doubling", "coarse", "center", "frames", "beta", "analytic_init", "base_start", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
             "level_layers", "level_flow", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "zero_init", "init_seed");
 
     private final Backend be;
@@ -123,7 +130,11 @@ public final class MultiscaleFlow implements FlowModel {
     private final Params params = new Params();
     private final LinkFlow flow;
     private final int p, d, nraw;
-    private final boolean midpoint, base, logistic;
+    private final boolean base, logistic;
+    /** Frame of each stage of the new-link flows: true = midpoint Γ, false = the single staple Γ_f. */
+    private final boolean[] frameMid;
+    /** Network output channels per new-link direction: the first stage's nraw, then p per further stage. */
+    private final int perNu;
     private final double[][] betaEff;
     private final Sequential[] nets;
     private final Index[] even, fresh, odd;
@@ -162,7 +173,17 @@ public final class MultiscaleFlow implements FlowModel {
         String center = Configs.stringOf(cfg, "center", "midpoint");
         if (!center.equals("midpoint") && !center.equals("staple"))
             throw new IllegalArgumentException("unknown multiscale center '" + center + "' (midpoint or staple)");
-        this.midpoint = center.equals("midpoint");
+        List<String> frames = Configs.stringsOf(cfg, "frames", List.of(center));
+        if (frames.isEmpty() || frames.size() > 8)
+            throw new IllegalArgumentException("multiscale frames must list 1 to 8 of midpoint, staple; got " + frames);
+        for (String f : frames)
+            if (!f.equals("midpoint") && !f.equals("staple"))
+                throw new IllegalArgumentException("unknown multiscale frame '" + f + "' in frames " + frames + " (midpoint or staple)");
+        if (cfg.containsKey("center") && cfg.containsKey("frames") && !frames.get(0).equals(center))
+            throw new IllegalArgumentException("multiscale center=" + center + " contradicts frames=" + String.join(",", frames) + " (center is the first frame)");
+        center = frames.get(0);
+        this.frameMid = new boolean[frames.size()];
+        for (int i = 0; i < frameMid.length; i++) frameMid[i] = frames.get(i).equals("midpoint");
         this.flow = LinkFlow.parse(Configs.stringOf(cfg, "flow", u1 ? "rqs8" : "spectral4"));
         LinkFlow priorFlow = LinkFlow.parse(Configs.stringOf(cfg, "prior_flow", u1 ? "ncp6" : "spectral4"));
         LinkFlow levelFlow = LinkFlow.parse(Configs.stringOf(cfg, "level_flow", u1 ? "ncp6" : "spectral4"));
@@ -202,6 +223,7 @@ public final class MultiscaleFlow implements FlowModel {
         if (analytic && !(beta >= 0 && beta < Double.POSITIVE_INFINITY))
             throw new IllegalArgumentException("the analytic base needs a finite 'beta' >= 0 in the multiscale config, got " + cfg.get("beta"));
         this.nraw = p + (base ? 1 : 0);
+        this.perNu = nraw + (frameMid.length - 1) * p;
 
         int nl = chain.layers();
         levels = new Lattice[nl + 1];
@@ -231,7 +253,7 @@ public final class MultiscaleFlow implements FlowModel {
             int[] ones = new int[levels[k].planes() * vc];
             Arrays.fill(ones, 1);
             allPlanes[k] = be.index(ones);
-            nets[k] = Sequential.convNet(params, "level" + k, d, 2 * levels[k].planes(), hidden, (d - 1) * nraw, kernel, act);
+            nets[k] = Sequential.convNet(params, "level" + k, d, 2 * levels[k].planes(), hidden, (d - 1) * perNu, kernel, act);
             List<CouplingLayer> ll = new ArrayList<>();
             Lattice fine = levels[k + 1];
             boolean tileable = true; // with coarse = 1 the first levels have extent-1 directions: no stripe masks there
@@ -265,6 +287,7 @@ public final class MultiscaleFlow implements FlowModel {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("doubling", DOUBLING);
         c.put("center", center);
+        if (frameMid.length > 1) c.put("frames", List.copyOf(frames));
         if (u1) {
             c.put("analytic_init", recursion);
             c.put("base_start", start);
@@ -324,7 +347,8 @@ public final class MultiscaleFlow implements FlowModel {
         GaugeField coarse, r;
         Object netCtx;
         Buffer raw, feat;
-        Buffer[] w, v, wNew;
+        Buffer[] w;            // per new-link direction: the noise (the U(1) base's input)
+        Buffer[][] in, out;    // per direction and stage: the link flow's input and output
         CouplingLayer.Tape[] layers;
     }
 
@@ -336,15 +360,32 @@ public final class MultiscaleFlow implements FlowModel {
 
     private int otherIndex(int mu, int nu) { return nu < mu ? nu : nu - 1; }
 
-    private void gather(GaugeField u, int nu, int mu, Index sites, Buffer w) {
-        if (midpoint) be.gatherMidpoint(u, nu, mu, sites, w); else be.gatherActive(u, nu, mu, sites, w);
+    private void gather(int s, GaugeField u, int nu, int mu, Index sites, Buffer w) {
+        if (frameMid[s]) be.gatherMidpoint(u, nu, mu, sites, w); else be.gatherActive(u, nu, mu, sites, w);
     }
 
-    private void scatter(GaugeField u, int nu, int mu, Index sites, Buffer w) {
-        if (midpoint) be.scatterMidpoint(u, nu, mu, sites, w); else be.scatterActive(u, nu, mu, sites, w);
+    private void scatter(int s, GaugeField u, int nu, int mu, Index sites, Buffer w) {
+        if (frameMid[s]) be.scatterMidpoint(u, nu, mu, sites, w); else be.scatterActive(u, nu, mu, sites, w);
     }
 
-    /** Conditioner of level k on the coarse field: feat = its plaquette features, raw[(b*(d-1)R + c)*Vc + x']. */
+    private void scatterBackward(int s, GaugeField u, int nu, int mu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW) {
+        if (frameMid[s]) be.scatterMidpointBackward(u, nu, mu, sites, wNew, gLinks, gW);
+        else be.scatterActiveBackward(u, nu, mu, sites, wNew, gLinks, gW);
+    }
+
+    private void gatherBackward(int s, GaugeField u, int nu, int mu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks) {
+        if (frameMid[s]) be.gatherMidpointBackward(u, nu, mu, sites, wOld, gW, gLinks);
+        else be.gatherActiveBackward(u, nu, mu, sites, wOld, gW, gLinks);
+    }
+
+    /** Offset (in units of Vc) of stage s's link-flow parameters within one new-link direction's perNu channels. */
+    private int stageOffset(int s) { return s == 0 ? (base ? 1 : 0) : nraw + (s - 1) * p; }
+
+    /**
+     * Conditioner of level k on the coarse field: feat = its plaquette features, raw[(b*(d-1)R + c)*Vc + x'] with
+     * R = perNu channels per new-link direction nu (c = otherIndex(mu, nu) R + i): i = 0 the U(1) base's, then p per
+     * frame stage ({@link #stageOffset}).
+     */
     private Object conditioner(int k, GaugeField coarse, Buffer feat, Buffer raw, boolean train) {
         be.loopFeatures(coarse, allPlanes[k], feat);
         return nets[k].forward(feat, coarse.batch, levels[k].extents(), null, raw, train);
@@ -374,9 +415,14 @@ public final class MultiscaleFlow implements FlowModel {
         for (int b = 0; b < nb; b++) be.copy(r.links(), b * cs + nu * vc * dof, w, b * vc * dof, vc * dof);
     }
 
-    /** fine <- doubling layer k of coarse; logJ += log J of the new-link flows (U(1): base B then circle flow C). */
+    /**
+     * fine <- doubling layer k of coarse; logJ += log J of the new-link flows (U(1): base B then circle flow C).
+     * Stage 0 maps the noise W into the first frame (U = g_0(W) Γ_0); every further stage s re-reads the new link in
+     * its own frame (W_s = U Γ_s^dag, gatherMidpoint or gatherActive) and moves it, U <- g_s(W_s) Γ_s. All loops are
+     * frozen, so the stages compose to one bijection of the new links with log J the sum of the stages'.
+     */
     private LevelTape doubleForward(int k, long seed, long step, GaugeField coarse, GaugeField fine, Buffer logJ, boolean train) {
-        int nb = coarse.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * nraw * vc;
+        int nb = coarse.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * perNu * vc, ns = frameMid.length;
         int fB = 2 * levels[k].planes() * vc;
         GaugeField r = new GaugeField(be, group, levels[k], nb);
         be.haarLinks(r, levelDomain(k), seed, step);
@@ -384,47 +430,57 @@ public final class MultiscaleFlow implements FlowModel {
         Buffer raw = be.alloc(nb * rB), feat = featBuffer(k, nb);
         Object ctx = conditioner(k, coarse, feat, raw, train);
         LevelTape t = train ? new LevelTape() : null;
-        if (train) { t.coarse = coarse; t.r = r; t.netCtx = ctx; t.raw = raw; t.feat = feat; t.w = new Buffer[d]; t.v = new Buffer[d]; t.wNew = new Buffer[d]; }
+        if (train) { t.coarse = coarse; t.r = r; t.netCtx = ctx; t.raw = raw; t.feat = feat; t.w = new Buffer[d]; t.in = new Buffer[d][ns]; t.out = new Buffer[d][ns]; }
         Buffer lj = be.alloc(n);
         for (int nu = 0; nu < d; nu++) {
             if (nu == mu) continue;
-            int c0 = otherIndex(mu, nu) * nraw * vc;
-            Buffer w = be.alloc(n * group.dof), wNew = be.alloc(n * group.dof), v = w;
+            int c0 = otherIndex(mu, nu) * perNu * vc;
+            Buffer w = be.alloc(n * group.dof), v = w;
             noise(r, nu, nb, vc, w);
             if (base) {
                 v = be.alloc(n);
                 be.u1BaseForward(logistic, betaEff[k][nu], n, vc, w, feat, cosOffset(k, mu, nu), fB, raw, c0, rB, v, lj);
                 be.sumRows(nb, vc, lj, logJ, true);
             }
-            be.linkFlowForward(flow, n, vc, v, raw, c0 + (base ? vc : 0), rB, wNew, lj);
-            scatter(fine, nu, mu, odd[k], wNew);
-            be.sumRows(nb, vc, lj, logJ, true);
-            if (train) { t.w[nu] = w; t.v[nu] = v; t.wNew[nu] = wNew; }
+            if (train) t.w[nu] = w;
+            for (int s = 0; s < ns; s++) {
+                if (s > 0) { v = be.alloc(n * group.dof); gather(s, fine, nu, mu, odd[k], v); }
+                Buffer wNew = be.alloc(n * group.dof);
+                be.linkFlowForward(flow, n, vc, v, raw, c0 + stageOffset(s) * vc, rB, wNew, lj);
+                scatter(s, fine, nu, mu, odd[k], wNew);
+                be.sumRows(nb, vc, lj, logJ, true);
+                if (train) { t.in[nu][s] = v; t.out[nu][s] = wNew; }
+            }
         }
         return t;
     }
 
     /** Inverse of doubling layer k: coarse <- merge(fine); logJ += log|det dF^{-1}|; fine's new links are mapped back. */
     private void doubleInverse(int k, GaugeField fine, GaugeField coarse, Buffer logJ) {
-        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * nraw * vc;
+        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * perNu * vc;
         int fB = 2 * levels[k].planes() * vc;
         be.doublingMerge(fine, mu, even[k], fresh[k], coarse);
         Buffer raw = be.alloc(nb * rB), feat = featBuffer(k, nb), lj = be.alloc(n), s = be.alloc(nb);
         conditioner(k, coarse, feat, raw, false);
         for (int nu = 0; nu < d; nu++) {
             if (nu == mu) continue;
-            int c0 = otherIndex(mu, nu) * nraw * vc;
-            Buffer w = be.alloc(n * group.dof), wOld = be.alloc(n * group.dof);
-            gather(fine, nu, mu, odd[k], w);
-            be.linkFlowInverse(flow, n, vc, w, raw, c0 + (base ? vc : 0), rB, wOld, lj);
-            be.sumRows(nb, vc, lj, s, true);
+            int c0 = otherIndex(mu, nu) * perNu * vc;
+            Buffer wOld = null;
+            for (int st = frameMid.length - 1; st >= 0; st--) {
+                Buffer w = be.alloc(n * group.dof);
+                wOld = be.alloc(n * group.dof);
+                gather(st, fine, nu, mu, odd[k], w);
+                be.linkFlowInverse(flow, n, vc, w, raw, c0 + stageOffset(st) * vc, rB, wOld, lj);
+                be.sumRows(nb, vc, lj, s, true);
+                if (st > 0) scatter(st, fine, nu, mu, odd[k], wOld);
+            }
             if (base) {
                 Buffer u = be.alloc(n);
                 be.u1BaseInverse(logistic, betaEff[k][nu], n, vc, wOld, feat, cosOffset(k, mu, nu), fB, raw, c0, rB, u, lj);
                 be.sumRows(nb, vc, lj, s, true);
                 wOld = u;
             }
-            scatter(fine, nu, mu, odd[k], wOld);
+            scatter(0, fine, nu, mu, odd[k], wOld);
         }
         be.axpy(nb, -1.0, s, 0, logJ, 0);
     }
@@ -432,20 +488,26 @@ public final class MultiscaleFlow implements FlowModel {
     /**
      * Backward of doubling layer k: on entry gFine = dL/dU for the fine field as the layer left it, gLogJ[b] =
      * dL/dlogJ_b; returns dL/dC for the coarse field (parameter gradients added); fine is restored to the split.
+     * Stages in reverse: scatter backward (dL/dW'_s, staple part to Γ_s's links), the flow's backward, and for s > 0
+     * the gather backward (dL/dU of the link before stage s, staple part again).
      */
     private Buffer doubleBackward(int k, LevelTape t, GaugeField fine, Buffer gFine, Buffer gLogJ) {
-        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * nraw * vc;
+        int nb = fine.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * perNu * vc;
         int fB = 2 * levels[k].planes() * vc;
         Buffer gRaw = be.alloc(nb * rB), gLj = be.alloc(n);
         Buffer gFeat = be.alloc(nb * fB), gFeatBase = base ? be.alloc(nb * fB) : null;
         be.broadcastRows(nb, vc, gLogJ, gLj);
         for (int nu = d - 1; nu >= 0; nu--) {
             if (nu == mu) continue;
-            int c0 = otherIndex(mu, nu) * nraw * vc;
-            Buffer gWp = be.alloc(n * group.dof), gV = be.alloc(n * group.dof);
-            if (midpoint) be.scatterMidpointBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
-            else be.scatterActiveBackward(fine, nu, mu, odd[k], t.wNew[nu], gFine, gWp);
-            be.linkFlowBackward(flow, n, vc, t.v[nu], t.raw, c0 + (base ? vc : 0), rB, gWp, gLj, gV, gRaw);
+            int c0 = otherIndex(mu, nu) * perNu * vc;
+            Buffer gV = null;
+            for (int s = frameMid.length - 1; s >= 0; s--) {
+                Buffer gWp = be.alloc(n * group.dof);
+                gV = be.alloc(n * group.dof);
+                scatterBackward(s, fine, nu, mu, odd[k], t.out[nu][s], gFine, gWp);
+                be.linkFlowBackward(flow, n, vc, t.in[nu][s], t.raw, c0 + stageOffset(s) * vc, rB, gWp, gLj, gV, gRaw);
+                if (s > 0) gatherBackward(s, fine, nu, mu, odd[k], t.in[nu][s], gV, gFine);
+            }
             // W is fixed noise (see noise()): dL/dW (the base's gX output, written to scratch) is not propagated;
             // the new links' entries of gFine are zero now
             if (base) be.u1BaseBackward(logistic, betaEff[k][nu], n, vc, t.w[nu], t.feat, cosOffset(k, mu, nu), fB, t.raw, c0, rB,
