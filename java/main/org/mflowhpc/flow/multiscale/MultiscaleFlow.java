@@ -173,7 +173,10 @@ public final class MultiscaleFlow implements FlowModel {
         String center = Configs.stringOf(cfg, "center", "midpoint");
         if (!center.equals("midpoint") && !center.equals("staple"))
             throw new IllegalArgumentException("unknown multiscale center '" + center + "' (midpoint or staple)");
-        List<String> frames = Configs.stringsOf(cfg, "frames", List.of(center));
+        // default: SU(3) four alternating frames (measured, docs/flows.md), U(1) one; center alone (as every checkpoint
+        // written before frames existed) means the single frame [center]
+        String other = center.equals("midpoint") ? "staple" : "midpoint";
+        List<String> frames = Configs.stringsOf(cfg, "frames", u1 || cfg.containsKey("center") ? List.of(center) : List.of(center, other, center, other));
         if (frames.isEmpty() || frames.size() > 8)
             throw new IllegalArgumentException("multiscale frames must list 1 to 8 of midpoint, staple; got " + frames);
         for (String f : frames)
@@ -287,7 +290,7 @@ public final class MultiscaleFlow implements FlowModel {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("doubling", DOUBLING);
         c.put("center", center);
-        if (frameMid.length > 1) c.put("frames", List.copyOf(frames));
+        if (frameMid.length > 1) c.put("frames", List.copyOf(frames)); // one frame: center alone, as before frames existed
         if (u1) {
             c.put("analytic_init", recursion);
             c.put("base_start", start);
