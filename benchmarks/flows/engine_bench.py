@@ -71,6 +71,9 @@ RUNS = {
     "t-u1-3d-starts-seed2": [("U1", "8x8x8", 2.0, o + ["init_seed=2"], "3d", "multiscale+flow")
                              for o in (["base_start=rg"], ["base_start=bare"], ["base_start=mk"])],
     "t-u1-4d-8": [("U1", "8x8x8x8", 1.0, [], "4d", m) for m in ("haar", "multiscale+flow")],
+    # SU(3) multiscale at its four-frame default against the one-frame model before it (haar: t-su3-2d, t-su3-4d-b6)
+    "t-su3-2d-frames": [("SU3", "16x16", b, o, "2d", "multiscale+flow") for b in (4.0, 8.0, 12.0) for o in ([], ["center=midpoint"])],
+    "t-su3-4d-b6-frames": [("SU3", "4x4x4x4", 6.0, [], "4d", "multiscale+flow")],
 }
 
 
