@@ -45,7 +45,7 @@ public final class Models {
                 return new HaarFlowModel(be, g, lat, cfg);
             case "multiscale": case "multiscale+flow":
                 cfg = new LinkedHashMap<>(MultiscaleFlow.defaultConfig(initSeed));
-                if (g == Group.U1) cfg.put("beta", beta);
+                cfg.put("beta", beta); // read by the U(1) base and the SU(3) base starts; written to checkpoints only where used
                 if (name.equals("multiscale+flow")) cfg.put("refine_layers", 8);
                 cfg.putAll(overrides);
                 if (name.equals("multiscale+flow") && Configs.intOf(cfg, "refine_layers", 0) < 1)

@@ -56,6 +56,8 @@ class FlowModelContractTest {
                         opts("center", "staple", "hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_hidden", List.of(4))),
                 new Case("multiscale(midpoint,staple) SU3 2D", "multiscale", Group.SU3, new Lattice(4, 4), 4.0,
                         opts("frames", List.of("midpoint", "staple"), "hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_hidden", List.of(4))),
+                new Case("multiscale(base_start=mk) SU3 2D", "multiscale", Group.SU3, new Lattice(4, 4), 4.0,
+                        opts("base_start", "mk", "frames", List.of("midpoint", "staple"), "hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_hidden", List.of(4))),
                 new Case("multiscale(midpoint,staple,midpoint) U1 3D", "multiscale", Group.U1, new Lattice(4, 2, 4), 1.0,
                         opts("frames", List.of("midpoint", "staple", "midpoint"), "hidden", List.of(4), "flow", "rqs2")),
                 new Case("multiscale U1 3D", "multiscale", Group.U1, new Lattice(4, 2, 4), 1.0,

@@ -217,7 +217,6 @@ public final class MultiscaleFlow implements FlowModel {
         boolean recursion = start.equals("rg") || start.equals("mk");
         if (cfg.containsKey("analytic_init") && cfg.containsKey("base_start") && analyticKey != recursion)
             throw new IllegalArgumentException("multiscale analytic_init=" + analyticKey + " contradicts base_start=" + start + " (analytic_init=true is base_start=rg or mk)");
-        if (!start.equals("flat") && !u1) throw new IllegalArgumentException("base_start=" + start + " (the analytic U(1) base) exists for U(1) only");
         boolean analytic = !start.equals("flat");
         String baseKind = Configs.stringOf(cfg, "base", "logistic");
         if (!baseKind.equals("logistic") && !baseKind.equals("cauchy")) throw new IllegalArgumentException("unknown multiscale base '" + baseKind + "' (logistic or cauchy)");
@@ -238,7 +237,8 @@ public final class MultiscaleFlow implements FlowModel {
                 int mu = chain.direction(k);
                 if (nu == mu || !analytic) continue;
                 double area = (double) lattice.extent(mu) / chain.extent(k + 1, mu) * lattice.extent(nu) / chain.extent(k + 1, nu);
-                betaEff[k][nu] = start.equals("rg") ? CircleBase.effectiveCoupling(beta, area)
+                if (!u1) betaEff[k][nu] = SU3BaseStart.coupling(start, beta, area, d);
+                else betaEff[k][nu] = start.equals("rg") ? CircleBase.effectiveCoupling(beta, area)
                         : start.equals("mk") ? CircleBase.migdalKadanoffCoupling(beta, area, d) : beta;
             }
         even = new Index[nl]; fresh = new Index[nl]; odd = new Index[nl]; allPlanes = new Index[nl];
@@ -277,6 +277,7 @@ public final class MultiscaleFlow implements FlowModel {
         for (int k = 0; k < nl; k++) {
             nets[k].init(new RngStream(initSeed, RngStream.Domain.NN_INIT, k, 4), v);
             if (zero) zeroLast(v, "level" + k, hidden.length);
+            if (!u1 && analytic) su3Start(v, k, hidden.length);
             for (int i = 0; i < levelLayers.get(k).size(); i++) {
                 levelLayers.get(k).get(i).init(new RngStream(initSeed, RngStream.Domain.NN_INIT, 1000L * k + i, 5), v);
                 if (zero) zeroLast(v, "level" + k + ".layer" + i, refHidden.length);
@@ -296,6 +297,9 @@ public final class MultiscaleFlow implements FlowModel {
             c.put("base_start", start);
             c.put("base", baseKind);
             if (analytic) c.put("beta", beta);
+        } else if (analytic) { // SU(3): flat (no key) as before base starts existed
+            c.put("base_start", start);
+            c.put("beta", beta);
         }
         c.put("flow", flow.name());
         c.put("hidden", Configs.toList(hidden));
@@ -319,6 +323,22 @@ public final class MultiscaleFlow implements FlowModel {
     static CouplingMask mask(Lattice lat, int i) {
         int nu = CouplingMask.forLayer(lat, i, 2).nu;
         return CouplingMask.forLayer(lat, i, lat.extent(nu) % 4 == 0 ? 4 : 2);
+    }
+
+    /**
+     * SU(3) base start: adds to the last bias of level k's network, on the first frame's channels of every new-link
+     * direction, the spectral-flow parameters fitted to the one-link density at that level's coupling
+     * ({@link SU3BaseStart}); with zero_init (last weights 0) every new link then starts from that density.
+     */
+    private void su3Start(double[] v, int k, int nHidden) {
+        Params.Block b = params.block("level" + k + ".conv" + nHidden + ".bias");
+        int mu = chain.direction(k);
+        for (int nu = 0; nu < d; nu++) {
+            if (nu == mu) continue;
+            double[] th = SU3BaseStart.fit(new org.mflowhpc.backend.cpu.Su3Spectral(flow.components), SU3BaseStart.kappa(betaEff[k][nu]));
+            int c = otherIndex(mu, nu) * perNu + stageOffset(0);
+            for (int j = 0; j < p; j++) v[b.offset + c + j] += th[j];
+        }
     }
 
     /** Last conv of a network: weights 0, bias 1e-2 x its draw (the flow starts within 1e-2 of the identity). */

@@ -79,6 +79,22 @@ public final class SU3Characters {
         return s;
     }
 
+    /**
+     * rho_(1,0)(beta) = b_(1,0) / (3 b_0) alone (the plaquette expectation of one Wilson plaquette, and the factor by
+     * which each plaquette of area 1 multiplies a fundamental Wilson loop in 2D), without building the whole table:
+     * two Bessel-determinant sums, O(beta) work.
+     */
+    public static double fundamentalRatio(double beta) {
+        if (!(beta >= 0) || Double.isInfinite(beta)) throw new IllegalArgumentException("beta must be finite and >= 0, got " + beta);
+        if (beta == 0) return 0;
+        double x = beta / 3;
+        int kmax = (int) (2 * x + 10 * Math.sqrt(x) + 40), omax = kmax + 8;
+        double[] l = Bessel.logInScaled(omax, x);
+        double[] it = new double[omax + 1];
+        for (int n = 0; n <= omax; n++) it[n] = Math.exp(l[n]);
+        return coefficient(it, 1, 0, kmax) / (3 * coefficient(it, 0, 0, kmax));
+    }
+
     public double beta() { return beta; }
     /** Number of irreps kept. */
     public int size() { return rho.length; }

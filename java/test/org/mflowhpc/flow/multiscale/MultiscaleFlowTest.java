@@ -133,8 +133,7 @@ class MultiscaleFlowTest {
         assertTrue(e.getMessage().contains("contradicts"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("base_start", "mg"), 0));
         assertTrue(e.getMessage().contains("base_start"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.SU3, new Lattice(4, 4), 4.0, Map.of("base_start", "bare"), 0));
-        assertTrue(e.getMessage().contains("U(1) only"), e.getMessage());
+        // SU(3) has base starts too (SU3BaseStartTest)
     }
 
     @Test void checkpointOfTheRemovedFirst2dModelIsRefusedInOneLine() {

@@ -45,6 +45,7 @@ class SU3CharactersTest {
             SU3Characters c = new SU3Characters(beta);
             assertEquals(Exact2D.suNPlaquette(3, beta), c.rho(1, 0), 1e-11, "rho_(1,0) at beta " + beta);
             assertEquals(c.rho(1, 0), c.rho(0, 1), 1e-14);
+            assertEquals(c.rho(1, 0), SU3Characters.fundamentalRatio(beta), 1e-13, "fundamentalRatio at beta " + beta);
             double z0 = Math.exp(Exact2D.suNLogZ0(3, beta));
             for (int n = 0; n < 30; n++) {
                 double[] w = haar(r);
