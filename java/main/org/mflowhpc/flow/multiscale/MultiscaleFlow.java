@@ -96,13 +96,19 @@ import org.mflowhpc.rng.RngStream;
  * benchmarks/results/2026-12-02-multiscale-u1-starts.md), "bare" (beta_a = beta on every level: each new link starts from its
  * heatbath density at the bare coupling, exact on the finest level and too narrow on the coarser ones; it uses
  * nothing but the action, so it carries over to any theory), "flat" (= analytic_init = false: s0 = const, nearly
- * uniform); in every case s is learned. SU(3) has no analytic base (its conditional is learned by the spectral
- * flow from the Haar start).
+ * uniform); in every case s is learned.
+ *
+ * <p><b>SU(3) base start.</b> SU(3) has no closed-form base map; base_start = rg / mk / bare instead starts the first
+ * frame's spectral flow at parameters fitted to the one-link density exp(kappa Re tr W), kappa from the level's
+ * coupling (the fundamental-character recursion rho(beta_a) = rho(beta)^a, with bond moving for mk;
+ * {@link SU3BaseStart}), written into the last bias of the level's network (whose last weights start at 0), and
+ * learned from there; "flat" (the SU(3) default) starts every stage at the identity, i.e. at Haar.
  *
  * <h2>Config keys [defaults]</h2>
  * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], frames [[center]; a list
  * of midpoint / staple, the first equal to center], beta (U(1) with the
- * analytic base: required), analytic_init [true for U(1)], base_start ["mk"; "rg" if analytic_init=true is given, "flat" if false], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
+ * analytic base and the SU(3) base starts: required), analytic_init [true for U(1)], base_start [U(1) "mk"; "rg" if
+ * analytic_init=true is given, "flat" if false; SU(3) "flat"], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
  * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0],
  * level_flow, refine_layers [0], refine_flow [U1 "ncp6", SU3 "spectral4"], refine_hidden [[8, 8]],
