@@ -74,6 +74,8 @@ RUNS = {
     # SU(3) multiscale at its four-frame default against the one-frame model before it (haar: t-su3-2d, t-su3-4d-b6)
     "t-su3-2d-frames": [("SU3", "16x16", b, o, "2d", "multiscale+flow") for b in (4.0, 8.0, 12.0) for o in ([], ["center=midpoint"])],
     "t-su3-4d-b6-frames": [("SU3", "4x4x4x4", 6.0, [], "4d", "multiscale+flow")],
+    # 3D KL of the two leading U(1) base starts at the other two couplings of the 3D row (log Z: logz_ti.py on 8^3)
+    "t-u1-3d-starts-b13": [("U1", "8x8x8", b, [o], "3d", "multiscale+flow") for b in (1.0, 3.0) for o in ("base_start=mk", "base_start=bare")],
     # the SU(3) base start (first frame fitted to the one-link density at the Migdal-Kadanoff coupling) against flat
     "t-su3-4d-b6-mk": [("SU3", "4x4x4x4", 6.0, ["base_start=mk"], "4d", "multiscale+flow")],
     "t-su3-2d-b12-mk": [("SU3", "16x16", 12.0, o, "2d", "multiscale+flow") for o in (["base_start=mk"],)],
