@@ -78,6 +78,7 @@ RUNS = {
     "t-u1-3d-starts-b13": [("U1", "8x8x8", b, [o], "3d", "multiscale+flow") for b in (1.0, 3.0) for o in ("base_start=mk", "base_start=bare")],
     # the SU(3) base start (first frame fitted to the one-link density at the Migdal-Kadanoff coupling) against flat
     "t-su3-4d-b6-mk": [("SU3", "4x4x4x4", 6.0, ["base_start=mk"], "4d", "multiscale+flow")],
+    "t-su3-2d-b8": [("SU3", "16x16", 8.0, [], "2d", "multiscale+flow")],
     "t-su3-2d-b12-mk": [("SU3", "16x16", 12.0, o, "2d", "multiscale+flow") for o in (["base_start=mk"],)],
 }
 
