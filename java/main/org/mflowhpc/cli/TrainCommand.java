@@ -43,7 +43,7 @@ final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--lattice", required = true, description = "Extents, e.g. 16x16.") String lattice;
     @Option(names = "--beta", required = true, description = "Wilson coupling beta.") double beta;
     @Option(names = "--model", defaultValue = "multiscale", description = "haar | multiscale | multiscale+flow | exact. Default: ${DEFAULT-VALUE}.") String model;
-    @Option(names = "--model-option", paramLabel = "KEY=VALUE", description = "Model hyperparameter (repeatable), e.g. layers=16, hidden=8,8, flow=ncp6 (U1) or spectral4 (SU3), kernel=1, refine_layers=4.") List<String> modelOptions;
+    @Option(names = "--model-option", paramLabel = "KEY=VALUE", description = "Model hyperparameter (repeatable), e.g. layers=16, hidden=8,8, flow=ncp6 (U1) or spectral4 (SU3), kernel=1, refine_layers=4, frames=midpoint,staple (multiscale new-link frames), base_start=mk (multiscale start); all keys: docs/flows.md.") List<String> modelOptions;
     @Option(names = "--steps", defaultValue = "1000", description = "Total training steps (resumed ones included). Default: ${DEFAULT-VALUE}.") long steps;
     @Option(names = "--batch", defaultValue = "64", description = "Samples per step. Default: ${DEFAULT-VALUE}.") int batch;
     @Option(names = "--seed", defaultValue = "1", description = "Seed (network init and training samples). Default: ${DEFAULT-VALUE}.") long seed;
