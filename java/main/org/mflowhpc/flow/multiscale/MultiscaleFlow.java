@@ -90,10 +90,11 @@ import org.mflowhpc.rng.RngStream;
  * a = 1; beta_a solves I_1/I_0(beta_a) = (I_1/I_0(beta))^a with a the area of a level-(k+1) plaquette of that plane in
  * target-lattice units (exact block moment in 2D; in d >= 3 the same per-plane recursion, an approximation without
  * Migdal-Kadanoff bond moving, which the learned raw_0 corrects). base_start selects beta_a: "rg" (the recursion above,
- * = analytic_init = true), "mk" (the U(1) default; Migdal-Kadanoff: A(beta_a) = A(a^{(d-2)/2} beta)^a, bond moving by
+ * = analytic_init = true), "mk" (the U(1) default in 2D and 4D; Migdal-Kadanoff: A(beta_a) = A(a^{(d-2)/2} beta)^a, bond moving by
  * the linear block size to the power d - 2 before the 2D decimation; equal to rg in 2D; in 4D the coarse levels come
  * out narrower than bare, in 3D between rg and bare; measured best or tied in 2D and 4D, second to bare in 3D:
- * benchmarks/results/2026-12-02-multiscale-u1-starts.md), "bare" (beta_a = beta on every level: each new link starts from its
+ * benchmarks/results/2026-12-02-multiscale-u1-starts.md), "bare" (the U(1) default in 3D, where it beat mk by 6-8 nats of KL at beta = 2, 3 and tied at 1;
+ * beta_a = beta on every level: each new link starts from its
  * heatbath density at the bare coupling, exact on the finest level and too narrow on the coarser ones; it uses
  * nothing but the action, so it carries over to any theory), "flat" (= analytic_init = false: s0 = const, nearly
  * uniform); in every case s is learned.
@@ -107,7 +108,7 @@ import org.mflowhpc.rng.RngStream;
  * <h2>Config keys [defaults]</h2>
  * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], frames [[center]; a list
  * of midpoint / staple, the first equal to center], beta (U(1) with the
- * analytic base and the SU(3) base starts: required), analytic_init [true for U(1)], base_start [U(1) "mk"; "rg" if
+ * analytic base and the SU(3) base starts: required), analytic_init [true for U(1)], base_start [U(1) "mk" ("bare" in 3D); "rg" if
  * analytic_init=true is given, "flat" if false; SU(3) "flat"], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
  * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0],
@@ -218,7 +219,8 @@ public final class MultiscaleFlow implements FlowModel {
         this.base = u1;
         boolean analyticKey = Configs.boolOf(cfg, "analytic_init", u1);
         // default: the Migdal-Kadanoff start (= rg in 2D); an explicit analytic_init keeps its meaning (true = rg)
-        String start = Configs.stringOf(cfg, "base_start", !analyticKey ? "flat" : cfg.containsKey("analytic_init") ? "rg" : "mk");
+        // default: bare in 3D, Migdal-Kadanoff otherwise (measured: docs/flows.md); every U(1) checkpoint stores its start
+        String start = Configs.stringOf(cfg, "base_start", !analyticKey ? "flat" : cfg.containsKey("analytic_init") ? "rg" : d == 3 ? "bare" : "mk");
         if (!BASE_STARTS.contains(start)) throw new IllegalArgumentException("unknown multiscale base_start '" + start + "' (expected one of " + BASE_STARTS + ")");
         boolean recursion = start.equals("rg") || start.equals("mk");
         if (cfg.containsKey("analytic_init") && cfg.containsKey("base_start") && analyticKey != recursion)

@@ -112,6 +112,8 @@ class MultiscaleFlowTest {
             assertNotEquals(parts[1][b * np + fine], parts[2][b * np + fine], 1e-6, "flat differs");
         }
         assertEquals("mk", Models.create("multiscale", BE, Group.U1, lat, beta, Map.of(), 0).config().get("base_start"), "the U(1) default");
+        assertEquals("bare", Models.create("multiscale", BE, Group.U1, new Lattice(4, 4, 4), beta, Map.of(), 0).config().get("base_start"), "the 3D default");
+        assertEquals("mk", Models.create("multiscale", BE, Group.U1, new Lattice(2, 2, 2, 2), beta, Map.of(), 0).config().get("base_start"), "the 4D default");
         assertEquals("rg", Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("analytic_init", true), 0).config().get("base_start"));
         // mk is rg in 2D (no bond moving), level by level
         MultiscaleFlow mk = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, lat, beta, Map.of("base_start", "mk"), 5);
