@@ -62,6 +62,8 @@ RUNS = {
     "t-su3-4d": [("SU3", "4x4x4x4", b, [], "4d", m) for b in (5.7, 6.0) for m in ("haar", "multiscale+flow")],
     "t-su3-4d-b6": [("SU3", "4x4x4x4", 6.0, [], "4d", m) for m in ("haar", "multiscale+flow")],
     "t-u1-3d-16": [("U1", "16x16x16", 2.0, [], "3d", m) for m in ("haar", "multiscale+flow")],
+    "t-u1-3d-16-b1": [("U1", "16x16x16", 1.0, [], "3d", m) for m in ("haar", "multiscale+flow")],
+    "t-u1-3d-16-b3": [("U1", "16x16x16", 3.0, [], "3d", m) for m in ("haar", "multiscale+flow")],
     # the U(1) base started at the bare coupling on every level (in 4D the coupling hardly runs in the Coulomb phase,
     # where the 2D area recursion of base_start=rg makes the coarse levels far too wide)
     "t-u1-4d-bare": [("U1", "4x4x4x4", b, ["base_start=bare"], "4d", "multiscale+flow") for b in (0.5, 1.0, 1.5, 2.0)],
