@@ -57,7 +57,7 @@ import org.mflowhpc.rng.RngStream;
  *       U_mu(x+nu) ({@link Backend#gatherMidpoint}), where the conditional exp((beta/N) Re tr U (Γ_f + Γ_b)^dag)
  *       peaks; "staple": Γ = Γ_f alone. Both contain only split halves and coarse copies. A spectral flow keeps the
  *       eigenvectors of W, so for SU(3) only the midpoint centring lets the conditional sit between the staples
- *       (2D SU(3) 8x8, beta = 4, 300 steps: see docs/physics.md). <b>Frames</b> ({@code frames}, default [center]): the
+ *       (2D SU(3) 8x8, beta = 4, 300 steps: see docs/physics.md). <b>Frames</b> ({@code frames}; SU(3) default: four alternating, starting with center; U(1): [center]): the
  *       new link may pass several such flows in turn, each in its own frame, U <- g_s(U Γ_s^dag) Γ_s with Γ_s the
  *       midpoint loop or the single staple Γ_f; each g_s is equivariant under conjugation, but two frames differ by
  *       Γ_s Γ_t^dag (for midpoint and staple Γ S Γ^dag, which commutes with H below), so the composition is
@@ -106,8 +106,8 @@ import org.mflowhpc.rng.RngStream;
  * learned from there; "flat" (the SU(3) default) starts every stage at the identity, i.e. at Haar.
  *
  * <h2>Config keys [defaults]</h2>
- * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], frames [[center]; a list
- * of midpoint / staple, the first equal to center], beta (U(1) with the
+ * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], frames [SU(3) [center, other, center, other],
+ * U(1) and any config giving center alone [center]; a list of midpoint / staple, the first equal to center], beta (U(1) with the
  * analytic base and the SU(3) base starts: required), analytic_init [true for U(1)], base_start [U(1) "mk" ("bare" in 3D); "rg" if
  * analytic_init=true is given, "flat" if false; SU(3) "flat"], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
