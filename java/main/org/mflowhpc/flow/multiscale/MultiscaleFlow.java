@@ -341,9 +341,10 @@ public final class MultiscaleFlow implements FlowModel {
     private void su3Start(double[] v, int k, int nHidden) {
         Params.Block b = params.block("level" + k + ".conv" + nHidden + ".bias");
         int mu = chain.direction(k);
+        org.mflowhpc.backend.cpu.Su3Spectral sf = new org.mflowhpc.backend.cpu.Su3Spectral(flow.components);
         for (int nu = 0; nu < d; nu++) {
             if (nu == mu) continue;
-            double[] th = SU3BaseStart.fit(new org.mflowhpc.backend.cpu.Su3Spectral(flow.components), SU3BaseStart.kappa(betaEff[k][nu]));
+            double[] th = SU3BaseStart.fit(sf, SU3BaseStart.kappa(betaEff[k][nu]));
             int c = otherIndex(mu, nu) * perNu + stageOffset(0);
             for (int j = 0; j < p; j++) v[b.offset + c + j] += th[j];
         }

@@ -77,7 +77,7 @@ public final class SU3BaseStart {
         int np = flow.paramsPerElement();
         double[] th = new double[np], m = new double[np], v = new double[np], g = new double[np];
         if (kappa < 1e-2) return th; // within 1e-4 nats of Haar (KL ~ 4 kappa^2 / 9): the identity, not a fit to the draws' noise
-        double[] w = new double[18 * BATCH], out = new double[18], gOut = new double[18], gW = new double[18];
+        double[] w = new double[18 * BATCH], gOut = new double[18], gW = new double[18];
         for (int i = 0; i < BATCH; i++) SU3.haar(new RngStream(0, RngStream.Domain.NN_INIT, 0, 6 + i), w, 18 * i);
         gOut[0] = gOut[8] = gOut[16] = -kappa / BATCH;
         double b1 = 0.9, b2 = 0.999;
