@@ -152,7 +152,13 @@ public final class Shutdown {
     private static void installHook() {
         if (hookInstalled) return;
         hookInstalled = true;
-        Runtime.getRuntime().addShutdownHook(new Thread(Shutdown::onShutdown, "mflow-shutdown"));
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(Shutdown::onShutdown, "mflow-shutdown"));
+        } catch (IllegalStateException e) {
+            // the signal came before the first scope: the JVM is already going down, so the stop is requested now
+            // and the command ends at its first safe point (the caller runs the scope's callback at once)
+            requested = true;
+        }
     }
 
     /** The shutdown hook: at normal exit no scope is open and it returns at once. */

@@ -78,6 +78,8 @@ import org.mflowhpc.testutil.FullDiskFileSystemProvider;
  */
 final class FaultHarness {
     static final double ERROR_SECONDS = 1.0;
+    /** HotSpot's first line when the VM fails in its own start-up (printed on stdout, before any application class). */
+    static final String JVM_BOOTSTRAP_FAILURE = "Error occurred during initialization of VM";
     static final double STOP_SECONDS = 10.0;
 
     /** Sizes of a run. */
@@ -1100,10 +1102,22 @@ final class FaultHarness {
         Out o = ch.result(rc);
         String problem = null;
         String phase = finished ? "finished before the signal" : phaseOf(cmd, d);
-        if (sig.equals("SIGTERM") && !finished && rc != 143 && rc != 0) problem = "exit " + rc + " after SIGTERM: " + firstLines(o.err);
+        // A SIGTERM in the first tens of milliseconds can land inside HotSpot's own bootstrap (System.initPhase2),
+        // before any class of this project is loaded; the JVM then prints "Error occurred during initialization of
+        // VM" with a JDK-internal trace (e.g. java.lang.InternalError: Bad level) and exits. Nothing of ours ran and
+        // nothing was written, so this is judged like a run killed before it started: the restart must still give
+        // the uninterrupted result. The table says which trials it was.
+        boolean jvmBootstrap = !finished && (o.out + o.err).startsWith(JVM_BOOTSTRAP_FAILURE) && !Files.exists(d);
+        if (jvmBootstrap) {
+            phase = "the JVM itself died in its bootstrap, before Main ran (JDK start-up race)";
+            rep.notes.add(cmd + " " + sig + " " + String.format(Locale.ROOT, "%.2f", at) + " s after the start: the JVM printed '"
+                    + JVM_BOOTSTRAP_FAILURE + "' / " + firstLines(o.out + o.err).replace(JVM_BOOTSTRAP_FAILURE + " / ", "") + " (exit " + rc + ")");
+        }
+        if (!jvmBootstrap && sig.equals("SIGTERM") && !finished && rc != 143 && rc != 0) problem = "exit " + rc + " after SIGTERM: " + firstLines(o.err);
         if (problem == null && finished && rc != 0) problem = "exit " + rc + ": " + firstLines(o.err);
         if (problem == null && sig.equals("SIGTERM") && stop > STOP_SECONDS) problem = String.format(Locale.ROOT, "took %.1f s to stop", stop);
-        if (problem == null && (o.stackTrace() || !o.errorLines().isEmpty())) problem = "error output: " + firstLines(o.err);
+        if (problem == null && !jvmBootstrap && (o.stackTrace() || !o.errorLines().isEmpty()))
+            problem = "error output: " + firstLines(o.err) + (o.out.isBlank() ? "" : " | stdout: " + firstLines(o.out));
         if (problem == null && sig.equals("SIGTERM") && rc == 143 && !cmd.equals("train") && o.err.contains("continue with --resume")) {
             java.util.regex.Matcher mm = java.util.regex.Pattern.compile("holds (\\d+) of").matcher(o.err);
             long listed = Files.exists(d.resolve("manifest.json")) ? org.mflowhpc.io.Manifest.read(d.resolve("manifest.json")).totalConfigs() : 0;
