@@ -73,6 +73,10 @@ RUNS = {
     "t-u1-3d-starts-seed2": [("U1", "8x8x8", 2.0, o + ["init_seed=2"], "3d", "multiscale+flow")
                              for o in (["base_start=rg"], ["base_start=bare"], ["base_start=mk"])],
     "t-u1-4d-8": [("U1", "8x8x8x8", 1.0, [], "4d", m) for m in ("haar", "multiscale+flow")],
+    # capacity of multiscale+flow at the 4^4 Coulomb-phase row (defaults against wider / deeper parts, same steps)
+    "t-u1-4d-capacity": [("U1", "4x4x4x4", 1.5, o, "4d", "multiscale+flow")
+                         for o in ([], ["hidden=32,32"], ["level_layers=4"], ["refine_layers=16"], ["refine_hidden=16,16"], ["flow=rqs16"])],
+    "t-u1-4d-8-other": [("U1", "8x8x8x8", b, [], "4d", m) for b in (0.5, 1.5, 2.0) for m in ("haar", "multiscale+flow")],
     # SU(3) multiscale at its four-frame default against the one-frame model before it (haar: t-su3-2d, t-su3-4d-b6)
     "t-su3-2d-frames": [("SU3", "16x16", b, o, "2d", "multiscale+flow") for b in (4.0, 8.0, 12.0) for o in ([], ["center=midpoint"])],
     "t-su3-4d-b6-frames": [("SU3", "4x4x4x4", 6.0, [], "4d", "multiscale+flow")],
