@@ -76,6 +76,14 @@ RUNS = {
     # capacity of multiscale+flow at the 4^4 Coulomb-phase row (defaults against wider / deeper parts, same steps)
     "t-u1-4d-capacity": [("U1", "4x4x4x4", 1.5, o, "4d", "multiscale+flow")
                          for o in ([], ["hidden=32,32"], ["level_layers=4"], ["refine_layers=16"], ["refine_hidden=16,16"], ["flow=rqs16"])],
+    "t-u1-4d-b15": [("U1", "4x4x4x4", 1.5, [], "4d", "multiscale+flow")],
+    # level layers (coupling layers on each fine level: they correlate the new links of a slice in d >= 3), at equal
+    # steps and against the defaults run 1.5x longer (equal training time)
+    "t-level-200": [("U1", "4x4x4x4", 1.5, ["level_layers=2"], "4d", "multiscale+flow"),
+                    ("U1", "4x4x4x4", 1.0, ["level_layers=4"], "4d", "multiscale+flow"),
+                    ("U1", "8x8x8", 2.0, ["level_layers=4"], "3d", "multiscale+flow")],
+    "t-level-su3": [("SU3", "4x4x4x4", 6.0, ["level_layers=2"], "4d", "multiscale+flow")],
+    "t-level-300": [("U1", "4x4x4x4", 1.0, [], "4d", "multiscale+flow"), ("U1", "8x8x8", 2.0, [], "3d", "multiscale+flow")],
     "t-u1-4d-8-other": [("U1", "8x8x8x8", b, [], "4d", m) for b in (0.5, 1.5, 2.0) for m in ("haar", "multiscale+flow")],
     # SU(3) multiscale at its four-frame default against the one-frame model before it (haar: t-su3-2d, t-su3-4d-b6)
     "t-su3-2d-frames": [("SU3", "16x16", b, o, "2d", "multiscale+flow") for b in (4.0, 8.0, 12.0) for o in ([], ["center=midpoint"])],
