@@ -111,7 +111,7 @@ import org.mflowhpc.rng.RngStream;
  * analytic base and the SU(3) base starts: required), analytic_init [true for U(1)], base_start [U(1) "mk" ("bare" in 3D); "rg" if
  * analytic_init=true is given, "flat" if false; SU(3) "flat"], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
- * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0],
+ * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0 in 2D, 4 for U(1) in d >= 3],
  * level_flow, refine_layers [0], refine_flow [U1 "ncp6", SU3 "spectral4"], refine_hidden [[8, 8]],
  * refine_kernel [3 in 2D, else 1], zero_init [true] (last conv of every network: zero weights, bias 1e-2 x its
  * draw, so the model starts near Haar), init_seed [0]. Parameter blocks {@code prior<i>.*}, {@code level<k>.*},
@@ -150,6 +150,13 @@ public final class MultiscaleFlow implements FlowModel {
     private final List<List<CouplingLayer>> levelLayers = new ArrayList<>();
     private final Map<String, Object> config;
     private volatile SU3Characters exactChars; // exactLogPByLevel's character tables, for the last beta asked
+
+    /** The default {@code level_layers}: 0 in 2D, {@value #LEVEL_LAYERS_D3} for U(1) in d >= 3. */
+    public static int defaultLevelLayers(Group group, int d) {
+        return d >= 3 && group == Group.U1 ? LEVEL_LAYERS_D3 : 0;
+    }
+
+    static final int LEVEL_LAYERS_D3 = 4;
 
     public static Map<String, Object> defaultConfig(long initSeed) {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -205,7 +212,9 @@ public final class MultiscaleFlow implements FlowModel {
         Backend.Act act = Activation.parse(Configs.stringOf(cfg, "activation", "tanh"));
         int nPrior = Configs.intOf(cfg, "prior_layers", coarseExtent == 1 ? 0 : 2 * d);
         if (coarseExtent == 1 && nPrior > 0) throw new IllegalArgumentException("multiscale coarse=1: the 1^" + d + " prior has no plaquette for prior_layers to act on (set prior_layers=0)");
-        int nLevel = Configs.intOf(cfg, "level_layers", 0);
+        // level layers correlate the new links of a slice, which share plaquettes only in d >= 3: measured there at equal
+        // training time (docs/flows.md "Level layers"); in 2D the new links are conditionally independent (none)
+        int nLevel = Configs.intOf(cfg, "level_layers", defaultLevelLayers(group, d));
         int nRef = Configs.intOf(cfg, "refine_layers", 0);
         int[] refHidden = Configs.intsOf(cfg, "refine_hidden", new int[] {8, 8});
         int refKernel = Configs.intOf(cfg, "refine_kernel", d == 2 ? 3 : 1);
