@@ -83,6 +83,9 @@ RUNS = {
                     ("U1", "4x4x4x4", 1.0, ["level_layers=4"], "4d", "multiscale+flow"),
                     ("U1", "8x8x8", 2.0, ["level_layers=4"], "3d", "multiscale+flow")],
     "t-level-su3": [("SU3", "4x4x4x4", 6.0, ["level_layers=2"], "4d", "multiscale+flow")],
+    # the 3D / 4D U(1) rows again at the level-layers default
+    "t-u1-3d-ms": [("U1", "8x8x8", b, [], "3d", "multiscale+flow") for b in (1.0, 2.0, 3.0)],
+    "t-u1-4d-ms": [("U1", "4x4x4x4", b, [], "4d", "multiscale+flow") for b in (0.5, 1.0, 1.5, 2.0)],
     "t-level-300": [("U1", "4x4x4x4", 1.0, [], "4d", "multiscale+flow"), ("U1", "8x8x8", 2.0, [], "3d", "multiscale+flow")],
     "t-u1-4d-8-other": [("U1", "8x8x8x8", b, [], "4d", m) for b in (0.5, 1.5, 2.0) for m in ("haar", "multiscale+flow")],
     # SU(3) multiscale at its four-frame default against the one-frame model before it (haar: t-su3-2d, t-su3-4d-b6)
