@@ -86,6 +86,8 @@ RUNS = {
     # the 3D / 4D U(1) rows again at the level-layers default
     "t-u1-3d-ms": [("U1", "8x8x8", b, [], "3d", "multiscale+flow") for b in (1.0, 2.0, 3.0)],
     "t-u1-4d-ms": [("U1", "4x4x4x4", b, [], "4d", "multiscale+flow") for b in (0.5, 1.0, 1.5, 2.0)],
+    "t-u1-3d-16-ms-a": [("U1", "16x16x16", b, [], "3d", "multiscale+flow") for b in (2.0, 3.0)],
+    "t-u1-3d-16-ms-b": [("U1", "16x16x16", 1.0, [], "3d", "multiscale+flow")],
     "t-level-300": [("U1", "4x4x4x4", 1.0, [], "4d", "multiscale+flow"), ("U1", "8x8x8", 2.0, [], "3d", "multiscale+flow")],
     "t-u1-4d-8-other": [("U1", "8x8x8x8", b, [], "4d", m) for b in (0.5, 1.5, 2.0) for m in ("haar", "multiscale+flow")],
     # SU(3) multiscale at its four-frame default against the one-frame model before it (haar: t-su3-2d, t-su3-4d-b6)
