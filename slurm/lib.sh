@@ -37,12 +37,14 @@ mflow_setup() {
     MFLOW_THREADS=${MFLOW_THREADS:-0}
     local base=${MFLOW_TMP_BASE:-${TMPDIR:-/tmp}}
     mkdir -p "$base"
+    # both traps before the directory exists: a SIGTERM that lands while it is being created must not leave it behind
+    MFLOW_GOT_TERM=0
+    MFLOW_TASK_TMP=
+    trap 'MFLOW_GOT_TERM=1' TERM
+    trap '[ -z "$MFLOW_TASK_TMP" ] || rm -rf "$MFLOW_TASK_TMP"' EXIT
     MFLOW_TASK_TMP=$(mktemp -d "$base/mflow-${SLURM_JOB_ID:-nojob}-${SLURM_ARRAY_TASK_ID:-0}.XXXXXX")
-    trap 'rm -rf "$MFLOW_TASK_TMP"' EXIT
     export TMPDIR=$MFLOW_TASK_TMP
     MFLOW_JVM_OPTS="${MFLOW_JAVA_OPTS:-} -Djava.io.tmpdir=$MFLOW_TASK_TMP"
-    MFLOW_GOT_TERM=0
-    trap 'MFLOW_GOT_TERM=1' TERM
     echo "mflow-slurm: job ${SLURM_JOB_ID:-?} array ${SLURM_ARRAY_JOB_ID:-none} task ${SLURM_ARRAY_TASK_ID:-none}" \
          "restart ${SLURM_RESTART_COUNT:-0} node ${SLURMD_NODENAME:-$(hostname)} tmpdir $MFLOW_TASK_TMP start $(date -u +%FT%TZ)"
 }
@@ -70,6 +72,8 @@ mflow_finish() {
         [ -n "${SLURM_ARRAY_JOB_ID:-}" ] && id="${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"
         if [ "$n" -lt "$max" ]; then
             echo "mflow-slurm: stopped by SIGTERM with its state saved: requeueing $id (restart $((n + 1)) of at most $max)"
+            # the requeue kills this batch shell (SIGKILL after KillWait, no EXIT trap): clean up first, nothing in it is needed
+            rm -rf "$MFLOW_TASK_TMP"
             scontrol requeue "$id" && exit 0
             echo "mflow-slurm: error: scontrol requeue $id failed; resubmit the job to continue" >&2
         else
