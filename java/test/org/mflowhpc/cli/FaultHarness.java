@@ -1110,8 +1110,8 @@ final class FaultHarness {
         boolean jvmBootstrap = !finished && (o.out + o.err).startsWith(JVM_BOOTSTRAP_FAILURE) && !Files.exists(d);
         if (jvmBootstrap) {
             phase = "the JVM itself died in its bootstrap, before Main ran (JDK start-up race)";
-            rep.notes.add(cmd + " " + sig + " " + String.format(Locale.ROOT, "%.2f", at) + " s after the start: the JVM printed '"
-                    + JVM_BOOTSTRAP_FAILURE + "' / " + firstLines(o.out + o.err).replace(JVM_BOOTSTRAP_FAILURE + " / ", "") + " (exit " + rc + ")");
+            rep.notes.add(String.format(Locale.ROOT, "%s %s %.2f s after the start: the JVM printed %s (exit %d)", cmd, sig, at,
+                    firstLines(o.out + o.err), rc));
         }
         if (!jvmBootstrap && sig.equals("SIGTERM") && !finished && rc != 143 && rc != 0) problem = "exit " + rc + " after SIGTERM: " + firstLines(o.err);
         if (problem == null && finished && rc != 0) problem = "exit " + rc + ": " + firstLines(o.err);

@@ -151,12 +151,10 @@ public final class MultiscaleFlow implements FlowModel {
     private final Map<String, Object> config;
     private volatile SU3Characters exactChars; // exactLogPByLevel's character tables, for the last beta asked
 
-    /** The default {@code level_layers}: 0 in 2D, {@value #LEVEL_LAYERS_D3} for U(1) in d >= 3 (SU(3): 0, measured). */
-    public static int defaultLevelLayers(Group group, int d) {
-        return d >= 3 && group == Group.U1 ? LEVEL_LAYERS_D3 : 0;
+    /** The default {@code level_layers}: 0 in 2D, 4 for U(1) in d >= 3 (SU(3): 0, measured). */
+    private static int defaultLevelLayers(Group group, int d) {
+        return d >= 3 && group == Group.U1 ? 4 : 0;
     }
-
-    static final int LEVEL_LAYERS_D3 = 4;
 
     public static Map<String, Object> defaultConfig(long initSeed) {
         Map<String, Object> c = new LinkedHashMap<>();
