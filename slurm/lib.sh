@@ -33,7 +33,7 @@ mflow_setup() {
     MFLOW_JAVA=${MFLOW_JAVA:-java}
     : "${MFLOW_JAR:?MFLOW_JAR (path of mflow-hpc.jar) must be set in the site file}"
     [ -r "$MFLOW_JAR" ] || { echo "mflow-slurm: error: $MFLOW_JAR is not readable (build it with: mvn -q package -DskipTests)" >&2; exit 2; }
-    MFLOW_BACKEND=${MFLOW_BACKEND:-cpu}
+    MFLOW_BACKEND=${MFLOW_BACKEND:-auto}
     MFLOW_THREADS=${MFLOW_THREADS:-0}
     local base=${MFLOW_TMP_BASE:-${TMPDIR:-/tmp}}
     mkdir -p "$base"

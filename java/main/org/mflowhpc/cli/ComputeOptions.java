@@ -11,12 +11,13 @@ import picocli.CommandLine.Option;
 /**
  * Options shared by every command that computes: backend choice and CPU threads. Backends: {@code cpu} (the Java
  * float64 reference), {@code host} (the native kernels, OpenMP + SIMD, same results: bit for bit where the arithmetic
- * is the same, else to an ulp-level tolerance, docs/engine.md), {@code auto} (host when its library loads, else cpu;
- * the choice is logged on stderr; auto never picks cuda), {@code cuda} (the GPU kernels through JCuda,
+ * is the same, else to an ulp-level tolerance, docs/engine.md), {@code auto} (the default: host when its library
+ * loads, else cpu; the choice is logged on stderr when auto is asked for by name; auto never picks cuda), {@code cuda} (the GPU kernels through JCuda,
  * backend/cuda/CudaBackend; without a usable GPU, driver or device code a one-line error naming the reason).
  */
 final class ComputeOptions {
-    @Option(names = "--backend", defaultValue = "cpu", description = "Compute backend: cpu (Java float64 reference), host (native kernels, OpenMP + SIMD), auto (host if available, else cpu; says which) or cuda (NVIDIA GPU). Default: ${DEFAULT-VALUE}.")
+    /** null: not given, i.e. auto without the stderr line (an error must stay the only line a failing command prints). */
+    @Option(names = "--backend", description = "Compute backend: auto (host if its library loads, else cpu; says which on stderr), cpu (Java float64 reference), host (native kernels, OpenMP + SIMD) or cuda (NVIDIA GPU). Default: auto (silently; `mflow info` says whether host loads).")
     String backend;
 
     @Option(names = "--threads", defaultValue = "0", description = "CPU worker threads (0 = all hardware threads). Results are bit-identical for any value.")
@@ -25,7 +26,8 @@ final class ComputeOptions {
     Backend create() {
         if (threads < 0) throw new UserError("--threads must be >= 0, got " + threads);
         int t = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
-        switch (backend.toLowerCase()) {
+        boolean quiet = backend == null;
+        switch (quiet ? "auto" : backend.toLowerCase()) {
             case "cpu": return new CpuBackend(t);
             case "host": {
                 HostLibrary.Status s = HostLibrary.status();
@@ -35,10 +37,10 @@ final class ComputeOptions {
             case "auto": {
                 HostLibrary.Status s = HostLibrary.status();
                 if (s.available()) {
-                    System.err.printf("mflow: --backend auto: using host (native %s, %d threads)%n", s.variant(), t);
+                    if (!quiet) System.err.printf("mflow: --backend auto: using host (native %s, %d threads)%n", s.variant(), t);
                     return new HostBackend(t);
                 }
-                System.err.printf("mflow: --backend auto: using cpu (%d threads); host unavailable: %s%n", t, s.detail());
+                if (!quiet) System.err.printf("mflow: --backend auto: using cpu (%d threads); host unavailable: %s%n", t, s.detail());
                 return new CpuBackend(t);
             }
             case "cuda": {

@@ -35,7 +35,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--card", paramLabel = "FILE", description = "The run card, as an option (same as CARD).") Path cardOption;
     @Option(names = "--out", description = "Output directory for all stages (must not exist). Default: mflow-run-<date>-<time>.") Path out;
     @Option(names = "--show-card", description = "Print the run card and exit.") boolean showCard;
-    @Option(names = "--backend", description = "Compute backend of every stage (cpu, host, cuda, auto), overriding the card's. Default: each stage's own (the card's, else cpu).")
+    @Option(names = "--backend", description = "Compute backend of every stage (cpu, host, cuda, auto), overriding the card's. Default: each stage's own (the card's, else auto).")
     String backend;
     @Option(names = "--threads", description = "CPU worker threads of every stage (0 = all hardware threads), overriding the card's.")
     Integer threads;

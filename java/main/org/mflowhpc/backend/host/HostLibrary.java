@@ -95,7 +95,7 @@ public final class HostLibrary {
             if (HostLibrary.class.getResource(res) == null) continue;
             try {
                 Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "mflow-host-");
-                dir.toFile().deleteOnExit();
+                new java.io.File(dir.toString()).deleteOnExit(); // not toFile(): works under any provider of the real file system
                 Path env = unpack(RESOURCE_DIR + plat + "/libmflowhost-env.so", dir);
                 if (env != null) {
                     try {
@@ -122,7 +122,7 @@ public final class HostLibrary {
             if (in == null) return null;
             Path file = dir.resolve(res.substring(res.lastIndexOf('/') + 1));
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-            file.toFile().deleteOnExit();
+            new java.io.File(file.toString()).deleteOnExit();
             return file;
         }
     }
