@@ -57,7 +57,7 @@ final class GenerateCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "64-bit seed of the counter-based RNG. Default: ${DEFAULT-VALUE}.") long seed;
     @Option(names = "--every", defaultValue = "1", description = "Updates between saved configurations. Default: ${DEFAULT-VALUE}.") int every;
     @Option(names = "--therm", defaultValue = "100", description = "Thermalisation updates before the first saved one. Default: ${DEFAULT-VALUE}.") int therm;
-    @Option(names = "--start", defaultValue = "hot", description = "Initial configuration: hot (Haar random) or cold (unit links). Default: ${DEFAULT-VALUE}.") String start;
+    @Option(names = "--start", defaultValue = "cold", description = "Initial configuration: cold (unit links) or hot (Haar random). Default: ${DEFAULT-VALUE} (a hot start can freeze 4D U(1) in the Coulomb phase into a flux sector: docs/physics.md).") String start;
     @Option(names = "--overrelax", defaultValue = "4", description = "Overrelaxation sweeps per heatbath sweep. Default: ${DEFAULT-VALUE}.") int overrelax;
     @Option(names = "--hmc-steps", defaultValue = "10", description = "HMC integration steps per trajectory. Default: ${DEFAULT-VALUE}.") int hmcSteps;
     @Option(names = "--hmc-tau", defaultValue = "1.0", description = "HMC trajectory length. Default: ${DEFAULT-VALUE}.") double hmcTau;
