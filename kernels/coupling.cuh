@@ -11,6 +11,10 @@
 // for U = W' Gamma: G_W' = G Gamma^dag, G_Gamma = W'^dag G; for W = U Gamma^dag: G_U = G_W Gamma,
 // G_Gamma = G_W^dag U; G_Gamma reaches Gamma's links as G_D' = G_Gamma C' B'^dag, G_B' = D'^dag G_Gamma C',
 // G_C' = G_Gamma^dag D' B' (D' = U_nu(x), B' = U_mu(x+nu), C' = U_nu(x+mu)).
+// A negative partner nu = ~n (-1 - n) takes the staple on the -n side instead (the backward staple):
+// Gamma_b = A^dag B C with A = U_n(x-n), B = U_mu(x-n), C = U_n(x-n+mu), so U Gamma_b^dag = P_{mu n}(x-n)^dag up to
+// conjugation and Re tr U Gamma_b^dag = Re tr P_{mu n}(x-n); U(1): theta_Gamma_b = -theta_A + theta_B + theta_C;
+// G_A = B C G_Gamma^dag, G_B = A G_Gamma C^dag, G_C = B^dag A G_Gamma. Same flops and bytes as the forward staple.
 //
 // Threads. The per-element functions write only their own element; the *Backward accumulations add into links
 // shared between neighbouring elements, so callers run them serially per configuration in site order (that is
@@ -94,14 +98,24 @@ MFLOW_HD void loopFeaturesBackwardSite(const Geom& g, bool u1, const double* f, 
     addScaledC(t, cr, ci, gl + 18 * lD);
 }
 
-/** Gamma(x) = U_nu(x) U_mu(x+nu) U_nu(x+mu)^dag (SU(3)). */
+/** Gamma(x) = U_nu(x) U_mu(x+nu) U_nu(x+mu)^dag (SU(3)); nu = ~n: Gamma_b = U_n(x-n)^dag U_mu(x-n) U_n(x-n+mu). */
 MFLOW_HD void staple(const Geom& g, const double* f, int b, int mu, int nu, int x, double* gam) {
     double t[18];
+    if (nu < 0) {
+        int n = ~nu, xm = g.dnx(n, x);
+        su3::dagMul(f + 18 * g.link(b, n, xm), f + 18 * g.link(b, mu, xm), t);
+        su3::mul(t, f + 18 * g.link(b, n, g.upx(mu, xm)), gam);
+        return;
+    }
     su3::mul(f + 18 * g.link(b, nu, x), f + 18 * g.link(b, mu, g.upx(nu, x)), t);
     su3::mulDag(t, f + 18 * g.link(b, nu, g.upx(mu, x)), gam);
 }
 
 MFLOW_HD double stapleU1(const Geom& g, const double* f, int b, int mu, int nu, int x) {
+    if (nu < 0) {
+        int n = ~nu, xm = g.dnx(n, x);
+        return -f[g.link(b, n, xm)] + f[g.link(b, mu, xm)] + f[g.link(b, n, g.upx(mu, xm))];
+    }
     return f[g.link(b, nu, x)] + f[g.link(b, mu, g.upx(nu, x))] - f[g.link(b, nu, g.upx(mu, x))];
 }
 
@@ -123,6 +137,22 @@ MFLOW_HD void scatterElement(const Geom& g, bool u1, double* f, int mu, int nu, 
 
 /** Adds dL/dGamma = gGam to Gamma's three links (SU(3)). */
 MFLOW_HD void stapleBackward(const Geom& g, const double* f, int b, int mu, int nu, int x, const double* gGam, double* gl) {
+    if (nu < 0) {
+        int n = ~nu, xm = g.dnx(n, x);
+        int64_t lA = g.link(b, n, xm), lB = g.link(b, mu, xm), lC = g.link(b, n, g.upx(mu, xm));
+        const double *A = f + 18 * lA, *B = f + 18 * lB, *C = f + 18 * lC;
+        double t[18], t2[18];
+        su3::mul(B, C, t);
+        su3::mulDag(t, gGam, t2);
+        su3::addScaled(t2, 1.0, gl + 18 * lA);
+        su3::mul(A, gGam, t);
+        su3::mulDag(t, C, t2);
+        su3::addScaled(t2, 1.0, gl + 18 * lB);
+        su3::dagMul(B, A, t);
+        su3::mul(t, gGam, t2);
+        su3::addScaled(t2, 1.0, gl + 18 * lC);
+        return;
+    }
     int64_t lD = g.link(b, nu, x), lB = g.link(b, mu, g.upx(nu, x)), lC = g.link(b, nu, g.upx(mu, x));
     const double *D = f + 18 * lD, *B = f + 18 * lB, *C = f + 18 * lC;
     double t[18], t2[18];
@@ -138,6 +168,13 @@ MFLOW_HD void stapleBackward(const Geom& g, const double* f, int b, int mu, int 
 }
 
 MFLOW_HD void stapleBackwardU1(const Geom& g, int b, int mu, int nu, int x, double gGam, double* gl) {
+    if (nu < 0) {
+        int n = ~nu, xm = g.dnx(n, x);
+        gl[g.link(b, n, xm)] -= gGam;
+        gl[g.link(b, mu, xm)] += gGam;
+        gl[g.link(b, n, g.upx(mu, xm))] += gGam;
+        return;
+    }
     gl[g.link(b, nu, x)] += gGam;
     gl[g.link(b, mu, g.upx(nu, x))] += gGam;
     gl[g.link(b, nu, g.upx(mu, x))] -= gGam;

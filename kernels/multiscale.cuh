@@ -136,10 +136,7 @@ struct Mid {
 /** Gamma of the active link U_mu(x) (SU(3)), with its pieces kept in s for the backward. */
 MFLOW_HD void gamma(const Geom& g, const double* f, int b, int mu, int nu, int x, Mid& s) {
     coupling::staple(g, f, b, mu, nu, x, s.gf);
-    int xm = g.dnx(nu, x);
-    double t[18];
-    su3::dagMul(f + 18 * g.link(b, nu, xm), f + 18 * g.link(b, mu, xm), t);
-    su3::mul(t, f + 18 * g.link(b, nu, g.upx(mu, xm)), s.gb);
+    coupling::staple(g, f, b, mu, ~nu, x, s.gb);
     su3::dagMul(s.gf, s.gb, s.q);
     flow::Spectral::sqrt(s.q, s.r);
     su3::mul(s.gf, s.r, s.gam);
@@ -147,16 +144,14 @@ MFLOW_HD void gamma(const Geom& g, const double* f, int b, int mu, int nu, int x
 
 /** U(1) Gamma angle: theta_f + wrap(theta_b - theta_f)/2. */
 MFLOW_HD double gammaU1(const Geom& g, const double* f, int b, int mu, int nu, int x) {
-    double gf = coupling::stapleU1(g, f, b, mu, nu, x);
-    int xm = g.dnx(nu, x);
-    double gb = -f[g.link(b, nu, xm)] + f[g.link(b, mu, xm)] + f[g.link(b, nu, g.upx(mu, xm))];
+    double gf = coupling::stapleU1(g, f, b, mu, nu, x), gb = coupling::stapleU1(g, f, b, mu, ~nu, x);
     return gf + 0.5 * wrap(gb - gf);
 }
 
 /** ADDS dL/dGamma = gGam to the six links of Gamma_f and Gamma_b (SU(3); s from gamma at the same link). */
 MFLOW_HD void gammaBackward(const Geom& g, const double* f, int b, int mu, int nu, int x, const double* gGam, double* gl,
                             const Mid& s) {
-    double t[18], t2[18], g1[18], g2[18], g3[18];
+    double t[18], g1[18], g2[18], g3[18];
     su3::mulDag(gGam, s.r, g1);
     su3::dagMul(s.gf, gGam, t);
     flow::Spectral::sqrtBackward(s.q, t, g2);         // g2 = G_Q
@@ -164,27 +159,13 @@ MFLOW_HD void gammaBackward(const Geom& g, const double* f, int b, int mu, int n
     su3::addScaled(t, 1.0, g1);                        // g1 = G_Gamma_f
     su3::mul(s.gf, g2, g3);                            // g3 = G_Gamma_b
     coupling::stapleBackward(g, f, b, mu, nu, x, g1, gl);
-    int xm = g.dnx(nu, x);
-    int64_t lA = g.link(b, nu, xm), lB = g.link(b, mu, xm), lC = g.link(b, nu, g.upx(mu, xm));
-    const double *A = f + 18 * lA, *B = f + 18 * lB, *C = f + 18 * lC;
-    su3::mul(B, C, t);
-    su3::mulDag(t, g3, t2);
-    su3::addScaled(t2, 1.0, gl + 18 * lA);
-    su3::mul(A, g3, t);
-    su3::mulDag(t, C, t2);
-    su3::addScaled(t2, 1.0, gl + 18 * lB);
-    su3::dagMul(B, A, t);
-    su3::mul(t, g3, t2);
-    su3::addScaled(t2, 1.0, gl + 18 * lC);
+    coupling::stapleBackward(g, f, b, mu, ~nu, x, g3, gl);
 }
 
 /** U(1): ADDS dL/dtheta_Gamma = gGam to the links of both staples (half to each). */
 MFLOW_HD void gammaBackwardU1(const Geom& g, int b, int mu, int nu, int x, double gGam, double* gl) {
     coupling::stapleBackwardU1(g, b, mu, nu, x, 0.5 * gGam, gl);
-    int xm = g.dnx(nu, x);
-    gl[g.link(b, nu, xm)] -= 0.5 * gGam;
-    gl[g.link(b, mu, xm)] += 0.5 * gGam;
-    gl[g.link(b, nu, g.upx(mu, xm))] += 0.5 * gGam;
+    coupling::stapleBackwardU1(g, b, mu, ~nu, x, 0.5 * gGam, gl);
 }
 
 /** w(e) = U_mu(x) Gamma^dag (U(1): theta_mu(x) - theta_Gamma, not wrapped). */

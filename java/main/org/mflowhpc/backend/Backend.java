@@ -196,7 +196,9 @@ public interface Backend extends AutoCloseable {
      * For each active link U_mu(x), x = sites[j], with the single frozen staple
      * Γ(x) = U_nu(x) U_mu(x+nu) U_nu(x+mu)^dag (so U Γ^dag = P_{mu nu}(x), the plaquette; mu, nu a plane of the mask):
      * w[e*dof..] = W = U Γ^dag, e = b*M + j. U(1): the angle theta_mu(x) - theta_Γ (not wrapped), 3 adds, 32 B read,
-     * 8 B written. SU(3): 3 products, 594 flops; reads 4 links (576 B), writes 144 B.
+     * 8 B written. SU(3): 3 products, 594 flops; reads 4 links (576 B), writes 144 B. A negative partner nu = ~n
+     * (-1 - n, n a direction other than mu) takes the staple on the -n side, Γ_b = U_n(x-n)^dag U_mu(x-n) U_n(x-n+mu)
+     * (Re tr U Γ_b^dag = Re tr P_{mu n}(x-n)), here and in the three ops below, at the same cost.
      */
     void gatherActive(GaugeField u, int mu, int nu, Index sites, Buffer w);
 

@@ -329,17 +329,21 @@ public final class SelfCheck {
         int[] sites = list.stream().mapToInt(Integer::intValue).toArray();
         int M = sites.length, n = nb * M;
         Index[] st = idx(sites);
-        out("gatherActive", th, n * dof, null, Tol.EXACT, (x, o) -> x.gatherActive(p.on(x, ref), mu, nu, pick(x, ref, st), o));
-        double[] w = u1 ? gaussians(n, seed + 11) : su3s(n, seed + 11);
-        inPlace("scatterActive", th, haar(g, lat, nb, seed + 12), Tol.EXACT, (x, u) -> x.scatterActive(u, mu, nu, pick(x, ref, st), x.upload(w)));
-        Pair q = haar(g, lat, nb, seed + 12);
-        double[] gW = gaussians(n * dof, seed + 13);
-        out("scatterActiveBackward gLinks", th, q.r.size(), gl0, Tol.EXACT,
-                (x, o) -> x.scatterActiveBackward(q.on(x, ref), mu, nu, pick(x, ref, st), x.upload(w), o, x.alloc(n * dof)));
-        out("scatterActiveBackward gW", th, n * dof, null, Tol.EXACT,
-                (x, o) -> x.scatterActiveBackward(q.on(x, ref), mu, nu, pick(x, ref, st), x.upload(w), x.upload(gl0), o));
-        out("gatherActiveBackward", th, q.r.size(), gl0, Tol.EXACT,
-                (x, o) -> x.gatherActiveBackward(q.on(x, ref), mu, nu, pick(x, ref, st), x.upload(w), x.upload(gW), o));
+        for (int side : new int[] {nu, ~nu}) { // the staple on the +nu side, then (nu = ~n) on the -nu side
+            final int pn = side;
+            String tag = side < 0 ? " backward staple" : "";
+            out("gatherActive" + tag, th, n * dof, null, Tol.EXACT, (x, o) -> x.gatherActive(p.on(x, ref), mu, pn, pick(x, ref, st), o));
+            double[] w = u1 ? gaussians(n, seed + 11) : su3s(n, seed + 11);
+            inPlace("scatterActive" + tag, th, haar(g, lat, nb, seed + 12), Tol.EXACT, (x, u) -> x.scatterActive(u, mu, pn, pick(x, ref, st), x.upload(w)));
+            Pair q = haar(g, lat, nb, seed + 12);
+            double[] gW = gaussians(n * dof, seed + 13);
+            out("scatterActiveBackward gLinks" + tag, th, q.r.size(), gl0, Tol.EXACT,
+                    (x, o) -> x.scatterActiveBackward(q.on(x, ref), mu, pn, pick(x, ref, st), x.upload(w), o, x.alloc(n * dof)));
+            out("scatterActiveBackward gW" + tag, th, n * dof, null, Tol.EXACT,
+                    (x, o) -> x.scatterActiveBackward(q.on(x, ref), mu, pn, pick(x, ref, st), x.upload(w), x.upload(gl0), o));
+            out("gatherActiveBackward" + tag, th, q.r.size(), gl0, Tol.EXACT,
+                    (x, o) -> x.gatherActiveBackward(q.on(x, ref), mu, pn, pick(x, ref, st), x.upload(w), x.upload(gW), o));
+        }
     }
 
     // ------------------------------------------------------------------ multiscale doubling (through the reference on host and cuda)

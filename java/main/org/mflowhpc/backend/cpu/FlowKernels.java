@@ -23,7 +23,9 @@ import org.mflowhpc.math.CircleBase;
  * c = (g_re - i g_im)/N from the feature channels, G_A = conj(c) D C B^dag, G_B = conj(c) A^dag D C,
  * G_C = c D^dag A B, G_D = c A B C^dag. For U = W' Γ: G_W' = G Γ^dag, G_Γ = W'^dag G; for W = U Γ^dag:
  * G_U = G_W Γ, G_Γ = G_W^dag U; and G_Γ reaches Γ's links as G_D' = G_Γ C' B'^dag, G_B' = D'^dag G_Γ C',
- * G_C' = G_Γ^dag D' B'.
+ * G_C' = G_Γ^dag D' B'. A negative partner nu = ~n (-1 - n) takes the staple on the -n side (the backward staple)
+ * Γ_b = A^dag B C, A = U_n(x-n), B = U_mu(x-n), C = U_n(x-n+mu) (Re tr U Γ_b^dag = Re tr P_{mu n}(x-n); U(1):
+ * theta_Γb = -theta_A + theta_B + theta_C), whose links get G_A = B C G_Γ^dag, G_B = A G_Γ C^dag, G_C = B^dag A G_Γ.
  *
  * <p>Threads. Per-element work (features, gathers, link flows) runs over (configuration, site) in parallel; the
  * gradient scatter-adds, where neighbouring elements share links, run in parallel over configurations only, each
@@ -144,19 +146,40 @@ final class FlowKernels {
 
     // ------------------------------------------------------------------ gather / scatter of active links
 
-    /** Γ(x) = U_nu(x) U_mu(x+nu) U_nu(x+mu)^dag into gam[0..18) (SU(3)); t scratch. */
+    /**
+     * Γ(x) = U_nu(x) U_mu(x+nu) U_nu(x+mu)^dag into gam[0..18) (SU(3)); t scratch. nu = ~n: the backward staple
+     * Γ_b = U_n(x-n)^dag U_mu(x-n) U_n(x-n+mu).
+     */
     private static void staple(double[] f, GaugeField u, int b, int mu, int nu, int x, double[] t, double[] gam) {
         Lattice lat = u.lattice;
+        if (nu < 0) {
+            int n = ~nu, xm = lat.dn(n, x);
+            SU3.dagMul(f, u.offset(b, n, xm), f, u.offset(b, mu, xm), t, 0);
+            SU3.mul(t, 0, f, u.offset(b, n, lat.up(mu, xm)), gam, 0);
+            return;
+        }
         SU3.mul(f, u.offset(b, nu, x), f, u.offset(b, mu, lat.up(nu, x)), t, 0);
         SU3.mulDag(t, 0, f, u.offset(b, nu, lat.up(mu, x)), gam, 0);
     }
 
     private static double stapleU1(double[] f, GaugeField u, int b, int mu, int nu, int x) {
         Lattice lat = u.lattice;
+        if (nu < 0) {
+            int n = ~nu, xm = lat.dn(n, x);
+            return -f[u.offset(b, n, xm)] + f[u.offset(b, mu, xm)] + f[u.offset(b, n, lat.up(mu, xm))];
+        }
         return f[u.offset(b, nu, x)] + f[u.offset(b, mu, lat.up(nu, x))] - f[u.offset(b, nu, lat.up(mu, x))];
     }
 
+    /** Directions of an active link and its partner; the single staple also takes nu = ~n (the -n side). */
+    private static void checkPair(Lattice lat, int mu, int nu, boolean mid, String what) {
+        int n = !mid && nu < 0 ? ~nu : nu;
+        if (mu < 0 || mu >= lat.d || n < 0 || n >= lat.d || mu == n)
+            throw new IllegalArgumentException(what + ": directions mu = " + mu + ", nu = " + nu + " are not a plane of a " + lat.d + "D lattice");
+    }
+
     static void gather(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] w, boolean mid) {
+        checkPair(u.lattice, mu, nu, mid, mid ? "gatherMidpoint" : "gatherActive");
         int M = sites.length;
         double[] f = CpuBackend.data(u);
         boolean u1 = u.group == Group.U1;
@@ -172,6 +195,7 @@ final class FlowKernels {
     }
 
     static void scatter(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] w, boolean mid) {
+        checkPair(u.lattice, mu, nu, mid, mid ? "scatterMidpoint" : "scatterActive");
         int M = sites.length;
         double[] f = CpuBackend.data(u);
         boolean u1 = u.group == Group.U1;
@@ -202,11 +226,8 @@ final class FlowKernels {
      */
     private static void gamma(double[] f, GaugeField u, int b, int mu, int nu, int x, boolean mid, Gam s) {
         if (!mid) { staple(f, u, b, mu, nu, x, s.t, s.gam); return; }
-        Lattice lat = u.lattice;
         staple(f, u, b, mu, nu, x, s.t, s.gf);
-        int xm = lat.dn(nu, x);
-        SU3.dagMul(f, u.offset(b, nu, xm), f, u.offset(b, mu, xm), s.t, 0);
-        SU3.mul(s.t, 0, f, u.offset(b, nu, lat.up(mu, xm)), s.gb, 0);
+        staple(f, u, b, mu, ~nu, x, s.t, s.gb);
         SU3.dagMul(s.gf, 0, s.gb, 0, s.q, 0);
         Su3Spectral.sqrt(s.q, 0, s.r, 0);
         SU3.mul(s.gf, 0, s.r, 0, s.gam, 0);
@@ -216,9 +237,7 @@ final class FlowKernels {
     private static double gammaU1(double[] f, GaugeField u, int b, int mu, int nu, int x, boolean mid) {
         double gf = stapleU1(f, u, b, mu, nu, x);
         if (!mid) return gf;
-        Lattice lat = u.lattice;
-        int xm = lat.dn(nu, x);
-        double gb = -f[u.offset(b, nu, xm)] + f[u.offset(b, mu, xm)] + f[u.offset(b, nu, lat.up(mu, xm))];
+        double gb = stapleU1(f, u, b, mu, ~nu, x);
         return gf + 0.5 * U1.wrap(gb - gf);
     }
 
@@ -234,35 +253,33 @@ final class FlowKernels {
         SU3.addScaled(s.t, 0, 1.0, s.g1, 0);                          // g1 = G_Γf
         SU3.mul(s.gf, 0, s.g2, 0, s.g3, 0);                           // g3 = G_Γb
         stapleBackward(f, u, b, mu, nu, x, s.g1, g, s.t, s.t2);
-        // Γ_b = A^dag B C, A = U_nu(x-nu), B = U_mu(x-nu), C = U_nu(x-nu+mu): G_A = B C G^dag, G_B = A G C^dag, G_C = B^dag A G
-        Lattice lat = u.lattice;
-        int xm = lat.dn(nu, x), oA = u.offset(b, nu, xm), oB = u.offset(b, mu, xm), oC = u.offset(b, nu, lat.up(mu, xm));
-        SU3.mul(f, oB, f, oC, s.t, 0);
-        SU3.mulDag(s.t, 0, s.g3, 0, s.t2, 0);
-        SU3.addScaled(s.t2, 0, 1.0, g, oA);
-        SU3.mul(f, oA, s.g3, 0, s.t, 0);
-        SU3.mulDag(s.t, 0, f, oC, s.t2, 0);
-        SU3.addScaled(s.t2, 0, 1.0, g, oB);
-        SU3.dagMul(f, oB, f, oA, s.t, 0);
-        SU3.mul(s.t, 0, s.g3, 0, s.t2, 0);
-        SU3.addScaled(s.t2, 0, 1.0, g, oC);
+        stapleBackward(f, u, b, mu, ~nu, x, s.g3, g, s.t, s.t2);
     }
 
     /** U(1): adds dL/dtheta_Γ = gGam to the links of Γ (midpoint: half to each staple). */
     private static void gammaBackwardU1(double[] f, GaugeField u, int b, int mu, int nu, int x, boolean mid, double gGam, double[] g) {
         if (!mid) { stapleBackwardU1(u, b, mu, nu, x, gGam, g); return; }
         stapleBackwardU1(u, b, mu, nu, x, 0.5 * gGam, g);
-        Lattice lat = u.lattice;
-        int xm = lat.dn(nu, x);
-        g[u.offset(b, nu, xm)] -= 0.5 * gGam;
-        g[u.offset(b, mu, xm)] += 0.5 * gGam;
-        g[u.offset(b, nu, lat.up(mu, xm))] += 0.5 * gGam;
+        stapleBackwardU1(u, b, mu, ~nu, x, 0.5 * gGam, g);
     }
 
     /** Adds dL/dΓ = gGam to Γ's three links (SU(3)). */
     private static void stapleBackward(double[] f, GaugeField u, int b, int mu, int nu, int x, double[] gGam, double[] g,
                                        double[] t, double[] t2) {
         Lattice lat = u.lattice;
+        if (nu < 0) { // Γ_b = A^dag B C: G_A = B C G^dag, G_B = A G C^dag, G_C = B^dag A G
+            int n = ~nu, xm = lat.dn(n, x), oA = u.offset(b, n, xm), oB = u.offset(b, mu, xm), oC = u.offset(b, n, lat.up(mu, xm));
+            SU3.mul(f, oB, f, oC, t, 0);
+            SU3.mulDag(t, 0, gGam, 0, t2, 0);
+            SU3.addScaled(t2, 0, 1.0, g, oA);
+            SU3.mul(f, oA, gGam, 0, t, 0);
+            SU3.mulDag(t, 0, f, oC, t2, 0);
+            SU3.addScaled(t2, 0, 1.0, g, oB);
+            SU3.dagMul(f, oB, f, oA, t, 0);
+            SU3.mul(t, 0, gGam, 0, t2, 0);
+            SU3.addScaled(t2, 0, 1.0, g, oC);
+            return;
+        }
         int oD = u.offset(b, nu, x), oB = u.offset(b, mu, lat.up(nu, x)), oC = u.offset(b, nu, lat.up(mu, x));
         // G_D' = G_Γ C' B'^dag
         SU3.mulDag(f, oC, f, oB, t, 0);
@@ -280,12 +297,20 @@ final class FlowKernels {
 
     private static void stapleBackwardU1(GaugeField u, int b, int mu, int nu, int x, double gGam, double[] g) {
         Lattice lat = u.lattice;
+        if (nu < 0) {
+            int n = ~nu, xm = lat.dn(n, x);
+            g[u.offset(b, n, xm)] -= gGam;
+            g[u.offset(b, mu, xm)] += gGam;
+            g[u.offset(b, n, lat.up(mu, xm))] += gGam;
+            return;
+        }
         g[u.offset(b, nu, x)] += gGam;
         g[u.offset(b, mu, lat.up(nu, x))] += gGam;
         g[u.offset(b, nu, lat.up(mu, x))] -= gGam;
     }
 
     static void scatterBackward(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] wNew, double[] g, double[] gW, boolean mid) {
+        checkPair(u.lattice, mu, nu, mid, mid ? "scatterMidpointBackward" : "scatterActiveBackward");
         int M = sites.length;
         double[] f = CpuBackend.data(u);
         boolean u1 = u.group == Group.U1;
@@ -311,6 +336,7 @@ final class FlowKernels {
     }
 
     static void gatherBackward(CpuBackend be, GaugeField u, int mu, int nu, int[] sites, double[] wOld, double[] gW, double[] g, boolean mid) {
+        checkPair(u.lattice, mu, nu, mid, mid ? "gatherMidpointBackward" : "gatherActiveBackward");
         int M = sites.length;
         double[] f = CpuBackend.data(u);
         boolean u1 = u.group == Group.U1;

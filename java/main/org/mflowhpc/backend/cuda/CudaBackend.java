@@ -948,10 +948,15 @@ public final class CudaBackend implements Backend {
         if (mu == nu) throw new IllegalArgumentException(what + ": mu and nu must differ");
     }
 
+    /** The single-staple ops also take nu = ~n (-1 - n): the staple on the -n side (Backend#gatherActive). */
+    private void checkStaplePair(Lattice l, int mu, int nu, String what) {
+        checkPair(l, mu, nu < 0 ? ~nu : nu, what);
+    }
+
     @Override public void gatherActive(GaugeField u, int mu, int nu, Index sites, Buffer w) {
         on();
         Lattice l = u.lattice;
-        checkPair(l, mu, nu, "gatherActive");
+        checkStaplePair(l, mu, nu, "gatherActive");
         CudaIndex s = sites(sites, l.volume, "gatherActive sites");
         long wa = at(w, (long) u.batch * s.length() * u.group.dof, "gatherActive w");
         launch(Kernel.GATHER_ACTIVE, (long) u.batch * s.length(), geomArgs(l).i(u.batch).i(u1(u.group)).p(links(u)).i(mu).i(nu).p(s.addr).i(s.length()).p(wa));
@@ -960,7 +965,7 @@ public final class CudaBackend implements Backend {
     @Override public void scatterActive(GaugeField u, int mu, int nu, Index sites, Buffer wNew) {
         on();
         Lattice l = u.lattice;
-        checkPair(l, mu, nu, "scatterActive");
+        checkStaplePair(l, mu, nu, "scatterActive");
         CudaIndex s = sites(sites, l.volume, "scatterActive sites");
         long wa = at(wNew, (long) u.batch * s.length() * u.group.dof, "scatterActive wNew");
         launch(Kernel.SCATTER_ACTIVE, (long) u.batch * s.length(), geomArgs(l).i(u.batch).i(u1(u.group)).p(links(u)).i(mu).i(nu).p(s.addr).i(s.length()).p(wa));
@@ -969,7 +974,7 @@ public final class CudaBackend implements Backend {
     @Override public void scatterActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW) {
         on();
         Lattice l = u.lattice;
-        checkPair(l, mu, nu, "scatterActiveBackward");
+        checkStaplePair(l, mu, nu, "scatterActiveBackward");
         CudaIndex s = sites(sites, l.volume, "scatterActiveBackward sites");
         long n = (long) u.batch * s.length() * u.group.dof;
         long wn = at(wNew, n, "scatterActiveBackward wNew"), gl = at(gLinks, u.size(), "scatterActiveBackward gLinks"),
@@ -981,7 +986,7 @@ public final class CudaBackend implements Backend {
     @Override public void gatherActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks) {
         on();
         Lattice l = u.lattice;
-        checkPair(l, mu, nu, "gatherActiveBackward");
+        checkStaplePair(l, mu, nu, "gatherActiveBackward");
         CudaIndex s = sites(sites, l.volume, "gatherActiveBackward sites");
         long n = (long) u.batch * s.length() * u.group.dof;
         long wo = at(wOld, n, "gatherActiveBackward wOld"), gw = at(gW, n, "gatherActiveBackward gW"),

@@ -416,9 +416,14 @@ public final class HostBackend implements Backend {
         if (mu == nu) throw new IllegalArgumentException(what + ": mu and nu must differ");
     }
 
+    /** The single-staple ops also take nu = ~n (-1 - n): the staple on the -n side (Backend#gatherActive). */
+    private void checkStaplePair(Lattice l, int mu, int nu, String what) {
+        checkPair(l, mu, nu < 0 ? ~nu : nu, what);
+    }
+
     @Override public void gatherActive(GaugeField u, int mu, int nu, Index sites, Buffer w) {
         Lattice l = u.lattice;
-        checkPair(l, mu, nu, "gatherActive");
+        checkStaplePair(l, mu, nu, "gatherActive");
         HostIndex s = sites(sites, l.volume, "gatherActive sites");
         HostNative.gatherActive(threads, l.d, l.volume, geo(l), u.batch, u1(u.group), links(u), mu, nu, s.addr, s.length(),
                 at(w, (long) u.batch * s.length() * u.group.dof, "gatherActive w"));
@@ -426,7 +431,7 @@ public final class HostBackend implements Backend {
 
     @Override public void scatterActive(GaugeField u, int mu, int nu, Index sites, Buffer wNew) {
         Lattice l = u.lattice;
-        checkPair(l, mu, nu, "scatterActive");
+        checkStaplePair(l, mu, nu, "scatterActive");
         HostIndex s = sites(sites, l.volume, "scatterActive sites");
         HostNative.scatterActive(threads, l.d, l.volume, geo(l), u.batch, u1(u.group), links(u), mu, nu, s.addr, s.length(),
                 at(wNew, (long) u.batch * s.length() * u.group.dof, "scatterActive wNew"));
@@ -434,7 +439,7 @@ public final class HostBackend implements Backend {
 
     @Override public void scatterActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW) {
         Lattice l = u.lattice;
-        checkPair(l, mu, nu, "scatterActiveBackward");
+        checkStaplePair(l, mu, nu, "scatterActiveBackward");
         HostIndex s = sites(sites, l.volume, "scatterActiveBackward sites");
         long n = (long) u.batch * s.length() * u.group.dof;
         HostNative.scatterActiveBackward(threads, l.d, l.volume, geo(l), u.batch, u1(u.group), links(u), mu, nu, s.addr, s.length(),
@@ -444,7 +449,7 @@ public final class HostBackend implements Backend {
 
     @Override public void gatherActiveBackward(GaugeField u, int mu, int nu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks) {
         Lattice l = u.lattice;
-        checkPair(l, mu, nu, "gatherActiveBackward");
+        checkStaplePair(l, mu, nu, "gatherActiveBackward");
         HostIndex s = sites(sites, l.volume, "gatherActiveBackward sites");
         long n = (long) u.batch * s.length() * u.group.dof;
         HostNative.gatherActiveBackward(threads, l.d, l.volume, geo(l), u.batch, u1(u.group), links(u), mu, nu, s.addr, s.length(),

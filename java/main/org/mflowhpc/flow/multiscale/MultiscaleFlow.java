@@ -59,7 +59,7 @@ import org.mflowhpc.rng.RngStream;
  *       eigenvectors of W, so for SU(3) only the midpoint centring lets the conditional sit between the staples
  *       (2D SU(3) 8x8, beta = 4, 300 steps: see docs/physics.md). <b>Frames</b> ({@code frames}; SU(3) default: four alternating, starting with center; U(1): [center]): the
  *       new link may pass several such flows in turn, each in its own frame, U <- g_s(U Γ_s^dag) Γ_s with Γ_s the
- *       midpoint loop or the single staple Γ_f; each g_s is equivariant under conjugation, but two frames differ by
+ *       midpoint loop, the single staple Γ_f ("staple") or the single staple Γ_b ("backstaple"); each g_s is equivariant under conjugation, but two frames differ by
  *       Γ_s Γ_t^dag (for midpoint and staple Γ S Γ^dag, which commutes with H below), so the composition is
  *       equivariant only under the stabiliser of the pair and its density need not be a class function of any one
  *       W: for SU(3) this lets the flow align W with the non-scalar H of the exact conditional
@@ -107,7 +107,7 @@ import org.mflowhpc.rng.RngStream;
  *
  * <h2>Config keys [defaults]</h2>
  * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], frames [SU(3) [center, other, center, other],
- * U(1) and any config giving center alone [center]; a list of midpoint / staple, the first equal to center], beta (U(1) with the
+ * U(1) and any config giving center alone [center]; a list of midpoint / staple / backstaple, the first equal to center], beta (U(1) with the
  * analytic base and the SU(3) base starts: required), analytic_init [true for U(1)], base_start [U(1) "mk" ("bare" in 3D); "rg" if
  * analytic_init=true is given, "flat" if false; SU(3) "flat"], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
@@ -124,6 +124,9 @@ import org.mflowhpc.rng.RngStream;
  */
 public final class MultiscaleFlow implements FlowModel {
     public static final String DOUBLING = "staple";
+    /** Frames of the new-link flows: the midpoint loop Γ, the single staple Γ_f (+mu side), the single staple Γ_b (-mu side). */
+    static final List<String> FRAMES = List.of("midpoint", "staple", "backstaple");
+    private static final int MIDPOINT = 0, BACKSTAPLE = 2;
     /** Starts of the U(1) base's coupling (config key base_start): see the class comment. */
     public static final List<String> BASE_STARTS = List.of("rg", "mk", "bare", "flat");
     private static final List<String> KEYS = List.of("doubling", "coarse", "center", "frames", "beta", "analytic_init", "base_start", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
@@ -139,7 +142,8 @@ public final class MultiscaleFlow implements FlowModel {
     private final int p, d, nraw;
     private final boolean base, logistic;
     /** Frame of each stage of the new-link flows: true = midpoint Γ, false = the single staple Γ_f. */
-    private final boolean[] frameMid;
+    /** Per frame stage: an index into {@link #FRAMES}. */
+    private final int[] frameKind;
     /** Network output channels per new-link direction: the first stage's nraw, then p per further stage. */
     private final int perNu;
     private final double[][] betaEff;
@@ -183,22 +187,22 @@ public final class MultiscaleFlow implements FlowModel {
                     + coarseExtent + "^" + d + " coarse prior)");
         }
         String center = Configs.stringOf(cfg, "center", "midpoint");
-        if (!center.equals("midpoint") && !center.equals("staple"))
-            throw new IllegalArgumentException("unknown multiscale center '" + center + "' (midpoint or staple)");
+        if (!FRAMES.contains(center))
+            throw new IllegalArgumentException("unknown multiscale center '" + center + "' (" + String.join(", ", FRAMES) + ")");
         // default: SU(3) four alternating frames (measured, docs/flows.md), U(1) one; center alone (as every checkpoint
         // written before frames existed) means the single frame [center]
         String other = center.equals("midpoint") ? "staple" : "midpoint";
         List<String> frames = Configs.stringsOf(cfg, "frames", u1 || cfg.containsKey("center") ? List.of(center) : List.of(center, other, center, other));
         if (frames.isEmpty() || frames.size() > 8)
-            throw new IllegalArgumentException("multiscale frames must list 1 to 8 of midpoint, staple; got " + frames);
+            throw new IllegalArgumentException("multiscale frames must list 1 to 8 of " + String.join(", ", FRAMES) + "; got " + frames);
         for (String f : frames)
-            if (!f.equals("midpoint") && !f.equals("staple"))
-                throw new IllegalArgumentException("unknown multiscale frame '" + f + "' in frames " + frames + " (midpoint or staple)");
+            if (!FRAMES.contains(f))
+                throw new IllegalArgumentException("unknown multiscale frame '" + f + "' in frames " + frames + " (" + String.join(", ", FRAMES) + ")");
         if (cfg.containsKey("center") && cfg.containsKey("frames") && !frames.get(0).equals(center))
             throw new IllegalArgumentException("multiscale center=" + center + " contradicts frames=" + String.join(",", frames) + " (center is the first frame)");
         center = frames.get(0);
-        this.frameMid = new boolean[frames.size()];
-        for (int i = 0; i < frameMid.length; i++) frameMid[i] = frames.get(i).equals("midpoint");
+        this.frameKind = new int[frames.size()];
+        for (int i = 0; i < frameKind.length; i++) frameKind[i] = FRAMES.indexOf(frames.get(i));
         this.flow = LinkFlow.parse(Configs.stringOf(cfg, "flow", u1 ? "rqs8" : "spectral4"));
         LinkFlow priorFlow = LinkFlow.parse(Configs.stringOf(cfg, "prior_flow", u1 ? "ncp6" : "spectral4"));
         LinkFlow levelFlow = LinkFlow.parse(Configs.stringOf(cfg, "level_flow", u1 ? "ncp6" : "spectral4"));
@@ -240,7 +244,7 @@ public final class MultiscaleFlow implements FlowModel {
         if (analytic && !(beta >= 0 && beta < Double.POSITIVE_INFINITY))
             throw new IllegalArgumentException("the analytic base needs a finite 'beta' >= 0 in the multiscale config, got " + cfg.get("beta"));
         this.nraw = p + (base ? 1 : 0);
-        this.perNu = nraw + (frameMid.length - 1) * p;
+        this.perNu = nraw + (frameKind.length - 1) * p;
 
         int nl = chain.layers();
         levels = new Lattice[nl + 1];
@@ -306,7 +310,7 @@ public final class MultiscaleFlow implements FlowModel {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("doubling", DOUBLING);
         c.put("center", center);
-        if (frameMid.length > 1) c.put("frames", List.copyOf(frames)); // one frame: center alone, as before frames existed
+        if (frameKind.length > 1) c.put("frames", List.copyOf(frames)); // one frame: center alone, as before frames existed
         if (u1) {
             c.put("analytic_init", recursion);
             c.put("base_start", start);
@@ -399,22 +403,25 @@ public final class MultiscaleFlow implements FlowModel {
 
     private int otherIndex(int mu, int nu) { return nu < mu ? nu : nu - 1; }
 
+    /** The single-staple partner of frame s: mu (Γ_f, the +mu side) or ~mu (Γ_b, the -mu side; Backend#gatherActive). */
+    private int partner(int s, int mu) { return frameKind[s] == BACKSTAPLE ? ~mu : mu; }
+
     private void gather(int s, GaugeField u, int nu, int mu, Index sites, Buffer w) {
-        if (frameMid[s]) be.gatherMidpoint(u, nu, mu, sites, w); else be.gatherActive(u, nu, mu, sites, w);
+        if (frameKind[s] == MIDPOINT) be.gatherMidpoint(u, nu, mu, sites, w); else be.gatherActive(u, nu, partner(s, mu), sites, w);
     }
 
     private void scatter(int s, GaugeField u, int nu, int mu, Index sites, Buffer w) {
-        if (frameMid[s]) be.scatterMidpoint(u, nu, mu, sites, w); else be.scatterActive(u, nu, mu, sites, w);
+        if (frameKind[s] == MIDPOINT) be.scatterMidpoint(u, nu, mu, sites, w); else be.scatterActive(u, nu, partner(s, mu), sites, w);
     }
 
     private void scatterBackward(int s, GaugeField u, int nu, int mu, Index sites, Buffer wNew, Buffer gLinks, Buffer gW) {
-        if (frameMid[s]) be.scatterMidpointBackward(u, nu, mu, sites, wNew, gLinks, gW);
-        else be.scatterActiveBackward(u, nu, mu, sites, wNew, gLinks, gW);
+        if (frameKind[s] == MIDPOINT) be.scatterMidpointBackward(u, nu, mu, sites, wNew, gLinks, gW);
+        else be.scatterActiveBackward(u, nu, partner(s, mu), sites, wNew, gLinks, gW);
     }
 
     private void gatherBackward(int s, GaugeField u, int nu, int mu, Index sites, Buffer wOld, Buffer gW, Buffer gLinks) {
-        if (frameMid[s]) be.gatherMidpointBackward(u, nu, mu, sites, wOld, gW, gLinks);
-        else be.gatherActiveBackward(u, nu, mu, sites, wOld, gW, gLinks);
+        if (frameKind[s] == MIDPOINT) be.gatherMidpointBackward(u, nu, mu, sites, wOld, gW, gLinks);
+        else be.gatherActiveBackward(u, nu, partner(s, mu), sites, wOld, gW, gLinks);
     }
 
     /** Offset (in units of Vc) of stage s's link-flow parameters within one new-link direction's perNu channels. */
@@ -461,7 +468,7 @@ public final class MultiscaleFlow implements FlowModel {
      * frozen, so the stages compose to one bijection of the new links with log J the sum of the stages'.
      */
     private LevelTape doubleForward(int k, long seed, long step, GaugeField coarse, GaugeField fine, Buffer logJ, boolean train) {
-        int nb = coarse.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * perNu * vc, ns = frameMid.length;
+        int nb = coarse.batch, vc = chain.volume(k), mu = chain.direction(k), n = nb * vc, rB = (d - 1) * perNu * vc, ns = frameKind.length;
         int fB = 2 * levels[k].planes() * vc;
         GaugeField r = new GaugeField(be, group, levels[k], nb);
         be.haarLinks(r, levelDomain(k), seed, step);
@@ -505,7 +512,7 @@ public final class MultiscaleFlow implements FlowModel {
             if (nu == mu) continue;
             int c0 = otherIndex(mu, nu) * perNu * vc;
             Buffer wOld = null;
-            for (int st = frameMid.length - 1; st >= 0; st--) {
+            for (int st = frameKind.length - 1; st >= 0; st--) {
                 Buffer w = be.alloc(n * group.dof);
                 wOld = be.alloc(n * group.dof);
                 gather(st, fine, nu, mu, odd[k], w);
@@ -540,7 +547,7 @@ public final class MultiscaleFlow implements FlowModel {
             if (nu == mu) continue;
             int c0 = otherIndex(mu, nu) * perNu * vc;
             Buffer gV = null;
-            for (int s = frameMid.length - 1; s >= 0; s--) {
+            for (int s = frameKind.length - 1; s >= 0; s--) {
                 Buffer gWp = be.alloc(n * group.dof);
                 gV = be.alloc(n * group.dof);
                 scatterBackward(s, fine, nu, mu, odd[k], t.out[nu][s], gFine, gWp);

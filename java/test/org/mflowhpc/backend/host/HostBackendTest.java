@@ -310,19 +310,23 @@ class HostBackendTest {
         int M = sites.length, n = nb * M;
         Index sr = REF.index(sites), sh = be.index(sites);
         Function<Backend, Index> st = b -> b == REF ? sr : sh;
-        out("gatherActive " + g + " " + lat, be, n * dof, null, BITWISE, (b, o) -> b.gatherActive(field(b, p), mu, nu, st.apply(b), o));
-        double[] w = u1 ? gaussians(n, SEED + 11) : su3s(n, SEED + 11);
-        Pair q = haar(be, g, lat, nb, SEED + 12);
-        REF.scatterActive(q.ref, mu, nu, sr, REF.upload(w));
-        be.scatterActive(q.host, mu, nu, sh, be.upload(w));
-        same("scatterActive " + g + " " + lat, q.ref.toHost(), q.host.toHost(), BITWISE);
-        double[] gW = gaussians(n * dof, SEED + 13);
-        out("scatterActiveBackward gLinks " + g + " " + lat, be, q.ref.size(), gl0, BITWISE,
-                (b, o) -> b.scatterActiveBackward(field(b, q), mu, nu, st.apply(b), b.upload(w), o, b.alloc(n * dof)));
-        out("scatterActiveBackward gW " + g + " " + lat, be, n * dof, null, BITWISE,
-                (b, o) -> b.scatterActiveBackward(field(b, q), mu, nu, st.apply(b), b.upload(w), b.upload(gl0), o));
-        out("gatherActiveBackward " + g + " " + lat, be, q.ref.size(), gl0, BITWISE,
-                (b, o) -> b.gatherActiveBackward(field(b, q), mu, nu, st.apply(b), b.upload(w), b.upload(gW), o));
+        for (int side : new int[] {nu, ~nu}) { // the staple on the +nu side, then (nu = ~n) on the -nu side
+            final int pn = side;
+            String tag = side < 0 ? " backward staple" : "";
+            out("gatherActive " + g + " " + lat + tag, be, n * dof, null, BITWISE, (b, o) -> b.gatherActive(field(b, p), mu, pn, st.apply(b), o));
+            double[] w = u1 ? gaussians(n, SEED + 11) : su3s(n, SEED + 11);
+            Pair q = haar(be, g, lat, nb, SEED + 12);
+            REF.scatterActive(q.ref, mu, pn, sr, REF.upload(w));
+            be.scatterActive(q.host, mu, pn, sh, be.upload(w));
+            same("scatterActive " + g + " " + lat + tag, q.ref.toHost(), q.host.toHost(), BITWISE);
+            double[] gW = gaussians(n * dof, SEED + 13);
+            out("scatterActiveBackward gLinks " + g + " " + lat + tag, be, q.ref.size(), gl0, BITWISE,
+                    (b, o) -> b.scatterActiveBackward(field(b, q), mu, pn, st.apply(b), b.upload(w), o, b.alloc(n * dof)));
+            out("scatterActiveBackward gW " + g + " " + lat + tag, be, n * dof, null, BITWISE,
+                    (b, o) -> b.scatterActiveBackward(field(b, q), mu, pn, st.apply(b), b.upload(w), b.upload(gl0), o));
+            out("gatherActiveBackward " + g + " " + lat + tag, be, q.ref.size(), gl0, BITWISE,
+                    (b, o) -> b.gatherActiveBackward(field(b, q), mu, pn, st.apply(b), b.upload(w), b.upload(gW), o));
+        }
     }
 
     // ------------------------------------------------------------------ link flows
