@@ -98,6 +98,9 @@ RUNS = {
     # the SU(3) base start (first frame fitted to the one-link density at the Migdal-Kadanoff coupling) against flat
     "t-su3-4d-b6-mk": [("SU3", "4x4x4x4", 6.0, ["base_start=mk"], "4d", "multiscale+flow")],
     "t-su3-2d-b8": [("SU3", "16x16", 8.0, [], "2d", "multiscale+flow")],
+    # SU(3) at the three-frame default (midpoint, staple, backstaple), the 2D and 4D rows of the results table
+    "t-su3-2d-3f": [("SU3", "16x16", b, [], "2d", "multiscale+flow") for b in (4.0, 8.0, 12.0)],
+    "t-su3-4d-3f": [("SU3", "4x4x4x4", b, [], "4d", "multiscale+flow") for b in (5.7, 6.0)],
     "t-su3-2d-b12-mk": [("SU3", "16x16", 12.0, o, "2d", "multiscale+flow") for o in (["base_start=mk"],)],
 }
 

@@ -57,7 +57,7 @@ import org.mflowhpc.rng.RngStream;
  *       U_mu(x+nu) ({@link Backend#gatherMidpoint}), where the conditional exp((beta/N) Re tr U (Γ_f + Γ_b)^dag)
  *       peaks; "staple": Γ = Γ_f alone. Both contain only split halves and coarse copies. A spectral flow keeps the
  *       eigenvectors of W, so for SU(3) only the midpoint centring lets the conditional sit between the staples
- *       (2D SU(3) 8x8, beta = 4, 300 steps: see docs/physics.md). <b>Frames</b> ({@code frames}; SU(3) default: four alternating, starting with center; U(1): [center]): the
+ *       (2D SU(3) 8x8, beta = 4, 300 steps: see docs/physics.md). <b>Frames</b> ({@code frames}; SU(3) default: midpoint, staple, backstaple; U(1): [center]): the
  *       new link may pass several such flows in turn, each in its own frame, U <- g_s(U Γ_s^dag) Γ_s with Γ_s the
  *       midpoint loop, the single staple Γ_f ("staple") or the single staple Γ_b ("backstaple"); each g_s is equivariant under conjugation, but two frames differ by
  *       Γ_s Γ_t^dag (for midpoint and staple Γ S Γ^dag, which commutes with H below), so the composition is
@@ -106,7 +106,7 @@ import org.mflowhpc.rng.RngStream;
  * learned from there; "flat" (the SU(3) default) starts every stage at the identity, i.e. at Haar.
  *
  * <h2>Config keys [defaults]</h2>
- * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], frames [SU(3) [center, other, center, other],
+ * doubling ["staple"] (the construction; written to checkpoints), center ["midpoint"], frames [SU(3) [midpoint, staple, backstaple],
  * U(1) and any config giving center alone [center]; a list of midpoint / staple / backstaple, the first equal to center], beta (U(1) with the
  * analytic base and the SU(3) base starts: required), analytic_init [true for U(1)], base_start [U(1) "mk" ("bare" in 3D); "rg" if
  * analytic_init=true is given, "flat" if false; SU(3) "flat"], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
@@ -189,10 +189,9 @@ public final class MultiscaleFlow implements FlowModel {
         String center = Configs.stringOf(cfg, "center", "midpoint");
         if (!FRAMES.contains(center))
             throw new IllegalArgumentException("unknown multiscale center '" + center + "' (" + String.join(", ", FRAMES) + ")");
-        // default: SU(3) four alternating frames (measured, docs/flows.md), U(1) one; center alone (as every checkpoint
-        // written before frames existed) means the single frame [center]
-        String other = center.equals("midpoint") ? "staple" : "midpoint";
-        List<String> frames = Configs.stringsOf(cfg, "frames", u1 || cfg.containsKey("center") ? List.of(center) : List.of(center, other, center, other));
+        // default: SU(3) the midpoint and both single staples (measured, docs/flows.md), U(1) one frame; center alone
+        // (as every checkpoint written before frames existed) means the single frame [center]
+        List<String> frames = Configs.stringsOf(cfg, "frames", u1 || cfg.containsKey("center") ? List.of(center) : List.of("midpoint", "staple", "backstaple"));
         if (frames.isEmpty() || frames.size() > 8)
             throw new IllegalArgumentException("multiscale frames must list 1 to 8 of " + String.join(", ", FRAMES) + "; got " + frames);
         for (String f : frames)

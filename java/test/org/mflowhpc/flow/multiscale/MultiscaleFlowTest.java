@@ -75,15 +75,20 @@ class MultiscaleFlowTest {
         assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, 1.0, Map.of("coarse", 3), 0));
     }
 
-    @Test void su3DefaultsToFourFramesAndCenterAloneIsTheOneFrameModelOfEarlierCheckpoints() {
+    @Test void su3DefaultsToThreeFramesAndCenterAloneIsTheOneFrameModelOfEarlierCheckpoints() {
         Lattice lat = new Lattice(4, 4);
-        MultiscaleFlow four = (MultiscaleFlow) Models.create("multiscale", BE, Group.SU3, lat, 4.0, Map.of(), 0);
+        MultiscaleFlow three = (MultiscaleFlow) Models.create("multiscale", BE, Group.SU3, lat, 4.0, Map.of(), 0);
+        assertEquals(java.util.List.of("midpoint", "staple", "backstaple"), three.config().get("frames"));
+        // the previous default's checkpoints name their four frames and load as that model
+        MultiscaleFlow four = (MultiscaleFlow) Models.create("multiscale", BE, Group.SU3, lat, 4.0,
+                Map.of("frames", java.util.List.of("midpoint", "staple", "midpoint", "staple")), 0);
         assertEquals(java.util.List.of("midpoint", "staple", "midpoint", "staple"), four.config().get("frames"));
+        assertTrue(three.params().size() < four.params().size());
         MultiscaleFlow one = (MultiscaleFlow) Models.create("multiscale", BE, Group.SU3, lat, 4.0, Map.of("center", "midpoint"), 0);
         assertFalse(one.config().containsKey("frames"), one.config().toString());
         assertTrue(one.params().size() < four.params().size());
         // a model rebuilt from its own (checkpoint) config is the same model
-        for (MultiscaleFlow m : new MultiscaleFlow[] {one, four})
+        for (MultiscaleFlow m : new MultiscaleFlow[] {one, three, four})
             assertEquals(m.config(), Models.create("multiscale", BE, Group.SU3, lat, 4.0, m.config(), 0).config());
         MultiscaleFlow u1 = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, lat, 2.0, Map.of(), 0);
         assertFalse(u1.config().containsKey("frames"), "U(1) keeps one frame: its 2D conditional is a function of W alone");
