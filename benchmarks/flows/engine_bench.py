@@ -102,6 +102,9 @@ RUNS = {
     "t-su3-2d-3f": [("SU3", "16x16", b, [], "2d", "multiscale+flow") for b in (4.0, 8.0, 12.0)],
     "t-su3-4d-3f": [("SU3", "4x4x4x4", b, [], "4d", "multiscale+flow") for b in (5.7, 6.0)],
     "t-su3-2d-b12-mk": [("SU3", "16x16", 12.0, o, "2d", "multiscale+flow") for o in (["base_start=mk"],)],
+    # level layers on the new links of each slice (level_masks=slice) against the standard masks, U(1) 4D / 3D
+    "t-slice-u1": [(g, lat, b, o, dim, "multiscale+flow") for (g, lat, b, dim) in (("U1", "4x4x4x4", 1.5, "4d"), ("U1", "8x8x8", 2.0, "3d"))
+                   for o in ([], ["level_layers=6", "level_masks=slice"] if dim == "4d" else ["level_layers=4", "level_masks=slice"])],
 }
 
 

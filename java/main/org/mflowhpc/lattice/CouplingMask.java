@@ -17,25 +17,38 @@ package org.mflowhpc.lattice;
  * other parity), but every (mu, nu) plaquette now contains an active link, so only the planes other than (mu, nu)
  * feed the conditioner (in 2D none: the layer is then a learned, feature-independent spectral map per stripe).
  *
+ * <p>Slice masks ({@link #forSlice}, the multiscale level layers in d >= 3 with {@code level_masks=slice}): the same
+ * stripes restricted to the odd slice x_s = 1 (mod 2) of a doubling in direction s, with mu, nu != s. The active links
+ * are then exactly new links of that doubling (U_mu on the odd s-slice, period-2 stripes in nu), and Γ is their
+ * plaquette in the (mu, nu) plane of the slice, whose four links are all new: the in-slice plaquettes that the doubling
+ * flow, which sees only the two (s, mu) staples of a new link, cannot correlate. Γ still contains no active link
+ * (U_mu(x+nu) lies on the other stripe), so the layer is a coupling layer like any other. Period 2 only.
+ *
  * <p>Per layer: {@link #activeSites()} (sorted sites x of the active links, V/4 of them) and {@link #frozen()}
  * (planes*V flags, index p*V + y, 1 when plaquette P_p(y) is frozen).
  */
 public final class CouplingMask {
     public final Lattice lattice;
     public final int mu, nu, offset, period;
+    /** The doubling direction s whose odd slice holds every active link, or -1 (no restriction). */
+    public final int slice;
     private final int[] active, frozen;
 
     public CouplingMask(Lattice lat, int mu, int nu, int offset) { this(lat, mu, nu, offset, 4); }
 
-    public CouplingMask(Lattice lat, int mu, int nu, int offset, int period) {
+    public CouplingMask(Lattice lat, int mu, int nu, int offset, int period) { this(lat, mu, nu, offset, period, -1); }
+
+    public CouplingMask(Lattice lat, int mu, int nu, int offset, int period, int slice) {
         int d = lat.d;
+        if (slice != -1 && (slice < 0 || slice >= d || slice == mu || slice == nu || period != 2 || lat.extent(slice) % 2 != 0))
+            throw new IllegalArgumentException("slice mask needs a slice direction other than mu=" + mu + ", nu=" + nu + " with an even extent and period 2, got slice=" + slice + ", period " + period + " on " + lat.spec());
         if (period != 2 && period != 4) throw new IllegalArgumentException("mask period must be 2 or 4, got " + period);
         if (mu < 0 || mu >= d || nu < 0 || nu >= d || mu == nu)
             throw new IllegalArgumentException("coupling mask needs two different directions in 0.." + (d - 1) + ", got mu=" + mu + " nu=" + nu);
         if (offset < 0 || offset >= period) throw new IllegalArgumentException("mask offset must be in 0.." + (period - 1) + ", got " + offset);
         if (lat.extent(nu) % period != 0)
             throw new IllegalArgumentException("coupling-layer masks need extent L" + nu + " divisible by " + period + " (stripes of period " + period + "), lattice is " + lat.spec());
-        this.lattice = lat; this.mu = mu; this.nu = nu; this.offset = offset; this.period = period;
+        this.lattice = lat; this.mu = mu; this.nu = nu; this.offset = offset; this.period = period; this.slice = slice;
         int V = lat.volume;
         int[] x = new int[d];
         int n = 0;
@@ -62,11 +75,29 @@ public final class CouplingMask {
         return new CouplingMask(lat, mu, nu, offset, period);
     }
 
-    private boolean isActive(int[] x) { return Math.floorMod(x[nu] - offset, period) == 0; }
+    /**
+     * Layer i of the slice schedule on the fine lattice of a doubling in direction s (d >= 3): mu = the
+     * (i mod (d-1))-th direction other than s, offset = (i / (d-1)) mod 2, nu = the ((i / (2(d-1))) mod (d-2))-th
+     * direction other than s and mu; so 2(d-1) layers move every new link once, each through one in-slice plaquette.
+     */
+    public static CouplingMask forSlice(Lattice lat, int s, int i) {
+        int d = lat.d;
+        if (d < 3) throw new IllegalArgumentException("slice masks need d >= 3 (in 2D a slice has no plaquette), lattice is " + lat.spec());
+        int[] other = new int[d - 1];
+        for (int m = 0, n = 0; m < d; m++) if (m != s) other[n++] = m;
+        int mu = other[i % (d - 1)], offset = (i / (d - 1)) % 2, j = (i / (2 * (d - 1))) % (d - 2);
+        int[] partner = new int[d - 2];
+        for (int m = 0, n = 0; m < d; m++) if (m != s && m != mu) partner[n++] = m;
+        return new CouplingMask(lat, mu, partner[j], offset, 2, s);
+    }
+
+    private boolean isActive(int[] x) {
+        return Math.floorMod(x[nu] - offset, period) == 0 && (slice < 0 || x[slice] % 2 == 1);
+    }
 
     /** True when link (dir, site) is active. */
     public boolean isActiveLink(int dir, int site) {
-        return dir == mu && Math.floorMod(lattice.coords(site)[nu] - offset, period) == 0;
+        return dir == mu && isActive(lattice.coords(site));
     }
 
     /** True when plaquette P_mn(y) (m < n) contains an active link. */

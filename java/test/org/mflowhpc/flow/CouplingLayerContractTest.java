@@ -31,7 +31,11 @@ import org.mflowhpc.testutil.Backends;
  */
 class CouplingLayerContractTest {
 
-    record Case(String name, Group group, Lattice lat, LinkFlow flow, int mu, int nu, int offset, int kernel) {
+    record Case(String name, Group group, Lattice lat, LinkFlow flow, int mu, int nu, int offset, int kernel, int period, int slice) {
+        Case(String name, Group group, Lattice lat, LinkFlow flow, int mu, int nu, int offset, int kernel) {
+            this(name, group, lat, flow, mu, nu, offset, kernel, 4, -1);
+        }
+        CouplingMask mask() { return new CouplingMask(lat, mu, nu, offset, period, slice); }
         @Override public String toString() { return name; }
     }
 
@@ -44,6 +48,9 @@ class CouplingLayerContractTest {
         c.add(new Case("SU3 2D spectral2", Group.SU3, new Lattice(4, 2), LinkFlow.spectral(2), 1, 0, 1, 3));
         c.add(new Case("SU3 3D spectral2", Group.SU3, new Lattice(2, 2, 4), LinkFlow.spectral(2), 0, 2, 2, 1));
         c.add(new Case("SU3 4D spectral1", Group.SU3, new Lattice(2, 4, 2, 2), LinkFlow.spectral(1), 3, 1, 1, 1));
+        // slice masks (multiscale level_masks=slice): new links of the odd slice of a doubling, moved through an in-slice plaquette
+        c.add(new Case("U1 3D rqs3 slice", Group.U1, new Lattice(4, 2, 4), LinkFlow.rqs(3), 1, 2, 1, 3, 2, 0));
+        c.add(new Case("SU3 4D spectral2 slice", Group.SU3, new Lattice(2, 2, 4, 2), LinkFlow.spectral(2), 0, 3, 0, 1, 2, 2));
         return c.stream();
     }
 
@@ -54,7 +61,7 @@ class CouplingLayerContractTest {
 
     static Built build(Case c, Backend be, long seed) {
         Params p = new Params();
-        CouplingLayer l = new CouplingLayer(p, be, "l", c.group, c.lat, new CouplingMask(c.lat, c.mu, c.nu, c.offset), c.flow,
+        CouplingLayer l = new CouplingLayer(p, be, "l", c.group, c.lat, c.mask(), c.flow,
                 new int[] {4}, c.kernel, Backend.Act.TANH);
         p.freeze(be);
         double[] v = p.valuesToHost();
@@ -164,7 +171,7 @@ class CouplingLayerContractTest {
         double[] out = w.toHost();
         int nd = c.group == Group.U1 ? 1 : 8;
         double eps = 1e-5, total = 0;
-        CouplingMask mask = new CouplingMask(c.lat, c.mu, c.nu, c.offset);
+        CouplingMask mask = c.mask();
         for (int x : mask.activeSites()) {
             int off = u.offset(0, c.mu, x);
             double[][] jac = new double[nd][nd];

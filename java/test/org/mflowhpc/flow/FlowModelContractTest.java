@@ -71,7 +71,11 @@ class FlowModelContractTest {
                 new Case("multiscale SU3 2D", "multiscale", Group.SU3, new Lattice(4, 4), 4.0,
                         opts("hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "level_layers", 1, "refine_hidden", List.of(4))),
                 new Case("multiscale+flow SU3 4D", "multiscale+flow", Group.SU3, new Lattice(4, 2, 2, 2), 3.0,
-                        opts("hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_layers", 1, "refine_hidden", List.of(4))));
+                        opts("hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "refine_layers", 1, "refine_hidden", List.of(4))),
+                new Case("multiscale(level_masks=slice) SU3 4D", "multiscale", Group.SU3, new Lattice(4, 2, 2, 2), 3.0,
+                        opts("hidden", List.of(4), "flow", "spectral1", "prior_layers", 1, "level_layers", 3, "level_masks", "slice", "level_flow", "spectral1", "refine_hidden", List.of(4))),
+                new Case("multiscale(level_masks=slice) U1 3D", "multiscale", Group.U1, new Lattice(4, 2, 4), 1.0,
+                        opts("coarse", 2, "hidden", List.of(4), "flow", "rqs2", "prior_layers", 1, "level_layers", 4, "level_masks", "slice", "refine_hidden", List.of(4))));
     }
 
     static FlowModel build(Case c, Backend be) {

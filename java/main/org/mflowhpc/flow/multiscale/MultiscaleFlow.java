@@ -130,7 +130,7 @@ public final class MultiscaleFlow implements FlowModel {
     /** Starts of the U(1) base's coupling (config key base_start): see the class comment. */
     public static final List<String> BASE_STARTS = List.of("rg", "mk", "bare", "flat");
     private static final List<String> KEYS = List.of("doubling", "coarse", "center", "frames", "beta", "analytic_init", "base_start", "base", "flow", "hidden", "kernel", "activation", "prior_layers", "prior_flow",
-            "level_layers", "level_flow", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "zero_init", "init_seed");
+            "level_layers", "level_masks", "level_flow", "refine_layers", "refine_flow", "refine_hidden", "refine_kernel", "zero_init", "init_seed");
 
     private final Backend be;
     private final Group group;
@@ -154,6 +154,11 @@ public final class MultiscaleFlow implements FlowModel {
     private final List<List<CouplingLayer>> levelLayers = new ArrayList<>();
     private final Map<String, Object> config;
     private volatile SU3Characters exactChars; // exactLogPByLevel's character tables, for the last beta asked
+
+    /** The default {@code level_masks}: standard (see the class comment). */
+    private static String defaultLevelMasks(Group group, int d) {
+        return "standard";
+    }
 
     /** The default {@code level_layers}: 0 in 2D, 4 for U(1) in d >= 3 (SU(3): 0, measured). */
     private static int defaultLevelLayers(Group group, int d) {
@@ -216,6 +221,12 @@ public final class MultiscaleFlow implements FlowModel {
         // level layers correlate the new links of a slice, which share plaquettes only in d >= 3: measured there at equal
         // training time (docs/flows.md "Level layers"); in 2D the new links are conditionally independent (none)
         int nLevel = Configs.intOf(cfg, "level_layers", defaultLevelLayers(group, d));
+        // level_layers given without level_masks (as in every checkpoint written before level_masks existed): standard
+        String levelMasks = Configs.stringOf(cfg, "level_masks", cfg.containsKey("level_layers") ? "standard" : defaultLevelMasks(group, d));
+        if (!levelMasks.equals("standard") && !levelMasks.equals("slice"))
+            throw new IllegalArgumentException("unknown multiscale level_masks '" + levelMasks + "' (standard or slice)");
+        boolean sliceMasks = levelMasks.equals("slice");
+        if (sliceMasks && d < 3) throw new IllegalArgumentException("multiscale level_masks=slice needs d >= 3: in 2D the new links of a slice share no plaquette");
         int nRef = Configs.intOf(cfg, "refine_layers", 0);
         int[] refHidden = Configs.intsOf(cfg, "refine_hidden", new int[] {8, 8});
         int refKernel = Configs.intOf(cfg, "refine_kernel", d == 2 ? 3 : 1);
@@ -280,7 +291,8 @@ public final class MultiscaleFlow implements FlowModel {
             boolean tileable = true; // with coarse = 1 the first levels have extent-1 directions: no stripe masks there
             for (int e : fine.extents()) tileable &= e >= 2;
             for (int i = 0; tileable && i < nLevel; i++) {
-                ll.add(new CouplingLayer(params, be, "level" + k + ".layer" + i, group, fine, mask(fine, i), levelFlow, refHidden, refKernel, act));
+                CouplingMask mk = sliceMasks ? CouplingMask.forSlice(fine, chain.direction(k), i) : mask(fine, i);
+                ll.add(new CouplingLayer(params, be, "level" + k + ".layer" + i, group, fine, mk, levelFlow, refHidden, refKernel, act));
             }
             levelLayers.add(ll);
         }
@@ -327,6 +339,7 @@ public final class MultiscaleFlow implements FlowModel {
         c.put("prior_layers", nPrior);
         c.put("prior_flow", priorFlow.name());
         c.put("level_layers", nLevel);
+        c.put("level_masks", levelMasks);
         c.put("level_flow", levelFlow.name());
         c.put("refine_layers", nRef);
         c.put("refine_flow", refFlow.name());
