@@ -105,6 +105,11 @@ RUNS = {
     # level layers on the new links of each slice (level_masks=slice) against the standard masks, U(1) 4D / 3D
     "t-slice-u1": [(g, lat, b, o, dim, "multiscale+flow") for (g, lat, b, dim) in (("U1", "4x4x4x4", 1.5, "4d"), ("U1", "8x8x8", 2.0, "3d"))
                    for o in ([], ["level_layers=6", "level_masks=slice"] if dim == "4d" else ["level_layers=4", "level_masks=slice"])],
+    # 4D SU(3) at the slice-layer default (12 level layers on the new links of each slice), one key per beta to run side by side
+    "t-su3-4d-slice-b5.7": [("SU3", "4x4x4x4", 5.7, [], "4d", "multiscale+flow")],
+    "t-su3-4d-slice-b6": [("SU3", "4x4x4x4", 6.0, [], "4d", "multiscale+flow")],
+    "t-slice-u1-two": [("U1", "4x4x4x4", 1.5, ["level_layers=12", "level_masks=slice"], "4d", "multiscale+flow"),
+                       ("U1", "8x8x8", 2.0, ["level_layers=8", "level_masks=slice"], "3d", "multiscale+flow")],
 }
 
 

@@ -76,19 +76,19 @@ public final class CouplingMask {
     }
 
     /**
-     * Layer i of the slice schedule on the fine lattice of a doubling in direction s (d >= 3): mu = the
-     * (i mod (d-1))-th direction other than s, offset = (i / (d-1)) mod 2, nu = the ((i / (2(d-1))) mod (d-2))-th
-     * direction other than s and mu; so 2(d-1) layers move every new link once, each through one in-slice plaquette.
+     * Layer i of the slice schedule on the fine lattice of a doubling in direction s (d >= 3), with o the d-1
+     * directions other than s in increasing order: m = i mod (d-1), mu = o[m], offset = (i / (d-1)) mod 2,
+     * nu = o[(m + 1 + r) mod (d-1)], r = (i / (2(d-1))) mod (d-2). So every 2(d-1) layers move every new link once
+     * (the partner is fixed within them), and the partners cycle: in 4D the first six already use all three in-slice
+     * planes as frames (mu, nu) = (o0, o1), (o1, o2), (o2, o0), the next six the other orientation.
      */
     public static CouplingMask forSlice(Lattice lat, int s, int i) {
         int d = lat.d;
         if (d < 3) throw new IllegalArgumentException("slice masks need d >= 3 (in 2D a slice has no plaquette), lattice is " + lat.spec());
-        int[] other = new int[d - 1];
-        for (int m = 0, n = 0; m < d; m++) if (m != s) other[n++] = m;
-        int mu = other[i % (d - 1)], offset = (i / (d - 1)) % 2, j = (i / (2 * (d - 1))) % (d - 2);
-        int[] partner = new int[d - 2];
-        for (int m = 0, n = 0; m < d; m++) if (m != s && m != mu) partner[n++] = m;
-        return new CouplingMask(lat, mu, partner[j], offset, 2, s);
+        int[] o = new int[d - 1];
+        for (int m = 0, n = 0; m < d; m++) if (m != s) o[n++] = m;
+        int m = i % (d - 1), offset = (i / (d - 1)) % 2, r = (i / (2 * (d - 1))) % (d - 2);
+        return new CouplingMask(lat, o[m], o[(m + 1 + r) % (d - 1)], offset, 2, s);
     }
 
     private boolean isActive(int[] x) {

@@ -16,8 +16,10 @@ class CouplingMaskTest {
         for (Lattice lat : new Lattice[] {new Lattice(4, 2, 4), new Lattice(4, 4, 4, 2), new Lattice(2, 2, 2, 4)}) {
             for (int s = 0; s < lat.d; s++) {
                 int[][] moved = new int[lat.d][lat.volume];
+                java.util.Set<String> planes = new java.util.HashSet<>();
                 for (int i = 0; i < 2 * (lat.d - 1); i++) {
                     CouplingMask m = CouplingMask.forSlice(lat, s, i);
+                    planes.add(Math.min(m.mu, m.nu) + "" + Math.max(m.mu, m.nu));
                     assertEquals(s, m.slice);
                     assertNotEquals(s, m.mu);
                     assertNotEquals(s, m.nu);
@@ -36,6 +38,8 @@ class CouplingMaskTest {
                             for (int y = 0; y < lat.volume; y++)
                                 assertEquals(m.containsActive(a, b, y) ? 0 : 1, frozen[p * lat.volume + y]);
                 }
+                // every in-slice plane serves as a frame: (d-1)(d-2)/2 of them
+                assertEquals((lat.d - 1) * (lat.d - 2) / 2, planes.size(), "in-slice planes used as frames");
                 for (int mu = 0; mu < lat.d; mu++)
                     for (int x = 0; x < lat.volume; x++) {
                         boolean isNew = mu != s && lat.coords(x)[s] % 2 == 1;
