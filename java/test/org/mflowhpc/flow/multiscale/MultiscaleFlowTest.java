@@ -75,6 +75,31 @@ class MultiscaleFlowTest {
         assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, lat, 1.0, Map.of("coarse", 3), 0));
     }
 
+    @Test void levelLayersDefaultToSliceMasksInThreeAndFourDimensionsAndOldCheckpointsKeepStandardMasks() {
+        Lattice l4 = new Lattice(4, 4, 2, 2), l3 = new Lattice(4, 2, 4);
+        MultiscaleFlow su3 = (MultiscaleFlow) Models.create("multiscale", BE, Group.SU3, l4, 3.0, Map.of(), 0);
+        assertEquals("slice", su3.config().get("level_masks"));
+        assertEquals(12, su3.config().get("level_layers"));
+        MultiscaleFlow u1 = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, l3, 1.0, Map.of(), 0);
+        assertEquals("slice", u1.config().get("level_masks"));
+        assertEquals(4, u1.config().get("level_layers"));
+        MultiscaleFlow two = (MultiscaleFlow) Models.create("multiscale", BE, Group.SU3, new Lattice(4, 4), 4.0, Map.of(), 0);
+        assertEquals(0, two.config().get("level_layers"));
+        assertEquals("standard", two.config().get("level_masks"));
+        // a checkpoint written before level_masks existed names level_layers only: the standard masks it was trained with
+        MultiscaleFlow old = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, l3, 1.0, Map.of("level_layers", 4), 0);
+        assertEquals("standard", old.config().get("level_masks"));
+        assertNotEquals(u1.config(), old.config());
+        // a model rebuilt from its own (checkpoint) config is the same model
+        assertEquals(su3.config(), Models.create("multiscale", BE, Group.SU3, l4, 3.0, su3.config(), 0).config());
+        for (MultiscaleFlow m : new MultiscaleFlow[] {u1, old})
+            assertEquals(m.config(), Models.create("multiscale", BE, Group.U1, l3, 1.0, m.config(), 0).config());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Models.create("multiscale", BE, Group.SU3, new Lattice(4, 4), 4.0, Map.of("level_layers", 2, "level_masks", "slice"), 0));
+        assertTrue(e.getMessage().contains("d >= 3"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Models.create("multiscale", BE, Group.U1, l3, 1.0, Map.of("level_masks", "stripes"), 0));
+    }
+
     @Test void su3DefaultsToThreeFramesAndCenterAloneIsTheOneFrameModelOfEarlierCheckpoints() {
         Lattice lat = new Lattice(4, 4);
         MultiscaleFlow three = (MultiscaleFlow) Models.create("multiscale", BE, Group.SU3, lat, 4.0, Map.of(), 0);
