@@ -114,8 +114,7 @@ import org.mflowhpc.rng.RngStream;
  * analytic base and the SU(3) base starts: required), analytic_init [true for U(1)], base_start [U(1) "mk" ("bare" in 3D); "rg" if
  * analytic_init=true is given, "flat" if false; SU(3) "flat"], base ["logistic"], flow [U1 "rqs8", SU3 "spectral4"] (the doubling
  * flows; a circular spline can shift the new link towards the midpoint of its two staples, NCP mixtures cannot),
- * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0 in 2D; d >= 3: U(1) 2(d-1),
- * SU(3) 4(d-1)], level_masks ["slice" in d >= 3, else "standard"; "standard" when level_layers is given without it, as in
+ * hidden [[16, 16]], kernel [1], activation ["tanh"], prior_layers [2d], prior_flow, level_layers [0 in 2D; 4(d-1) in d >= 3], level_masks ["slice" in d >= 3, else "standard"; "standard" when level_layers is given without it, as in
  * every checkpoint written before level_masks existed], level_flow, refine_layers [0], refine_flow [U1 "ncp6", SU3 "spectral4"], refine_hidden [[8, 8]],
  * refine_kernel [3 in 2D, else 1], zero_init [true] (last conv of every network: zero weights, bias 1e-2 x its
  * draw, so the model starts near Haar), init_seed [0]. Parameter blocks {@code prior<i>.*}, {@code level<k>.*},
@@ -164,10 +163,10 @@ public final class MultiscaleFlow implements FlowModel {
         return d >= 3 ? "slice" : "standard";
     }
 
-    /** The default {@code level_layers}: 0 in 2D; in d >= 3 slice layers, U(1) 2(d-1) (every new link once), SU(3)
-     *  4(d-1) (twice, through both orientations of the in-slice planes); measured, docs/flows.md "Level layers". */
+    /** The default {@code level_layers}: 0 in 2D; in d >= 3 4(d-1) slice layers (every new link moved twice, through
+     *  both orientations of the in-slice planes); measured for U(1) and SU(3), docs/flows.md "Level layers". */
     private static int defaultLevelLayers(Group group, int d) {
-        return d < 3 ? 0 : group == Group.U1 ? 2 * (d - 1) : 4 * (d - 1);
+        return d < 3 ? 0 : 4 * (d - 1);
     }
 
     public static Map<String, Object> defaultConfig(long initSeed) {

@@ -82,11 +82,11 @@ class MultiscaleFlowTest {
         assertEquals(12, su3.config().get("level_layers"));
         MultiscaleFlow u1 = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, l3, 1.0, Map.of(), 0);
         assertEquals("slice", u1.config().get("level_masks"));
-        assertEquals(4, u1.config().get("level_layers"));
+        assertEquals(8, u1.config().get("level_layers"));
         MultiscaleFlow two = (MultiscaleFlow) Models.create("multiscale", BE, Group.SU3, new Lattice(4, 4), 4.0, Map.of(), 0);
         assertEquals(0, two.config().get("level_layers"));
         assertEquals("standard", two.config().get("level_masks"));
-        // a checkpoint written before level_masks existed names level_layers only: the standard masks it was trained with
+        // a checkpoint written before level_masks existed names level_layers only (4 then, standard): the standard masks it was trained with
         MultiscaleFlow old = (MultiscaleFlow) Models.create("multiscale", BE, Group.U1, l3, 1.0, Map.of("level_layers", 4), 0);
         assertEquals("standard", old.config().get("level_masks"));
         assertNotEquals(u1.config(), old.config());
