@@ -236,7 +236,14 @@ while :; do
         COMPLETED) break ;;
         FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) fail "merge job $MERGE_JOB ended $mstate" ;;
     esac
-    [ "$reason" = DependencyNeverSatisfied ] && fail "merge job $MERGE_JOB can never run: a train or sample job failed"
+    # a preempted task is briefly CANCELLED/FAILED between its SIGTERM exit and its self-requeue, and slurmctld may flag
+    # the merge's afterok meanwhile; the flag is re-evaluated once the requeued task runs, so only a persistent one fails
+    if [ "$reason" = DependencyNeverSatisfied ]; then
+        never=$((${never:-0} + 1))
+        [ "$never" -ge 45 ] && fail "merge job $MERGE_JOB can never run: a train or sample job failed (DependencyNeverSatisfied for 45 s)"
+    else
+        never=0
+    fi
     sleep 1
 done
 say "merge job $MERGE_JOB COMPLETED"
