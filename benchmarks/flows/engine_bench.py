@@ -102,14 +102,16 @@ RUNS = {
     "t-su3-2d-3f": [("SU3", "16x16", b, [], "2d", "multiscale+flow") for b in (4.0, 8.0, 12.0)],
     "t-su3-4d-3f": [("SU3", "4x4x4x4", b, [], "4d", "multiscale+flow") for b in (5.7, 6.0)],
     "t-su3-2d-b12-mk": [("SU3", "16x16", 12.0, o, "2d", "multiscale+flow") for o in (["base_start=mk"],)],
-    # level layers on the new links of each slice (level_masks=slice) against the standard masks, U(1) 4D / 3D
+    # level layers on the new links of each slice (level_masks=slice) against the standard masks (4 layers, the U(1)
+    # default before slice masks), U(1) 4D / 3D; options pinned, so the rows do not move with the defaults
     "t-slice-u1": [(g, lat, b, o, dim, "multiscale+flow") for (g, lat, b, dim) in (("U1", "4x4x4x4", 1.5, "4d"), ("U1", "8x8x8", 2.0, "3d"))
-                   for o in ([], ["level_layers=6", "level_masks=slice"] if dim == "4d" else ["level_layers=4", "level_masks=slice"])],
+                   for o in (["level_layers=4", "level_masks=standard"],
+                             ["level_layers=6", "level_masks=slice"] if dim == "4d" else ["level_layers=4", "level_masks=slice"])],
     # 4D SU(3) at the slice-layer default (12 level layers on the new links of each slice), one key per beta to run side by side
     "t-su3-4d-slice-b5.7": [("SU3", "4x4x4x4", 5.7, [], "4d", "multiscale+flow")],
     "t-su3-4d-slice-b6": [("SU3", "4x4x4x4", 6.0, [], "4d", "multiscale+flow")],
-    # the U(1) default (6 slice layers) at the training time of 12 (run with --steps-4d 315: 0.58 against 0.91 s/step)
-    "t-slice-u1-eqtime": [("U1", "4x4x4x4", 1.5, [], "4d", "multiscale+flow")],
+    # 6 slice layers at the training time of 12 (run with --steps-4d 315: 0.58 against 0.91 s/step)
+    "t-slice-u1-eqtime": [("U1", "4x4x4x4", 1.5, ["level_layers=6", "level_masks=slice"], "4d", "multiscale+flow")],
     "t-slice-u1-two": [("U1", "4x4x4x4", 1.5, ["level_layers=12", "level_masks=slice"], "4d", "multiscale+flow"),
                        ("U1", "8x8x8", 2.0, ["level_layers=8", "level_masks=slice"], "3d", "multiscale+flow")],
 }

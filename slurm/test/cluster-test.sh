@@ -237,7 +237,7 @@ while :; do
         FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) fail "merge job $MERGE_JOB ended $mstate" ;;
     esac
     # a preempted task is briefly CANCELLED/FAILED between its SIGTERM exit and its self-requeue, and slurmctld may flag
-    # the merge's afterok meanwhile; the flag is re-evaluated once the requeued task runs, so only a persistent one fails
+    # the merge's afterok meanwhile (seen once); fail only on a flag that persists, not on that transient one
     if [ "$reason" = DependencyNeverSatisfied ]; then
         never=$((${never:-0} + 1))
         [ "$never" -ge 45 ] && fail "merge job $MERGE_JOB can never run: a train or sample job failed (DependencyNeverSatisfied for 45 s)"

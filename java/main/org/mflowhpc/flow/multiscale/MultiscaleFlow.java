@@ -159,13 +159,13 @@ public final class MultiscaleFlow implements FlowModel {
     private volatile SU3Characters exactChars; // exactLogPByLevel's character tables, for the last beta asked
 
     /** The default {@code level_masks}: slice in d >= 3 (measured, docs/flows.md "Level layers"), standard in 2D. */
-    private static String defaultLevelMasks(Group group, int d) {
+    private static String defaultLevelMasks(int d) {
         return d >= 3 ? "slice" : "standard";
     }
 
     /** The default {@code level_layers}: 0 in 2D; in d >= 3 4(d-1) slice layers (every new link moved twice, through
      *  both orientations of the in-slice planes); measured for U(1) and SU(3), docs/flows.md "Level layers". */
-    private static int defaultLevelLayers(Group group, int d) {
+    private static int defaultLevelLayers(int d) {
         return d < 3 ? 0 : 4 * (d - 1);
     }
 
@@ -224,9 +224,9 @@ public final class MultiscaleFlow implements FlowModel {
         if (coarseExtent == 1 && nPrior > 0) throw new IllegalArgumentException("multiscale coarse=1: the 1^" + d + " prior has no plaquette for prior_layers to act on (set prior_layers=0)");
         // level layers correlate the new links of a slice, which share plaquettes only in d >= 3: measured there at equal
         // training time (docs/flows.md "Level layers"); in 2D the new links are conditionally independent (none)
-        int nLevel = Configs.intOf(cfg, "level_layers", defaultLevelLayers(group, d));
+        int nLevel = Configs.intOf(cfg, "level_layers", defaultLevelLayers(d));
         // level_layers given without level_masks (as in every checkpoint written before level_masks existed): standard
-        String levelMasks = Configs.stringOf(cfg, "level_masks", cfg.containsKey("level_layers") ? "standard" : defaultLevelMasks(group, d));
+        String levelMasks = Configs.stringOf(cfg, "level_masks", cfg.containsKey("level_layers") ? "standard" : defaultLevelMasks(d));
         if (!levelMasks.equals("standard") && !levelMasks.equals("slice"))
             throw new IllegalArgumentException("unknown multiscale level_masks '" + levelMasks + "' (standard or slice)");
         boolean sliceMasks = levelMasks.equals("slice");
